@@ -1,0 +1,275 @@
+//! The engine around one [`World`]: the command log, the recorded trace,
+//! checkpoints, seek and forks.
+//!
+//! A run is `(setup, seed, commands)`. The engine records the trace up to
+//! the furthest point reached (the horizon). Seeking back restores the
+//! nearest earlier checkpoint (a clone of the world) and replays events and
+//! logged commands without recording, which is exact because the world is
+//! deterministic. Applying a command while behind the horizon forks: the
+//! old future (trace, later commands, later checkpoints) is discarded.
+
+use crate::command::{Command, CommandRecord};
+use crate::protocol::Protocol;
+use crate::time::Micros;
+use crate::trace::{Trace, TraceMark};
+use crate::world::{Setup, SimError, World};
+
+/// Most checkpoints kept; past this, every other one is dropped and the
+/// interval doubles, so memory stays bounded on long runs.
+const MAX_CHECKPOINTS: usize = 128;
+/// Events between checkpoints at the start of a run.
+const FIRST_INTERVAL: u64 = 2_000;
+
+#[derive(Clone, Debug)]
+struct Checkpoint<P: Protocol> {
+    world: World<P>,
+    next_command: usize,
+    trace: TraceMark,
+}
+
+/// What a fork discarded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fork {
+    /// When the fork happened.
+    pub at: Micros,
+    /// Events of the old future that were dropped.
+    pub discarded_events: u64,
+    /// Logged commands that were dropped.
+    pub discarded_commands: usize,
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct Engine<P: Protocol> {
+    world: World<P>,
+    trace: Trace,
+    horizon: u64,
+    horizon_time: Micros,
+    checkpoints: Vec<Checkpoint<P>>,
+    interval: u64,
+    commands: Vec<CommandRecord>,
+    next_command: usize,
+    halted: Option<SimError>,
+}
+
+impl<P: Protocol> Engine<P> {
+    /// A fresh run. `store_trace` keeps every record (needed for forks and
+    /// for looking at the past); otherwise only the hash is kept.
+    pub fn new(setup: Setup<P>, store_trace: bool) -> Result<Engine<P>, SimError> {
+        let mut trace = Trace::new(store_trace, setup.limits.max_trace_records);
+        let world = World::new(setup, Some(&mut trace))?;
+        let horizon = world.events();
+        let first = Checkpoint { world: world.clone(), next_command: 0, trace: trace.mark() };
+        Ok(Engine {
+            world,
+            trace,
+            horizon,
+            horizon_time: Micros::ZERO,
+            checkpoints: vec![first],
+            interval: FIRST_INTERVAL,
+            commands: Vec::new(),
+            next_command: 0,
+            halted: None,
+        })
+    }
+
+    /// The world at the cursor.
+    pub fn world(&self) -> &World<P> {
+        &self.world
+    }
+
+    /// The world at the cursor, mutably (views need it to skip stale events).
+    pub fn world_mut(&mut self) -> &mut World<P> {
+        &mut self.world
+    }
+
+    /// The recorded trace (up to the horizon).
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The command log.
+    pub fn commands(&self) -> &[CommandRecord] {
+        &self.commands
+    }
+
+    /// Events and time of the furthest point reached.
+    pub fn horizon(&self) -> (u64, Micros) {
+        (self.horizon, self.horizon_time)
+    }
+
+    /// Why the run stopped, if it hit a limit.
+    pub fn halted(&self) -> Option<&SimError> {
+        self.halted.as_ref()
+    }
+
+    fn at_horizon(&self) -> bool {
+        self.world.events() >= self.horizon
+    }
+
+    fn guard(&self) -> Result<(), SimError> {
+        match &self.halted {
+            Some(e) if self.at_horizon() => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    fn halt<T>(&mut self, r: Result<T, SimError>) -> Result<T, SimError> {
+        if let Err(e) = &r {
+            if matches!(e, SimError::LimitReached { .. }) {
+                self.halted = Some(e.clone());
+            }
+        }
+        r
+    }
+
+    fn pending_command(&self) -> Option<&CommandRecord> {
+        self.commands.get(self.next_command).filter(|c| c.after_events == self.world.events())
+    }
+
+    /// Applies logged commands due at this point of the run, up to time `t`.
+    fn replay_commands(&mut self, t: Micros) -> Result<(), SimError> {
+        while let Some(c) = self.pending_command() {
+            if c.at > t {
+                break;
+            }
+            let c = c.clone();
+            self.world.advance_clock(c.at);
+            self.world.apply(c.command.clone(), None).map_err(|e| {
+                SimError::Replay(format!("command {} at {} did not apply again: {e}", c.command.verb(), c.at))
+            })?;
+            self.next_command += 1;
+        }
+        Ok(())
+    }
+
+    fn step_world(&mut self) -> Result<bool, SimError> {
+        let recording = self.at_horizon();
+        let r = if recording { self.world.step(Some(&mut self.trace)) } else { self.world.step(None) };
+        let stepped = self.halt(r)?;
+        if recording {
+            self.horizon = self.world.events();
+            self.horizon_time = self.horizon_time.max(self.world.now());
+        }
+        self.maybe_checkpoint();
+        Ok(stepped)
+    }
+
+    fn maybe_checkpoint(&mut self) {
+        let last = self.checkpoints.last().map_or(0, |c| c.world.events());
+        if self.world.events() < last + self.interval || !self.at_horizon() {
+            return;
+        }
+        self.checkpoints.push(Checkpoint {
+            world: self.world.clone(),
+            next_command: self.next_command,
+            trace: self.trace.mark(),
+        });
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            let mut k = 0;
+            self.checkpoints.retain(|_| {
+                k += 1;
+                k % 2 == 1
+            });
+            self.interval *= 2;
+        }
+    }
+
+    /// Processes the next thing in the run: a logged command due here, or
+    /// the next event. Returns `false` at the end of everything.
+    pub fn step(&mut self) -> Result<bool, SimError> {
+        self.guard()?;
+        if self.pending_command().is_some() {
+            self.replay_commands(Micros::MAX)?;
+            return Ok(true);
+        }
+        self.step_world()
+    }
+
+    /// Runs every event and logged command up to time `t`; the clock ends at `t`.
+    pub fn run_until(&mut self, t: Micros) -> Result<(), SimError> {
+        loop {
+            self.guard()?;
+            self.replay_commands(t)?;
+            if self.pending_command().is_some() {
+                break;
+            }
+            match self.world.next_event_time() {
+                Some(next) if next <= t => {
+                    self.step_world()?;
+                }
+                _ => break,
+            }
+        }
+        self.world.advance_clock(t);
+        if self.at_horizon() {
+            self.horizon_time = self.horizon_time.max(t);
+        }
+        Ok(())
+    }
+
+    /// Moves the cursor to time `t`, backwards or forwards.
+    pub fn seek(&mut self, t: Micros) -> Result<(), SimError> {
+        if t >= self.world.now() {
+            return self.run_until(t);
+        }
+        let cp = self.checkpoints.iter().rev().find(|c| c.world.now() <= t).unwrap_or(&self.checkpoints[0]);
+        let (world, next_command) = (cp.world.clone(), cp.next_command);
+        self.world = world;
+        self.next_command = next_command;
+        self.run_until(t)
+    }
+
+    /// Applies a command at the cursor. Behind the horizon this forks first.
+    pub fn apply(&mut self, command: Command) -> Result<Option<Fork>, SimError> {
+        if let Some(e) = &self.halted {
+            return Err(e.clone());
+        }
+        if self.commands.len() >= self.world.setup().limits.max_commands {
+            return Err(SimError::LimitReached {
+                what: "commands",
+                limit: self.world.setup().limits.max_commands as u64,
+            });
+        }
+        let resolved = self.world.validate(command)?;
+        let fork = if !self.at_horizon() || self.next_command < self.commands.len() { Some(self.fork()) } else { None };
+        let after_events = self.world.events();
+        let at = self.world.now();
+        let r = self.world.apply(resolved, Some(&mut self.trace));
+        let applied = self.halt(r)?;
+        self.horizon = self.world.events();
+        self.horizon_time = self.horizon_time.max(at);
+        self.commands.push(CommandRecord {
+            after_events,
+            at,
+            command: applied.command,
+            target_role: applied.target_role,
+        });
+        self.next_command = self.commands.len();
+        Ok(fork)
+    }
+
+    fn fork(&mut self) -> Fork {
+        let events = self.world.events();
+        let cp = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.world.events() <= events)
+            .map_or(self.checkpoints[0].trace, |c| c.trace);
+        let fork = Fork {
+            at: self.world.now(),
+            discarded_events: self.horizon.saturating_sub(events),
+            discarded_commands: self.commands.len() - self.next_command,
+        };
+        if self.trace.is_stored() {
+            self.trace.truncate(cp, events);
+        }
+        self.commands.truncate(self.next_command);
+        self.checkpoints.retain(|c| c.world.events() <= events);
+        self.horizon = events;
+        self.horizon_time = self.world.now();
+        self.halted = None;
+        fork
+    }
+}

@@ -1,0 +1,253 @@
+//! The protocol contract.
+//!
+//! A protocol is a set of pure handlers over its own node state. Handlers
+//! never do IO and never fail: stale or malformed input is ignored (and may
+//! be observed). Effects (sends, timers, observations, client replies) go
+//! out through the [`Context`], and the world applies them after the handler
+//! returns, in the order they were made.
+//!
+//! A protocol also describes itself ([`ProtocolInfo`]) and its state
+//! ([`ProtocolNodeView`], [`MessageView`]) so the simulator and the UI never
+//! need to know which protocol they run.
+
+use crate::ids::{NodeId, RequestId};
+use crate::rng::Rng;
+use crate::time::Micros;
+use crate::view::{MessageView, ProtocolInfo, ProtocolNodeView, Violation};
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+
+/// A problem with a protocol's config, found by [`Protocol::validate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// The config key at fault (`election_timeout_ms`).
+    pub field: &'static str,
+    /// What is wrong and what the limit is.
+    pub message: String,
+}
+
+/// A value a handler reports for lessons, tests and the trace.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Obs {
+    /// A number (a term, an index).
+    Int(i64),
+    /// A name (a role).
+    Str(&'static str),
+}
+
+impl Obs {
+    /// The value as text, as lesson conditions compare it.
+    pub fn text(&self) -> String {
+        match self {
+            Obs::Int(v) => v.to_string(),
+            Obs::Str(s) => (*s).to_string(),
+        }
+    }
+}
+
+/// How a node answered a client request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Done; the text is the result (`x = 1`).
+    Ok(String),
+    /// Not the right node; try this one (if known).
+    Redirect(Option<NodeId>),
+    /// Refused, with a reason.
+    Failed(String),
+}
+
+/// A change to one of the node's timers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TimerOp<T> {
+    /// Fire `T` after this long on the node's own clock, replacing any
+    /// pending timer in the same slot.
+    Set(T, Micros),
+    /// Cancel the timer in `T`'s slot.
+    Cancel(T),
+}
+
+/// Everything handlers asked for during one event, in order.
+#[derive(Clone, Debug)]
+pub struct Effects<P: Protocol> {
+    /// Messages to send.
+    pub sends: Vec<(NodeId, P::Msg)>,
+    /// Timer changes.
+    pub timers: Vec<TimerOp<P::Timer>>,
+    /// Observations.
+    pub observations: Vec<(&'static str, Obs)>,
+    /// Client replies.
+    pub replies: Vec<(RequestId, Reply)>,
+}
+
+impl<P: Protocol> Default for Effects<P> {
+    fn default() -> Self {
+        Effects { sends: Vec::new(), timers: Vec::new(), observations: Vec::new(), replies: Vec::new() }
+    }
+}
+
+impl<P: Protocol> Effects<P> {
+    /// Empties every buffer, keeping capacity.
+    pub fn clear(&mut self) {
+        self.sends.clear();
+        self.timers.clear();
+        self.observations.clear();
+        self.replies.clear();
+    }
+}
+
+/// What a handler can see and do.
+pub struct Context<'a, P: Protocol> {
+    me: NodeId,
+    now: Micros,
+    rng: &'a mut Rng,
+    effects: &'a mut Effects<P>,
+}
+
+impl<'a, P: Protocol> Context<'a, P> {
+    /// A context for node `me` whose local clock reads `now`.
+    pub fn new(me: NodeId, now: Micros, rng: &'a mut Rng, effects: &'a mut Effects<P>) -> Self {
+        Context { me, now, rng, effects }
+    }
+
+    /// This node.
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+
+    /// The node's local clock (drift and jumps included).
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// The node's own random stream.
+    pub fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+
+    /// Sends `msg` to `to` through the simulated network.
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        self.effects.sends.push((to, msg));
+    }
+
+    /// Sets `timer` to fire after `after` on this node's clock.
+    pub fn set_timer(&mut self, timer: P::Timer, after: Micros) {
+        self.effects.timers.push(TimerOp::Set(timer, after));
+    }
+
+    /// Cancels `timer`'s slot.
+    pub fn cancel_timer(&mut self, timer: P::Timer) {
+        self.effects.timers.push(TimerOp::Cancel(timer));
+    }
+
+    /// Reports a value, for lesson conditions and the trace.
+    pub fn observe(&mut self, key: &'static str, value: Obs) {
+        self.effects.observations.push((key, value));
+    }
+
+    /// Answers client request `id`.
+    pub fn reply(&mut self, id: RequestId, reply: Reply) {
+        self.effects.replies.push((id, reply));
+    }
+}
+
+/// Read access to every node's state, for invariant monitors.
+pub trait Cluster<P: Protocol> {
+    /// Number of nodes.
+    fn len(&self) -> usize;
+    /// Whether the cluster has no nodes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The live state of a node (none if crashed).
+    fn state(&self, id: NodeId) -> Option<&P::State>;
+}
+
+/// A protocol the simulator can run.
+pub trait Protocol: Sized + Clone + Debug + 'static {
+    /// Settings from the scenario's `[config]` table (unknown keys must be
+    /// rejected: use `#[serde(deny_unknown_fields)]`).
+    type Config: Clone + Debug + DeserializeOwned;
+    /// One node's state, volatile and durable.
+    type State: Clone + Debug;
+    /// What survives a crash.
+    type Durable: Clone + Debug;
+    /// A message.
+    type Msg: Clone + Debug;
+    /// A timer. Each value maps to a slot; setting a timer replaces the
+    /// pending one in its slot.
+    type Timer: Copy + Eq + Debug;
+    /// A client request.
+    type Request: Clone + Debug;
+    /// The invariant monitor's own (ghost) state.
+    type Monitor: Clone + Debug;
+
+    /// The protocol's self-description.
+    fn info() -> &'static ProtocolInfo;
+
+    /// Checks a config against the protocol's limits for an `nodes`-node cluster.
+    fn validate(config: &Self::Config, nodes: u32) -> Result<(), ConfigIssue>;
+
+    /// A fresh node.
+    fn init(config: &Self::Config, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> Self::State;
+
+    /// A message arrived.
+    fn on_message(state: &mut Self::State, from: NodeId, msg: Self::Msg, cx: &mut Context<'_, Self>);
+
+    /// A timer fired.
+    fn on_timer(state: &mut Self::State, timer: Self::Timer, cx: &mut Context<'_, Self>);
+
+    /// A client asked this node to do something.
+    fn on_request(state: &mut Self::State, id: RequestId, request: Self::Request, cx: &mut Context<'_, Self>);
+
+    /// What a crash keeps of `state`.
+    fn durable(state: &Self::State) -> Self::Durable;
+
+    /// A crashed node starts again from what it kept.
+    fn on_restart(
+        config: &Self::Config,
+        me: NodeId,
+        peers: &[NodeId],
+        durable: Self::Durable,
+        cx: &mut Context<'_, Self>,
+    ) -> Self::State;
+
+    /// Parses a client request (`set x 1`); the error says what is accepted.
+    fn parse_request(text: &str) -> Result<Self::Request, String>;
+
+    /// Number of timer slots per node.
+    fn timer_slots() -> usize;
+    /// The slot of `timer`, below [`Protocol::timer_slots`].
+    fn timer_slot(timer: &Self::Timer) -> usize;
+    /// The timer's name, as in [`ProtocolInfo::timers`].
+    fn timer_name(timer: &Self::Timer) -> &'static str;
+    /// The timer a name refers to, for the `timeout` command.
+    fn timer_by_name(name: &str) -> Option<Self::Timer>;
+
+    /// A fresh monitor for `nodes` nodes.
+    fn new_monitor(config: &Self::Config, nodes: usize) -> Self::Monitor;
+
+    /// Checks every invariant after an event that ran handlers on `touched`,
+    /// pushing each new violation once.
+    fn check(
+        monitor: &mut Self::Monitor,
+        cluster: &dyn Cluster<Self>,
+        touched: NodeId,
+        now: Micros,
+        out: &mut Vec<Violation>,
+    );
+
+    /// The node's role key, cheap (used to resolve "the leader").
+    fn role(state: &Self::State) -> &'static str;
+
+    /// How a live node looks.
+    fn node_view(state: &Self::State) -> ProtocolNodeView;
+
+    /// How a crashed node's durable state looks.
+    fn durable_view(durable: &Self::Durable) -> ProtocolNodeView;
+
+    /// How a message looks.
+    fn message_view(msg: &Self::Msg) -> MessageView;
+
+    /// The message's kind, as an index into [`ProtocolInfo::message_kinds`].
+    fn message_kind(msg: &Self::Msg) -> u8;
+}

@@ -1,0 +1,33 @@
+//! The protocol suite and the registry that names it.
+//!
+//! The registry is the one place that lists protocols by name. Adding a
+//! protocol means writing its module and adding one entry here; the
+//! simulator, the scenario loader, the CLI and the UI do not change.
+
+pub mod raft;
+
+use crate::protocol::Protocol;
+use crate::scenario::{Common, LoadError, Scenario, Source, load_with};
+use crate::view::ProtocolInfo;
+use toml::Spanned;
+use toml::de::DeTable;
+
+/// A registered protocol.
+pub struct ProtocolEntry {
+    /// Its description.
+    pub info: fn() -> &'static ProtocolInfo,
+    /// Its second loading pass (see [`crate::scenario`]).
+    pub load: for<'a, 'b, 'c> fn(Source<'a>, &'b Spanned<DeTable<'c>>, &Common) -> Result<Scenario, Vec<LoadError>>,
+}
+
+static ALL: &[ProtocolEntry] = &[ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> }];
+
+/// Every registered protocol.
+pub fn all() -> &'static [ProtocolEntry] {
+    ALL
+}
+
+/// The protocol registered under `name`.
+pub fn find(name: &str) -> Option<&'static ProtocolEntry> {
+    ALL.iter().find(|p| (p.info)().name == name)
+}

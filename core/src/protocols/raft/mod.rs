@@ -1,0 +1,971 @@
+//! Raft, after Ongaro and Ousterhout, "In Search of an Understandable
+//! Consensus Algorithm (Extended Version)", 2014.
+//!
+//! Covered: leader election with randomized timeouts (§5.2); log
+//! replication with the AppendEntries consistency check and conflict
+//! truncation (§5.3); the election restriction (§5.4.1); committing only
+//! entries of the leader's own term by counting replicas (§5.4.2); a
+//! replicated key-value store whose reads also go through the log; a no-op
+//! entry at the start of each term (§8); persistent `currentTerm`,
+//! `votedFor` and log across crashes (Figure 2). Not covered here:
+//! membership changes (§6) and log compaction (§7).
+//!
+//! Break-it switches turn single rules off so a learner can watch what goes
+//! wrong and so tests can prove the monitor ([`monitor`]) notices.
+
+pub mod log;
+pub mod monitor;
+
+use crate::ids::{NodeId, RequestId};
+use crate::protocol::{ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::time::Micros;
+use crate::view::{
+    BreakSwitch, Field, InvariantInfo, Layout, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo,
+    Value,
+};
+use log::{Entry, Key, Op, RaftLog};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A Raft term.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Term(pub u64);
+
+/// A position in a Raft log, from 1.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogIndex(pub u64);
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for LogIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Raft's settings, the `[config]` table of a Raft scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RaftConfig {
+    /// Shortest election timeout.
+    pub election_timeout_min_ms: f64,
+    /// Longest election timeout.
+    pub election_timeout_max_ms: f64,
+    /// Gap between a leader's heartbeats.
+    pub heartbeat_ms: f64,
+    /// Most entries in one AppendEntries.
+    pub max_entries_per_append: u32,
+    /// Append a no-op entry when elected (§8).
+    pub leader_noop: bool,
+    /// Break it: grant votes without the election restriction (§5.4.1).
+    pub break_election_restriction: bool,
+    /// Break it: commit entries of earlier terms by counting replicas (§5.4.2, Figure 8).
+    pub break_commit_rule: bool,
+    /// Break it: forget `votedFor` on restart (Figure 2 says persist it).
+    pub break_vote_persistence: bool,
+    /// Break it: accept AppendEntries without the consistency check (§5.3).
+    pub break_consistency_check: bool,
+}
+
+impl Default for RaftConfig {
+    fn default() -> RaftConfig {
+        RaftConfig {
+            election_timeout_min_ms: 150.0,
+            election_timeout_max_ms: 300.0,
+            heartbeat_ms: 50.0,
+            max_entries_per_append: 64,
+            leader_noop: true,
+            break_election_restriction: false,
+            break_commit_rule: false,
+            break_vote_persistence: false,
+            break_consistency_check: false,
+        }
+    }
+}
+
+/// Limits on Raft's settings.
+const MAX_TIMEOUT_MS: f64 = 60_000.0;
+const MAX_ENTRIES_PER_APPEND: u32 = 10_000;
+
+fn ms_to_us(ms: f64) -> u64 {
+    (ms * 1000.0).round() as u64
+}
+
+/// The settings as the handlers use them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Params {
+    election_min_us: u64,
+    election_max_us: u64,
+    heartbeat_us: u64,
+    max_entries: usize,
+    leader_noop: bool,
+    break_election_restriction: bool,
+    break_commit_rule: bool,
+    break_vote_persistence: bool,
+    break_consistency_check: bool,
+}
+
+impl From<&RaftConfig> for Params {
+    fn from(c: &RaftConfig) -> Params {
+        Params {
+            election_min_us: ms_to_us(c.election_timeout_min_ms),
+            election_max_us: ms_to_us(c.election_timeout_max_ms),
+            heartbeat_us: ms_to_us(c.heartbeat_ms),
+            max_entries: c.max_entries_per_append as usize,
+            leader_noop: c.leader_noop,
+            break_election_restriction: c.break_election_restriction,
+            break_commit_rule: c.break_commit_rule,
+            break_vote_persistence: c.break_vote_persistence,
+            break_consistency_check: c.break_consistency_check,
+        }
+    }
+}
+
+/// A node's role.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Follows a leader, votes in elections.
+    Follower,
+    /// Asking for votes.
+    Candidate,
+    /// Replicating its log to the others.
+    Leader,
+}
+
+impl Role {
+    /// The role's key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// Raft's messages, named as in the paper.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// A candidate asks for a vote (§5.2).
+    RequestVote {
+        /// Candidate's term.
+        term: Term,
+        /// Index of the candidate's last entry.
+        last_log_index: LogIndex,
+        /// Term of the candidate's last entry.
+        last_log_term: Term,
+    },
+    /// The answer to a vote request.
+    RequestVoteResponse {
+        /// The voter's term.
+        term: Term,
+        /// Whether the vote was granted.
+        granted: bool,
+    },
+    /// Replicates entries; empty, it is a heartbeat (§5.3).
+    AppendEntries {
+        /// Leader's term.
+        term: Term,
+        /// Index of the entry before the new ones.
+        prev_log_index: LogIndex,
+        /// Term of that entry.
+        prev_log_term: Term,
+        /// New entries (empty for a heartbeat).
+        entries: Vec<Entry>,
+        /// Leader's commit index.
+        leader_commit: LogIndex,
+    },
+    /// The answer to AppendEntries.
+    AppendEntriesResponse {
+        /// The follower's term.
+        term: Term,
+        /// Whether the entries were accepted.
+        success: bool,
+        /// On success, the last index now known to match the leader.
+        match_index: LogIndex,
+        /// On failure, where the leader should retry from.
+        conflict_index: LogIndex,
+    },
+}
+
+impl Msg {
+    fn term(&self) -> Term {
+        match self {
+            Msg::RequestVote { term, .. }
+            | Msg::RequestVoteResponse { term, .. }
+            | Msg::AppendEntries { term, .. }
+            | Msg::AppendEntriesResponse { term, .. } => *term,
+        }
+    }
+}
+
+/// Raft's timers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Fires when a follower or candidate has heard nothing for too long.
+    Election,
+    /// Fires when a leader should send heartbeats.
+    Heartbeat,
+}
+
+/// One Raft node.
+#[derive(Clone, Debug)]
+pub struct RaftNode {
+    me: NodeId,
+    peers: Vec<NodeId>,
+    p: Params,
+    role: Role,
+    /// Persistent: latest term seen.
+    term: Term,
+    /// Persistent: candidate voted for in this term.
+    voted_for: Option<NodeId>,
+    /// Persistent: the log.
+    log: RaftLog,
+    commit_index: LogIndex,
+    last_applied: LogIndex,
+    store: BTreeMap<Key, i64>,
+    leader: Option<NodeId>,
+    /// Bit `i` set: node `i+1` granted its vote.
+    votes: u64,
+    next_index: Vec<LogIndex>,
+    match_index: Vec<LogIndex>,
+    /// Bit `i` set: an AppendEntries to node `i+1` awaits its answer.
+    awaiting: u64,
+    pending: BTreeMap<LogIndex, RequestId>,
+}
+
+/// What survives a crash (Figure 2, "Persistent state on all servers").
+#[derive(Clone, Debug)]
+pub struct RaftDurable {
+    term: Term,
+    voted_for: Option<NodeId>,
+    log: RaftLog,
+}
+
+fn bit(id: NodeId) -> u64 {
+    1u64 << (id.index() % 64)
+}
+
+impl RaftNode {
+    fn new(p: Params, me: NodeId, peers: &[NodeId]) -> RaftNode {
+        let n = peers.len() + 1;
+        RaftNode {
+            me,
+            peers: peers.to_vec(),
+            p,
+            role: Role::Follower,
+            term: Term(0),
+            voted_for: None,
+            log: RaftLog::new(),
+            commit_index: LogIndex(0),
+            last_applied: LogIndex(0),
+            store: BTreeMap::new(),
+            leader: None,
+            votes: 0,
+            next_index: vec![LogIndex(1); n],
+            match_index: vec![LogIndex(0); n],
+            awaiting: 0,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    fn cluster_size(&self) -> usize {
+        self.peers.len() + 1
+    }
+
+    fn majority(&self) -> usize {
+        self.cluster_size() / 2 + 1
+    }
+
+    /// The node's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The node's current term.
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    /// The node's log.
+    pub fn log(&self) -> &RaftLog {
+        &self.log
+    }
+
+    /// The highest index this node knows is committed.
+    pub fn commit_index(&self) -> LogIndex {
+        self.commit_index
+    }
+
+    /// The value of `key` in this node's state machine.
+    pub fn value(&self, key: &str) -> Option<i64> {
+        Key::parse(key).ok().and_then(|k| self.store.get(&k).copied())
+    }
+
+    fn reset_election_timer(&self, cx: &mut Context<'_, Raft>) {
+        let t = cx.rng().range_inclusive(self.p.election_min_us, self.p.election_max_us);
+        cx.set_timer(Timer::Election, Micros(t));
+    }
+
+    /// Adopts a newer term (§5.1: "if one server's current term is smaller
+    /// than the other's, then it updates its current term").
+    fn adopt_term(&mut self, term: Term, cx: &mut Context<'_, Raft>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+            self.leader = None;
+            cx.observe("term", Obs::Int(term.0 as i64));
+        }
+        self.become_follower(cx);
+    }
+
+    fn become_follower(&mut self, cx: &mut Context<'_, Raft>) {
+        if self.role == Role::Follower {
+            return;
+        }
+        if self.role == Role::Leader {
+            cx.cancel_timer(Timer::Heartbeat);
+            self.reset_election_timer(cx);
+            // Outcome unknown: the entries may still commit under a later leader.
+            for (_, id) in std::mem::take(&mut self.pending) {
+                cx.reply(id, Reply::Failed("leader stepped down before commit; outcome unknown".into()));
+            }
+        }
+        self.role = Role::Follower;
+        self.awaiting = 0;
+        cx.observe("role", Obs::Str(Role::Follower.name()));
+    }
+
+    fn start_election(&mut self, cx: &mut Context<'_, Raft>) {
+        self.term = Term(self.term.0 + 1);
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.me);
+        self.votes = bit(self.me);
+        self.leader = None;
+        cx.observe("term", Obs::Int(self.term.0 as i64));
+        cx.observe("role", Obs::Str(Role::Candidate.name()));
+        self.reset_election_timer(cx);
+        if self.votes.count_ones() as usize >= self.majority() {
+            self.become_leader(cx);
+            return;
+        }
+        let msg = Msg::RequestVote {
+            term: self.term,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        for &peer in &self.peers {
+            cx.send(peer, msg.clone());
+        }
+    }
+
+    fn become_leader(&mut self, cx: &mut Context<'_, Raft>) {
+        self.role = Role::Leader;
+        self.leader = Some(self.me);
+        self.awaiting = 0;
+        cx.cancel_timer(Timer::Election);
+        cx.observe("role", Obs::Str(Role::Leader.name()));
+        if self.p.leader_noop {
+            self.log.append(Entry { term: self.term, op: Op::Noop });
+        }
+        let next = LogIndex(self.log.last_index().0 + 1);
+        self.next_index.iter_mut().for_each(|i| *i = next);
+        self.match_index.iter_mut().for_each(|i| *i = LogIndex(0));
+        self.match_index[self.me.index()] = self.log.last_index();
+        self.advance_commit(cx);
+        self.broadcast_append(cx);
+        cx.set_timer(Timer::Heartbeat, Micros(self.p.heartbeat_us));
+    }
+
+    fn send_append(&mut self, peer: NodeId, cx: &mut Context<'_, Raft>) {
+        let next = self.next_index[peer.index()].max(LogIndex(1));
+        let prev = LogIndex(next.0 - 1);
+        let msg = Msg::AppendEntries {
+            term: self.term,
+            prev_log_index: prev,
+            prev_log_term: self.log.term_at(prev).unwrap_or(Term(0)),
+            entries: self.log.entries_from(next, self.p.max_entries),
+            leader_commit: self.commit_index,
+        };
+        self.awaiting |= bit(peer);
+        cx.send(peer, msg);
+    }
+
+    fn broadcast_append(&mut self, cx: &mut Context<'_, Raft>) {
+        for k in 0..self.peers.len() {
+            let peer = self.peers[k];
+            self.send_append(peer, cx);
+        }
+    }
+
+    /// §5.3/§5.4.2: the highest index stored on a majority whose entry is from
+    /// the current term becomes committed (with the break switch, any term).
+    fn advance_commit(&mut self, cx: &mut Context<'_, Raft>) {
+        let mut n = self.log.last_index();
+        while n > self.commit_index {
+            let replicas = self.match_index.iter().filter(|m| **m >= n).count();
+            let term_ok = self.p.break_commit_rule || self.log.term_at(n) == Some(self.term);
+            if replicas >= self.majority() && term_ok {
+                self.commit_index = n;
+                self.apply(cx);
+                return;
+            }
+            n = LogIndex(n.0 - 1);
+        }
+    }
+
+    fn apply(&mut self, cx: &mut Context<'_, Raft>) {
+        while self.last_applied < self.commit_index {
+            let index = LogIndex(self.last_applied.0 + 1);
+            let Some(entry) = self.log.entry(index).copied() else { break };
+            self.last_applied = index;
+            let result = match entry.op {
+                Op::Noop => None,
+                Op::Set { key, value } => {
+                    self.store.insert(key, value);
+                    Some(format!("{key} = {value}"))
+                }
+                Op::Get { key } => Some(match self.store.get(&key) {
+                    Some(v) => format!("{key} = {v}"),
+                    None => format!("{key} is unset"),
+                }),
+            };
+            if self.role == Role::Leader {
+                if let Some(id) = self.pending.remove(&index) {
+                    cx.reply(id, Reply::Ok(result.unwrap_or_default()));
+                }
+            }
+        }
+    }
+
+    fn on_request_vote(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        last_index: LogIndex,
+        last_term: Term,
+        cx: &mut Context<'_, Raft>,
+    ) {
+        let free = self.voted_for.is_none() || self.voted_for == Some(from);
+        let up_to_date = self.p.break_election_restriction || self.log.is_behind_or_equal(last_term, last_index);
+        let granted = term == self.term && free && up_to_date;
+        if granted {
+            self.voted_for = Some(from);
+            self.reset_election_timer(cx);
+        }
+        cx.send(from, Msg::RequestVoteResponse { term: self.term, granted });
+    }
+
+    fn on_vote(&mut self, from: NodeId, term: Term, granted: bool, cx: &mut Context<'_, Raft>) {
+        if self.role != Role::Candidate || term != self.term || !granted {
+            return;
+        }
+        self.votes |= bit(from);
+        if self.votes.count_ones() as usize >= self.majority() {
+            self.become_leader(cx);
+        }
+    }
+
+    fn on_append_entries(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        prev: LogIndex,
+        prev_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: LogIndex,
+        cx: &mut Context<'_, Raft>,
+    ) {
+        let reject = |s: &Self, conflict: LogIndex, cx: &mut Context<'_, Raft>| {
+            cx.send(
+                from,
+                Msg::AppendEntriesResponse {
+                    term: s.term,
+                    success: false,
+                    match_index: LogIndex(0),
+                    conflict_index: conflict,
+                },
+            );
+        };
+        if term < self.term {
+            reject(self, LogIndex(0), cx);
+            return;
+        }
+        // term == self.term: a candidate (or a confused leader) steps down.
+        self.become_follower(cx);
+        self.leader = Some(from);
+        self.reset_election_timer(cx);
+
+        let last = self.log.last_index();
+        let consistent = self.log.term_at(prev) == Some(prev_term);
+        let mut at = prev;
+        if !consistent {
+            if !self.p.break_consistency_check {
+                // Hint: skip back over the whole conflicting term.
+                let conflict = if prev > last {
+                    LogIndex(last.0 + 1)
+                } else {
+                    let bad = self.log.term_at(prev);
+                    let mut i = prev;
+                    while i.0 > 1 && self.log.term_at(LogIndex(i.0 - 1)) == bad {
+                        i = LogIndex(i.0 - 1);
+                    }
+                    i
+                };
+                reject(self, conflict, cx);
+                return;
+            }
+            // Broken: take the entries anyway, at the end of our log if the
+            // leader's prev lies beyond it.
+            at = prev.min(last);
+        }
+        for entry in entries {
+            at = LogIndex(at.0 + 1);
+            match self.log.term_at(at) {
+                Some(t) if t == entry.term => {}
+                Some(_) => {
+                    self.log.truncate_from(at);
+                    self.log.append(entry);
+                }
+                None => self.log.append(entry),
+            }
+        }
+        if leader_commit > self.commit_index {
+            self.commit_index = leader_commit.min(at);
+            self.apply(cx);
+        }
+        cx.send(
+            from,
+            Msg::AppendEntriesResponse { term: self.term, success: true, match_index: at, conflict_index: LogIndex(0) },
+        );
+    }
+
+    fn on_append_response(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        success: bool,
+        match_index: LogIndex,
+        conflict: LogIndex,
+        cx: &mut Context<'_, Raft>,
+    ) {
+        if self.role != Role::Leader || term != self.term {
+            return;
+        }
+        let i = from.index();
+        self.awaiting &= !bit(from);
+        if success {
+            if match_index > self.match_index[i] {
+                self.match_index[i] = match_index;
+            }
+            self.next_index[i] = self.next_index[i].max(LogIndex(self.match_index[i].0 + 1));
+            self.advance_commit(cx);
+        } else {
+            let back = LogIndex(self.next_index[i].0.saturating_sub(1).max(1));
+            let hinted = if conflict.0 >= 1 { conflict.min(back) } else { back };
+            self.next_index[i] = hinted.max(LogIndex(self.match_index[i].0 + 1));
+        }
+        if self.next_index[i] <= self.log.last_index() || !success {
+            self.send_append(from, cx);
+        }
+    }
+}
+
+/// The Raft protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct Raft;
+
+const ROLES: &[RoleInfo] = &[
+    RoleInfo { name: "follower", badge: "F", colour: 1 },
+    RoleInfo { name: "candidate", badge: "C", colour: 2 },
+    RoleInfo { name: "leader", badge: "L", colour: 3 },
+];
+
+/// Invariant names, as violations report them.
+pub mod invariant {
+    /// §5.2.
+    pub const ELECTION_SAFETY: &str = "Election Safety";
+    /// §5.3.
+    pub const LEADER_APPEND_ONLY: &str = "Leader Append-Only";
+    /// §5.3.
+    pub const LOG_MATCHING: &str = "Log Matching";
+    /// §5.4.
+    pub const LEADER_COMPLETENESS: &str = "Leader Completeness";
+    /// §5.4.3.
+    pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
+}
+
+const INVARIANTS: &[InvariantInfo] = &[
+    InvariantInfo {
+        name: invariant::ELECTION_SAFETY,
+        source: "Raft §5.2, Figure 3",
+        rule: "No term ever has more than one leader.",
+    },
+    InvariantInfo {
+        name: invariant::LEADER_APPEND_ONLY,
+        source: "Raft §5.3, Figure 3",
+        rule: "While it leads, a leader only adds entries to the end of its log; it never rewrites or removes one.",
+    },
+    InvariantInfo {
+        name: invariant::LOG_MATCHING,
+        source: "Raft §5.3, Figure 3",
+        rule: "Two logs that hold an entry with the same index and term agree on every entry up to that index.",
+    },
+    InvariantInfo {
+        name: invariant::LEADER_COMPLETENESS,
+        source: "Raft §5.4, Figure 3",
+        rule: "An entry committed in some term is in the log of every leader of every later term.",
+    },
+    InvariantInfo {
+        name: invariant::STATE_MACHINE_SAFETY,
+        source: "Raft §5.4.3, Figure 3",
+        rule: "No two servers ever apply different entries at the same log index.",
+    },
+];
+
+const BREAK_SWITCHES: &[BreakSwitch] = &[
+    BreakSwitch {
+        key: "break_election_restriction",
+        effect: "Voters grant votes even to candidates whose logs are behind theirs (§5.4.1 off).",
+        caught_by: invariant::LEADER_COMPLETENESS,
+    },
+    BreakSwitch {
+        key: "break_commit_rule",
+        effect: "Leaders commit entries from earlier terms once a majority stores them (the Figure 8 mistake).",
+        caught_by: invariant::LEADER_COMPLETENESS,
+    },
+    BreakSwitch {
+        key: "break_vote_persistence",
+        effect: "A restarted node forgets whom it voted for in the current term.",
+        caught_by: invariant::ELECTION_SAFETY,
+    },
+    BreakSwitch {
+        key: "break_consistency_check",
+        effect: "Followers append entries without checking that the entry before them matches (§5.3 off).",
+        caught_by: invariant::LOG_MATCHING,
+    },
+];
+
+static INFO: ProtocolInfo = ProtocolInfo {
+    name: "raft",
+    title: "Raft",
+    layout: Layout::Cluster,
+    roles: ROLES,
+    message_kinds: &["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"],
+    timers: &["election", "heartbeat"],
+    invariants: INVARIANTS,
+    break_switches: BREAK_SWITCHES,
+    request_examples: &["set x 1", "get x"],
+};
+
+/// How many log entries a node view carries (the newest ones).
+pub const LOG_VIEW_ENTRIES: usize = 64;
+
+fn log_view(log: &RaftLog, commit: LogIndex) -> Vec<LogEntryView> {
+    let last = log.last_index().0;
+    let from = last.saturating_sub(LOG_VIEW_ENTRIES as u64) + 1;
+    log.entries_from(LogIndex(from), LOG_VIEW_ENTRIES)
+        .into_iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let index = from + k as u64;
+            LogEntryView { index, term: e.term.0, text: e.op.to_string(), committed: index <= commit.0 }
+        })
+        .collect()
+}
+
+impl Protocol for Raft {
+    type Config = RaftConfig;
+    type State = RaftNode;
+    type Durable = RaftDurable;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Request = Op;
+    type Monitor = monitor::RaftMonitor;
+
+    fn info() -> &'static ProtocolInfo {
+        &INFO
+    }
+
+    fn validate(c: &RaftConfig, _nodes: u32) -> Result<(), ConfigIssue> {
+        let in_range = |field: &'static str, v: f64, lo: f64| -> Result<(), ConfigIssue> {
+            if !v.is_finite() || v < lo || v > MAX_TIMEOUT_MS {
+                Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lo} to {MAX_TIMEOUT_MS} ms") })
+            } else {
+                Ok(())
+            }
+        };
+        in_range("election_timeout_min_ms", c.election_timeout_min_ms, 1.0)?;
+        in_range("election_timeout_max_ms", c.election_timeout_max_ms, 1.0)?;
+        in_range("heartbeat_ms", c.heartbeat_ms, 0.1)?;
+        if c.election_timeout_max_ms < c.election_timeout_min_ms {
+            return Err(ConfigIssue {
+                field: "election_timeout_max_ms",
+                message: format!(
+                    "election_timeout_max_ms = {} is below election_timeout_min_ms = {}",
+                    c.election_timeout_max_ms, c.election_timeout_min_ms
+                ),
+            });
+        }
+        if c.heartbeat_ms >= c.election_timeout_min_ms {
+            return Err(ConfigIssue {
+                field: "heartbeat_ms",
+                message: format!(
+                    "heartbeat_ms = {} must be below election_timeout_min_ms = {}, or followers time out between heartbeats",
+                    c.heartbeat_ms, c.election_timeout_min_ms
+                ),
+            });
+        }
+        if c.max_entries_per_append == 0 || c.max_entries_per_append > MAX_ENTRIES_PER_APPEND {
+            return Err(ConfigIssue {
+                field: "max_entries_per_append",
+                message: format!(
+                    "max_entries_per_append = {} is outside 1 to {MAX_ENTRIES_PER_APPEND}",
+                    c.max_entries_per_append
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn init(config: &RaftConfig, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> RaftNode {
+        let node = RaftNode::new(Params::from(config), me, peers);
+        cx.observe("role", Obs::Str(Role::Follower.name()));
+        node.reset_election_timer(cx);
+        node
+    }
+
+    fn on_message(s: &mut RaftNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
+        if msg.term() > s.term {
+            s.adopt_term(msg.term(), cx);
+        }
+        match msg {
+            Msg::RequestVote { term, last_log_index, last_log_term } => {
+                s.on_request_vote(from, term, last_log_index, last_log_term, cx)
+            }
+            Msg::RequestVoteResponse { term, granted } => s.on_vote(from, term, granted, cx),
+            Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit } => {
+                s.on_append_entries(from, term, prev_log_index, prev_log_term, entries, leader_commit, cx)
+            }
+            Msg::AppendEntriesResponse { term, success, match_index, conflict_index } => {
+                s.on_append_response(from, term, success, match_index, conflict_index, cx)
+            }
+        }
+    }
+
+    fn on_timer(s: &mut RaftNode, timer: Timer, cx: &mut Context<'_, Self>) {
+        match timer {
+            Timer::Election => {
+                if s.role != Role::Leader {
+                    s.start_election(cx);
+                }
+            }
+            Timer::Heartbeat => {
+                if s.role == Role::Leader {
+                    s.broadcast_append(cx);
+                    cx.set_timer(Timer::Heartbeat, Micros(s.p.heartbeat_us));
+                }
+            }
+        }
+    }
+
+    fn on_request(s: &mut RaftNode, id: RequestId, op: Op, cx: &mut Context<'_, Self>) {
+        if s.role != Role::Leader {
+            cx.reply(id, Reply::Redirect(s.leader));
+            return;
+        }
+        s.log.append(Entry { term: s.term, op });
+        let last = s.log.last_index();
+        s.match_index[s.me.index()] = last;
+        s.pending.insert(last, id);
+        for k in 0..s.peers.len() {
+            let peer = s.peers[k];
+            if s.awaiting & bit(peer) == 0 {
+                s.send_append(peer, cx);
+            }
+        }
+        s.advance_commit(cx);
+    }
+
+    fn durable(s: &RaftNode) -> RaftDurable {
+        RaftDurable {
+            term: s.term,
+            voted_for: if s.p.break_vote_persistence { None } else { s.voted_for },
+            log: s.log.clone(),
+        }
+    }
+
+    fn on_restart(
+        config: &RaftConfig,
+        me: NodeId,
+        peers: &[NodeId],
+        d: RaftDurable,
+        cx: &mut Context<'_, Self>,
+    ) -> RaftNode {
+        let mut node = RaftNode::new(Params::from(config), me, peers);
+        node.term = d.term;
+        node.voted_for = d.voted_for;
+        node.log = d.log;
+        cx.observe("role", Obs::Str(Role::Follower.name()));
+        node.reset_election_timer(cx);
+        node
+    }
+
+    fn parse_request(text: &str) -> Result<Op, String> {
+        Op::parse(text)
+    }
+
+    fn timer_slots() -> usize {
+        2
+    }
+
+    fn timer_slot(t: &Timer) -> usize {
+        match t {
+            Timer::Election => 0,
+            Timer::Heartbeat => 1,
+        }
+    }
+
+    fn timer_name(t: &Timer) -> &'static str {
+        match t {
+            Timer::Election => "election",
+            Timer::Heartbeat => "heartbeat",
+        }
+    }
+
+    fn timer_by_name(name: &str) -> Option<Timer> {
+        match name {
+            "election" => Some(Timer::Election),
+            "heartbeat" => Some(Timer::Heartbeat),
+            _ => None,
+        }
+    }
+
+    fn new_monitor(_config: &RaftConfig, nodes: usize) -> monitor::RaftMonitor {
+        monitor::RaftMonitor::new(nodes)
+    }
+
+    fn check(
+        m: &mut monitor::RaftMonitor,
+        cluster: &dyn crate::protocol::Cluster<Self>,
+        touched: NodeId,
+        now: Micros,
+        out: &mut Vec<crate::view::Violation>,
+    ) {
+        m.check(cluster, touched, now, out);
+    }
+
+    fn role(s: &RaftNode) -> &'static str {
+        s.role.name()
+    }
+
+    fn node_view(s: &RaftNode) -> ProtocolNodeView {
+        let mut fields = vec![
+            Field { name: "term", value: Value::from(s.term.0) },
+            Field { name: "voted_for", value: Value::from(s.voted_for.map(|v| v.to_string())) },
+            Field { name: "commit_index", value: Value::from(s.commit_index.0) },
+            Field { name: "last_applied", value: Value::from(s.last_applied.0) },
+            Field { name: "log_length", value: Value::from(s.log.last_index().0) },
+            Field { name: "leader", value: Value::from(s.leader.map(|l| l.to_string())) },
+        ];
+        if s.role == Role::Candidate {
+            fields.push(Field { name: "votes", value: Value::from(u64::from(s.votes.count_ones())) });
+        }
+        if s.role == Role::Leader {
+            let m: Vec<String> = s.peers.iter().map(|p| format!("{p}:{}", s.match_index[p.index()].0)).collect();
+            fields.push(Field { name: "match_index", value: Value::from(m.join(" ")) });
+        }
+        ProtocolNodeView {
+            role: s.role.name(),
+            fields,
+            log: log_view(&s.log, s.commit_index),
+            store: s.store.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    fn durable_view(d: &RaftDurable) -> ProtocolNodeView {
+        ProtocolNodeView {
+            role: "crashed",
+            fields: vec![
+                Field { name: "term", value: Value::from(d.term.0) },
+                Field { name: "voted_for", value: Value::from(d.voted_for.map(|v| v.to_string())) },
+                Field { name: "log_length", value: Value::from(d.log.last_index().0) },
+            ],
+            log: log_view(&d.log, LogIndex(0)),
+            store: Vec::new(),
+        }
+    }
+
+    fn message_view(msg: &Msg) -> MessageView {
+        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        match msg {
+            Msg::RequestVote { term, last_log_index, last_log_term } => MessageView {
+                kind,
+                summary: format!("RequestVote term {term}, last entry {last_log_index} (term {last_log_term})"),
+                fields: vec![
+                    Field { name: "term", value: Value::from(term.0) },
+                    Field { name: "last_log_index", value: Value::from(last_log_index.0) },
+                    Field { name: "last_log_term", value: Value::from(last_log_term.0) },
+                ],
+            },
+            Msg::RequestVoteResponse { term, granted } => MessageView {
+                kind,
+                summary: format!("vote {} in term {term}", if *granted { "granted" } else { "refused" }),
+                fields: vec![
+                    Field { name: "term", value: Value::from(term.0) },
+                    Field { name: "granted", value: Value::from(if *granted { "yes" } else { "no" }) },
+                ],
+            },
+            Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit } => {
+                let what = if entries.is_empty() {
+                    "heartbeat".to_string()
+                } else {
+                    let ops: Vec<String> = entries.iter().take(3).map(|e| e.op.to_string()).collect();
+                    let more = if entries.len() > 3 { ", …" } else { "" };
+                    format!("{} entries [{}{more}]", entries.len(), ops.join(", "))
+                };
+                MessageView {
+                    kind,
+                    summary: format!(
+                        "AppendEntries term {term}, after {prev_log_index}/{prev_log_term}: {what}, commit {leader_commit}"
+                    ),
+                    fields: vec![
+                        Field { name: "term", value: Value::from(term.0) },
+                        Field { name: "prev_log_index", value: Value::from(prev_log_index.0) },
+                        Field { name: "prev_log_term", value: Value::from(prev_log_term.0) },
+                        Field { name: "entries", value: Value::from(entries.len() as u64) },
+                        Field { name: "leader_commit", value: Value::from(leader_commit.0) },
+                    ],
+                }
+            }
+            Msg::AppendEntriesResponse { term, success, match_index, conflict_index } => MessageView {
+                kind,
+                summary: if *success {
+                    format!("append ok in term {term}, match {match_index}")
+                } else {
+                    format!("append refused in term {term}, retry from {conflict_index}")
+                },
+                fields: vec![
+                    Field { name: "term", value: Value::from(term.0) },
+                    Field { name: "success", value: Value::from(if *success { "yes" } else { "no" }) },
+                    Field { name: "match_index", value: Value::from(match_index.0) },
+                    Field { name: "conflict_index", value: Value::from(conflict_index.0) },
+                ],
+            },
+        }
+    }
+
+    fn message_kind(msg: &Msg) -> u8 {
+        match msg {
+            Msg::RequestVote { .. } => 0,
+            Msg::RequestVoteResponse { .. } => 1,
+            Msg::AppendEntries { .. } => 2,
+            Msg::AppendEntriesResponse { .. } => 3,
+        }
+    }
+}

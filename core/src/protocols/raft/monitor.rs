@@ -1,0 +1,276 @@
+//! Live checks of Raft's five safety properties (Figure 3), run after every
+//! event on the node the event touched.
+//!
+//! The monitor keeps ghost state the nodes do not have: which node led each
+//! term, the longest prefix any node has claimed committed (and in which
+//! term it was claimed), and the entries applied at each index. Each check
+//! costs O(what changed), not O(log length), so checking stays on in long
+//! runs and benchmarks:
+//!
+//! - Election Safety: a map from term to leader.
+//! - Leader Append-Only: a leader that stays leader in the same term must
+//!   not change an entry it already had.
+//! - Log Matching: every entry that appears (or reappears) in a log is
+//!   compared, by prefix fingerprint, with the entry at the same index in
+//!   every other live log. Checking each new entry against all current logs
+//!   at the moment it appears catches every pair, because the later of two
+//!   conflicting entries is always checked against the earlier.
+//! - Leader Completeness: a new leader of term T must hold every entry that
+//!   was claimed committed while the claimant was in a term below T.
+//! - State Machine Safety: each applied entry is compared with the first
+//!   entry any node applied at that index.
+
+use super::invariant::{ELECTION_SAFETY, LEADER_APPEND_ONLY, LEADER_COMPLETENESS, LOG_MATCHING, STATE_MACHINE_SAFETY};
+use super::log::Entry;
+use super::{LogIndex, Raft, RaftNode, Role, Term};
+use crate::chunked::ChunkVec;
+use crate::ids::NodeId;
+use crate::protocol::Cluster;
+use crate::time::Micros;
+use crate::view::Violation;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, Default)]
+struct Shadow {
+    leader_term: Option<Term>,
+    log_len: u64,
+    commit: u64,
+    applied: u64,
+}
+
+/// The Raft monitor's ghost state.
+#[derive(Clone, Debug)]
+pub struct RaftMonitor {
+    leaders: BTreeMap<Term, NodeId>,
+    shadow: Vec<Shadow>,
+    committed: ChunkVec<(Entry, NodeId)>,
+    /// Runs of the committed prefix: (term of the claimant, prefix length).
+    commit_runs: Vec<(Term, u64)>,
+    applied: ChunkVec<(Entry, NodeId)>,
+    reported: BTreeSet<(u8, u64, u64)>,
+}
+
+fn describe(e: &Entry) -> String {
+    format!("'{}' (term {})", e.op, e.term)
+}
+
+impl RaftMonitor {
+    /// A monitor for `n` nodes.
+    pub fn new(n: usize) -> RaftMonitor {
+        RaftMonitor {
+            leaders: BTreeMap::new(),
+            shadow: vec![Shadow::default(); n],
+            committed: ChunkVec::new(),
+            commit_runs: Vec::new(),
+            applied: ChunkVec::new(),
+            reported: BTreeSet::new(),
+        }
+    }
+
+    fn once(&mut self, invariant: u8, a: u64, b: u64) -> bool {
+        self.reported.insert((invariant, a, b))
+    }
+
+    /// Length of the committed prefix claimed by nodes whose term was below `t`.
+    fn committed_before(&self, t: Term) -> u64 {
+        self.commit_runs.iter().filter(|(term, _)| *term < t).map(|(_, len)| *len).max().unwrap_or(0)
+    }
+
+    /// See the module docs.
+    pub fn check(&mut self, cluster: &dyn Cluster<Raft>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+        let i = touched.index();
+        let Some(node) = cluster.state(touched) else {
+            self.shadow[i] = Shadow::default();
+            return;
+        };
+        let time_us = now.0;
+        let changes = node.log.take_changes();
+
+        if node.role == Role::Leader {
+            if self.shadow[i].leader_term != Some(node.term) {
+                self.on_new_leader(cluster, node, time_us, out);
+            } else if let Some(c) = changes {
+                if c.0 <= self.shadow[i].log_len && self.once(1, u64::from(touched.0), node.term.0) {
+                    out.push(Violation {
+                        invariant: LEADER_APPEND_ONLY,
+                        time_us,
+                        message: format!(
+                            "{LEADER_APPEND_ONLY} (Raft §5.3): {touched}, leader of term {}, changed its log at index {} \
+                             instead of only appending after index {}.",
+                            node.term, c, self.shadow[i].log_len
+                        ),
+                        nodes: vec![touched],
+                    });
+                }
+            }
+            self.shadow[i].leader_term = Some(node.term);
+        } else {
+            self.shadow[i].leader_term = None;
+        }
+        self.shadow[i].log_len = node.log.last_index().0;
+
+        if let Some(from) = changes {
+            self.check_log_matching(cluster, node, from, time_us, out);
+        }
+        self.track_commits(node);
+        self.check_applied(node, time_us, out);
+    }
+
+    fn on_new_leader(&mut self, cluster: &dyn Cluster<Raft>, node: &RaftNode, time_us: u64, out: &mut Vec<Violation>) {
+        let me = node.me;
+        let term = node.term;
+        match self.leaders.get(&term) {
+            Some(&other) if other != me => {
+                if self.once(0, term.0, 0) {
+                    let (a, b) = (other.min(me), other.max(me));
+                    out.push(Violation {
+                        invariant: ELECTION_SAFETY,
+                        time_us,
+                        message: format!(
+                            "{ELECTION_SAFETY} (Raft §5.2): {a} and {b} are both leader in term {term}; a term may have at most one leader."
+                        ),
+                        nodes: vec![a, b],
+                    });
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.leaders.insert(term, me);
+            }
+        }
+        let need = self.committed_before(term);
+        for idx in 1..=need {
+            let Some(&(want, claimant)) = self.committed.get(idx as usize - 1) else { break };
+            let have = node.log.entry(LogIndex(idx));
+            if have != Some(&want) {
+                if self.once(3, term.0, u64::from(me.0)) {
+                    let what = match have {
+                        Some(e) => format!("holds {} there instead", describe(e)),
+                        None => format!("its log ends at index {}", node.log.last_index()),
+                    };
+                    out.push(Violation {
+                        invariant: LEADER_COMPLETENESS,
+                        time_us,
+                        message: format!(
+                            "{LEADER_COMPLETENESS} (Raft §5.4): {me} became leader of term {term} without entry {idx} {}, \
+                             which {claimant} had already committed; {me} {what}.",
+                            describe(&want)
+                        ),
+                        nodes: vec![me, claimant],
+                    });
+                }
+                break;
+            }
+        }
+        let _ = cluster;
+    }
+
+    fn check_log_matching(
+        &mut self,
+        cluster: &dyn Cluster<Raft>,
+        node: &RaftNode,
+        from: LogIndex,
+        time_us: u64,
+        out: &mut Vec<Violation>,
+    ) {
+        let me = node.me;
+        let last = node.log.last_index().0;
+        for k in 0..cluster.len() {
+            let other_id = NodeId::from_index(k);
+            if other_id == me {
+                continue;
+            }
+            let Some(other) = cluster.state(other_id) else { continue };
+            let top = last.min(other.log.last_index().0);
+            for idx in from.0.max(1)..=top {
+                let at = LogIndex(idx);
+                if node.log.term_at(at) == other.log.term_at(at)
+                    && node.log.prefix_hash(at) != other.log.prefix_hash(at)
+                {
+                    let (a, b) = (me.min(other_id), me.max(other_id));
+                    if self.once(2, u64::from(a.0), u64::from(b.0)) {
+                        // Find the first index where the two logs differ.
+                        let mut lo = 1;
+                        while lo < idx && node.log.entry(LogIndex(lo)) == other.log.entry(LogIndex(lo)) {
+                            lo += 1;
+                        }
+                        let show = |n: &RaftNode| n.log.entry(LogIndex(lo)).map_or("nothing".to_string(), describe);
+                        out.push(Violation {
+                            invariant: LOG_MATCHING,
+                            time_us,
+                            message: format!(
+                                "{LOG_MATCHING} (Raft §5.3): {me} and {other_id} both hold an entry of term {} at index {idx}, \
+                                 but their logs differ at index {lo}: {me} has {}, {other_id} has {}.",
+                                node.log.term_at(at).unwrap_or_default(),
+                                show(node),
+                                show(other)
+                            ),
+                            nodes: vec![a, b],
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    fn track_commits(&mut self, node: &RaftNode) {
+        let i = node.me.index();
+        let commit = node.commit_index.0;
+        if commit < self.shadow[i].commit {
+            // A restart forgets the commit index; it is learned again.
+            self.shadow[i].commit = commit;
+        }
+        let known = self.committed.len() as u64;
+        if commit > known {
+            for idx in (known + 1)..=commit {
+                match node.log.entry(LogIndex(idx)) {
+                    Some(e) => self.committed.push((*e, node.me)),
+                    None => break,
+                }
+            }
+            let len = self.committed.len() as u64;
+            match self.commit_runs.last_mut() {
+                Some((t, l)) if *t == node.term => *l = len,
+                _ => self.commit_runs.push((node.term, len)),
+            }
+        }
+        self.shadow[i].commit = commit;
+    }
+
+    fn check_applied(&mut self, node: &RaftNode, time_us: u64, out: &mut Vec<Violation>) {
+        let me = node.me;
+        let i = me.index();
+        let applied = node.last_applied.0;
+        if applied < self.shadow[i].applied {
+            self.shadow[i].applied = applied;
+        }
+        for idx in (self.shadow[i].applied + 1)..=applied {
+            let Some(&e) = node.log.entry(LogIndex(idx)) else { break };
+            match self.applied.get(idx as usize - 1).copied() {
+                Some((first, by)) if first != e => {
+                    if self.once(4, idx, u64::from(me.0)) {
+                        out.push(Violation {
+                            invariant: STATE_MACHINE_SAFETY,
+                            time_us,
+                            message: format!(
+                                "{STATE_MACHINE_SAFETY} (Raft §5.4.3): {me} applied {} at index {idx}, \
+                                 but {by} had applied {} at that index.",
+                                describe(&e),
+                                describe(&first)
+                            ),
+                            nodes: vec![by, me],
+                        });
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if idx == self.applied.len() as u64 + 1 {
+                        self.applied.push((e, me));
+                    }
+                }
+            }
+        }
+        self.shadow[i].applied = applied;
+    }
+}

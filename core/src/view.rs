@@ -1,0 +1,293 @@
+//! Plain data that describes a protocol and the state of a run to the UI and
+//! the CLI. Views are built on demand; nothing here feeds back into the
+//! simulation. The generic UI draws only what these types say, so it never
+//! needs to know which protocol it shows.
+
+use crate::ids::{MsgId, NodeId};
+use serde::Serialize;
+
+/// Which arrangement suits a protocol's nodes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// Nodes on a circle, messages along chords (Raft, Paxos, ...).
+    Cluster,
+    /// A hash ring.
+    Ring,
+    /// Lock clients, servers and a resource.
+    Lock,
+    /// Coordinator and participants by phase.
+    Pipeline,
+    /// Producers, partitions and consumers.
+    Queue,
+}
+
+/// A role a node can have, as the protocol names and draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RoleInfo {
+    /// The role's key, as in node views and lesson conditions (`leader`).
+    pub name: &'static str,
+    /// A one-letter badge drawn on the node so roles differ without colour.
+    pub badge: &'static str,
+    /// A colour slot (0 = neutral) the UI maps to a colour-blind-safe palette.
+    pub colour: u8,
+}
+
+/// A safety property the protocol's monitor checks after every event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvariantInfo {
+    /// Its name (`Election Safety`).
+    pub name: &'static str,
+    /// Where it comes from (`Raft §5.2, Figure 3`).
+    pub source: &'static str,
+    /// The rule in one sentence.
+    pub rule: &'static str,
+}
+
+/// A switch in the protocol's config that deliberately breaks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BreakSwitch {
+    /// The config key (`break_election_restriction`).
+    pub key: &'static str,
+    /// What it turns off, in one sentence.
+    pub effect: &'static str,
+    /// The invariant expected to catch it.
+    pub caught_by: &'static str,
+}
+
+/// How a protocol describes itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProtocolInfo {
+    /// Registry key, as in scenario files (`raft`).
+    pub name: &'static str,
+    /// Display title (`Raft`).
+    pub title: &'static str,
+    /// Which view draws it.
+    pub layout: Layout,
+    /// The roles its nodes take.
+    pub roles: &'static [RoleInfo],
+    /// The kinds of message it sends.
+    pub message_kinds: &'static [&'static str],
+    /// Its timers by name.
+    pub timers: &'static [&'static str],
+    /// The invariants its monitor checks.
+    pub invariants: &'static [InvariantInfo],
+    /// Its break-it switches.
+    pub break_switches: &'static [BreakSwitch],
+    /// Examples of client requests it accepts (`set x 1`).
+    pub request_examples: &'static [&'static str],
+}
+
+/// A value shown in a node or message view.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A number.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Nothing (for example no vote cast).
+    None,
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+impl From<u64> for Value {
+    fn from(v: u64) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::None, Into::into)
+    }
+}
+
+impl Value {
+    /// The value as a number, if it is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The value as display text.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Int(v) => v.to_string(),
+            Value::Text(t) => t.clone(),
+            Value::None => "–".to_string(),
+        }
+    }
+}
+
+/// A named value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Field {
+    /// Key (`term`).
+    pub name: &'static str,
+    /// Value.
+    pub value: Value,
+}
+
+/// One entry of a replicated log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogEntryView {
+    /// Position, from 1.
+    pub index: u64,
+    /// The term (or epoch, ballot) that created it.
+    pub term: u64,
+    /// What it says (`set x 1`).
+    pub text: String,
+    /// Whether this node knows it is committed.
+    pub committed: bool,
+}
+
+/// A protocol's view of one node's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct ProtocolNodeView {
+    /// Role key (see [`RoleInfo`]).
+    pub role: &'static str,
+    /// Fields to show, in order.
+    pub fields: Vec<Field>,
+    /// The node's log, if the protocol has one.
+    pub log: Vec<LogEntryView>,
+    /// Key-value contents of the node's state machine, if any.
+    pub store: Vec<(String, String)>,
+}
+
+/// A protocol's view of one message.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MessageView {
+    /// Kind (`RequestVote`).
+    pub kind: &'static str,
+    /// One line (`RequestVote term 3, last log 5/2`).
+    pub summary: String,
+    /// Fields to show.
+    pub fields: Vec<Field>,
+}
+
+/// Life-cycle status of a node.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeStatus {
+    /// Running.
+    Up,
+    /// Crashed: only durable state survives.
+    Crashed,
+    /// Paused (GC pause) until the given time.
+    Paused,
+}
+
+impl NodeStatus {
+    /// The status's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeStatus::Up => "up",
+            NodeStatus::Crashed => "crashed",
+            NodeStatus::Paused => "paused",
+        }
+    }
+}
+
+/// A pending timer of a node.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimerView {
+    /// Its name (`election`).
+    pub name: &'static str,
+    /// When it was set (global time).
+    pub set_at_us: u64,
+    /// When it fires (global time).
+    pub fires_at_us: u64,
+}
+
+/// Everything the UI shows about one node.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView {
+    /// Node number.
+    pub id: NodeId,
+    /// Life-cycle status.
+    pub status: NodeStatus,
+    /// Until when it is paused, if paused.
+    pub paused_until_us: Option<u64>,
+    /// The node's local clock reading.
+    pub clock_us: u64,
+    /// Clock drift in parts per million.
+    pub drift_ppm: i64,
+    /// Pending timers.
+    pub timers: Vec<TimerView>,
+    /// Protocol state; for a crashed node, the role is `crashed` and the
+    /// fields show the durable state.
+    pub protocol: ProtocolNodeView,
+}
+
+/// A message in flight.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InFlightView {
+    /// Message id.
+    pub id: MsgId,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// Send time.
+    pub sent_us: u64,
+    /// Scheduled delivery time.
+    pub deliver_us: u64,
+    /// Held by a command.
+    pub held: bool,
+    /// A copy made by the network or a command.
+    pub duplicate: bool,
+    /// The protocol's description.
+    pub message: MessageView,
+}
+
+/// A broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The invariant's name.
+    pub invariant: &'static str,
+    /// When it was detected.
+    pub time_us: u64,
+    /// A sentence that names the rule and the nodes.
+    pub message: String,
+    /// The nodes involved.
+    pub nodes: Vec<NodeId>,
+}
+
+/// A snapshot of a run for display.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorldView {
+    /// The protocol's description.
+    pub protocol: ProtocolInfo,
+    /// Current simulated time.
+    pub time_us: u64,
+    /// Events processed so far.
+    pub events: u64,
+    /// Every node.
+    pub nodes: Vec<NodeView>,
+    /// Messages in flight, in send order.
+    pub messages: Vec<InFlightView>,
+    /// Cut directed links.
+    pub cut_links: Vec<(NodeId, NodeId)>,
+    /// Invariant violations so far.
+    pub violations: Vec<Violation>,
+    /// Scheduled end of the scenario.
+    pub end_us: u64,
+    /// Time of the next pending event, if any.
+    pub next_event_us: Option<u64>,
+}

@@ -1,0 +1,1333 @@
+//! The generic event loop for one protocol.
+//!
+//! No networking code, no timestamps from the OS: time is passed in through
+//! the event queue. Events are ordered by `(time, seq)` where `seq` strictly
+//! increases, so two events at the same instant run in the order they were
+//! scheduled. Stale queue entries (a timer that was reset, a message that a
+//! command dropped) are skipped without counting as events.
+//!
+//! A [`World`] is `Clone`: the engine keeps clones as checkpoints for seek.
+//! The trace is passed into every stepping call instead of being owned, so a
+//! checkpoint never copies it, and a replay can run without recording.
+
+use crate::command::{Command, NodeRef};
+use crate::ids::{MsgId, NodeId, RequestId};
+use crate::limits::{self, Limits};
+use crate::network::{DropReason, Fate, Network, NetworkParams};
+use crate::protocol::{Cluster, Context, Effects, Protocol, Reply, TimerOp};
+use crate::rng::{Domain, Rng};
+use crate::time::Micros;
+use crate::trace::{RecordKind, Trace, TraceFull};
+use crate::view::{InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::fmt;
+use std::rc::Rc;
+
+/// Initial clock settings of one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClockSetting {
+    /// The node.
+    pub node: NodeId,
+    /// Offset of its clock at time zero.
+    pub offset_us: i64,
+    /// Rate error in parts per million (positive runs fast).
+    pub drift_ppm: i64,
+}
+
+/// A client workload: requests issued at a steady average rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// First request.
+    pub start: Micros,
+    /// No new requests after this time.
+    pub stop: Micros,
+    /// Mean gap between requests; each gap is uniform in `[gap/2, 3*gap/2]`.
+    pub gap: Micros,
+    /// Request templates, chosen uniformly; `{n}` becomes the request number.
+    pub requests: Vec<String>,
+}
+
+/// How clients retry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientPolicy {
+    /// Delay before the first retry (following a redirect or trying another
+    /// node); each further retry waits twice as long.
+    pub retry: Micros,
+    /// Most attempts per request.
+    pub max_attempts: u8,
+}
+
+impl Default for ClientPolicy {
+    fn default() -> ClientPolicy {
+        ClientPolicy { retry: Micros::from_ms(20), max_attempts: 8 }
+    }
+}
+
+/// A command from the scenario's fault schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scheduled {
+    /// When it applies.
+    pub at: Micros,
+    /// What it does.
+    pub command: Command,
+}
+
+/// Everything fixed about a run. Shared (not copied) by checkpoints.
+#[derive(Debug)]
+pub struct Setup<P: Protocol> {
+    /// The protocol's config.
+    pub config: P::Config,
+    /// Number of nodes.
+    pub nodes: u32,
+    /// The seed every random stream derives from.
+    pub seed: u64,
+    /// Initial network parameters.
+    pub network: NetworkParams,
+    /// Initial clock settings.
+    pub clocks: Vec<ClockSetting>,
+    /// Scheduled end of the run.
+    pub end: Micros,
+    /// Fault schedule.
+    pub schedule: Vec<Scheduled>,
+    /// Client workload, if any.
+    pub workload: Option<Workload>,
+    /// Client retry policy.
+    pub clients: ClientPolicy,
+    /// Run-time limits.
+    pub limits: Limits,
+}
+
+/// Why a run stopped or a command was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimError {
+    /// A limit was reached.
+    LimitReached {
+        /// What ran out.
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+    /// A command cannot be applied; the sentence says why.
+    Command(String),
+    /// A seek or replay went somewhere it cannot.
+    Replay(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::LimitReached { what, limit } => {
+                write!(f, "limit reached: at most {limit} {what}; the run stops here")
+            }
+            SimError::Command(s) => write!(f, "{s}"),
+            SimError::Replay(s) => write!(f, "replay failed: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+impl From<TraceFull> for SimError {
+    fn from(t: TraceFull) -> SimError {
+        SimError::LimitReached { what: "trace records", limit: t.max_records as u64 }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum EventKind {
+    Deliver(MsgId),
+    Timer { node: u32, slot: u32, generation: u64 },
+    Scheduled(u32),
+    Workload,
+    ClientSend { id: RequestId, node: NodeId, attempt: u8 },
+    Resume { node: u32, generation: u32 },
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Event {
+    time: Micros,
+    seq: u64,
+    kind: EventKind,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Event) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Event) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Event {
+    /// Reversed, so the std max-heap pops the earliest `(time, seq)` first.
+    fn cmp(&self, other: &Event) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct PendingTimer<T> {
+    timer: T,
+    generation: u64,
+    set_at: Micros,
+    fires_at: Micros,
+}
+
+#[derive(Clone, Debug)]
+struct Slot<P: Protocol> {
+    id: NodeId,
+    status: NodeStatus,
+    paused_until: Micros,
+    pause_generation: u32,
+    state: Option<P::State>,
+    durable: Option<P::Durable>,
+    timers: Vec<Option<PendingTimer<P::Timer>>>,
+    rng: Rng,
+    net_rng: Rng,
+    /// Local clock = anchor_local + (t - anchor_global) * (1e6 + drift) / 1e6.
+    anchor_global: Micros,
+    anchor_local: i64,
+    drift_ppm: i64,
+}
+
+impl<P: Protocol> Slot<P> {
+    fn local_clock(&self, now: Micros) -> i64 {
+        let elapsed = i128::from(now.0.saturating_sub(self.anchor_global.0));
+        let scaled = elapsed * i128::from(1_000_000 + self.drift_ppm) / 1_000_000;
+        self.anchor_local.saturating_add(scaled as i64)
+    }
+
+    fn local_now(&self, now: Micros) -> Micros {
+        Micros(self.local_clock(now).max(0) as u64)
+    }
+
+    /// Converts a duration on this node's clock to global time.
+    fn to_global(&self, local: Micros) -> Micros {
+        let rate = i128::from(1_000_000 + self.drift_ppm).max(1);
+        let g = (i128::from(local.0) * 1_000_000 + rate - 1) / rate;
+        Micros(g.min(i128::from(u64::MAX)) as u64)
+    }
+
+    fn is_live(&self) -> bool {
+        self.state.is_some()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct InFlight<M> {
+    from: NodeId,
+    to: NodeId,
+    msg: M,
+    kind: u8,
+    sent: Micros,
+    deliver: Micros,
+    held: bool,
+    /// Held and already due: waits for a release.
+    waiting: bool,
+    copy_of: Option<MsgId>,
+}
+
+/// Messages in flight, indexed by id. Ids are dense and increasing, so a
+/// deque with a moving base gives O(1) lookup and send-order iteration.
+#[derive(Clone, Debug)]
+struct Window<M> {
+    base: u64,
+    slots: VecDeque<Option<InFlight<M>>>,
+    live: usize,
+}
+
+impl<M> Window<M> {
+    fn new() -> Self {
+        Window { base: 0, slots: VecDeque::new(), live: 0 }
+    }
+
+    fn insert(&mut self, id: MsgId, m: InFlight<M>) {
+        debug_assert_eq!(id.0, self.base + self.slots.len() as u64);
+        self.slots.push_back(Some(m));
+        self.live += 1;
+    }
+
+    fn get(&self, id: MsgId) -> Option<&InFlight<M>> {
+        let i = id.0.checked_sub(self.base)?;
+        self.slots.get(i as usize)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: MsgId) -> Option<&mut InFlight<M>> {
+        let i = id.0.checked_sub(self.base)?;
+        self.slots.get_mut(i as usize)?.as_mut()
+    }
+
+    fn remove(&mut self, id: MsgId) -> Option<InFlight<M>> {
+        let i = id.0.checked_sub(self.base)?;
+        let m = self.slots.get_mut(i as usize)?.take()?;
+        self.live -= 1;
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(m)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (MsgId, &InFlight<M>)> {
+        let base = self.base;
+        self.slots.iter().enumerate().filter_map(move |(i, m)| m.as_ref().map(|m| (MsgId(base + i as u64), m)))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct PendingRequest<R> {
+    text: Rc<str>,
+    request: R,
+    attempt: u8,
+}
+
+/// Something worth telling the user that is not an error of the run (a
+/// scheduled fault that did not apply, a client that gave up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// When.
+    pub time: Micros,
+    /// What.
+    pub text: String,
+}
+
+const MAX_NOTES: usize = 200;
+const MAX_VIOLATIONS: usize = 1_000;
+
+/// The state of one run of protocol `P` at one instant.
+#[derive(Clone, Debug)]
+pub struct World<P: Protocol> {
+    setup: Rc<Setup<P>>,
+    peers: Rc<[Vec<NodeId>]>,
+    now: Micros,
+    seq: u64,
+    events: u64,
+    queue: BinaryHeap<Event>,
+    slots: Vec<Slot<P>>,
+    net: Network,
+    in_flight: Window<P::Msg>,
+    next_msg: u64,
+    timer_generation: u64,
+    monitor: P::Monitor,
+    violations: Vec<Violation>,
+    notes: Vec<Note>,
+    leader_hint: Option<NodeId>,
+    next_request: u64,
+    requests: BTreeMap<RequestId, PendingRequest<P::Request>>,
+    workload_rng: Rng,
+    effects: Effects<P>,
+    found: Vec<Violation>,
+}
+
+struct SlotsRef<'a, P: Protocol>(&'a [Slot<P>]);
+
+impl<P: Protocol> Cluster<P> for SlotsRef<'_, P> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn state(&self, id: NodeId) -> Option<&P::State> {
+        self.0.get(id.index())?.state.as_ref()
+    }
+}
+
+/// What [`World::apply`] did, for the engine's command log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    /// The command with role references resolved.
+    pub command: Command,
+    /// The target's role before the command, if it had a target.
+    pub target_role: Option<String>,
+}
+
+impl<P: Protocol> World<P> {
+    /// A world at time zero: every node initialised, the fault schedule and
+    /// the workload queued. Initial effects are recorded into `trace`.
+    pub fn new(setup: Setup<P>, trace: Option<&mut Trace>) -> Result<World<P>, SimError> {
+        let n = setup.nodes as usize;
+        let all: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
+        let peers: Vec<Vec<NodeId>> = all.iter().map(|me| all.iter().copied().filter(|p| p != me).collect()).collect();
+        let slots = all
+            .iter()
+            .map(|&id| {
+                let clock = setup.clocks.iter().rev().find(|c| c.node == id);
+                Slot {
+                    id,
+                    status: NodeStatus::Up,
+                    paused_until: Micros::ZERO,
+                    pause_generation: 0,
+                    state: None,
+                    durable: None,
+                    timers: vec![None; P::timer_slots()],
+                    rng: Rng::stream(setup.seed, Domain::Node, u64::from(id.0)),
+                    net_rng: Rng::stream(setup.seed, Domain::Network, u64::from(id.0)),
+                    anchor_global: Micros::ZERO,
+                    anchor_local: clock.map_or(0, |c| c.offset_us),
+                    drift_ppm: clock.map_or(0, |c| c.drift_ppm),
+                }
+            })
+            .collect();
+        let monitor = P::new_monitor(&setup.config, n);
+        let net = Network::new(n, setup.network.clone());
+        let workload_rng = Rng::stream(setup.seed, Domain::Workload, 0);
+        let mut world = World {
+            peers: peers.into(),
+            now: Micros::ZERO,
+            seq: 0,
+            events: 0,
+            queue: BinaryHeap::new(),
+            slots,
+            net,
+            in_flight: Window::new(),
+            next_msg: 0,
+            timer_generation: 0,
+            monitor,
+            violations: Vec::new(),
+            notes: Vec::new(),
+            leader_hint: None,
+            next_request: 0,
+            requests: BTreeMap::new(),
+            workload_rng,
+            effects: Effects::default(),
+            found: Vec::new(),
+            setup: Rc::new(setup),
+        };
+        let mut trace = trace;
+        for i in 0..world.setup.schedule.len() {
+            let at = world.setup.schedule[i].at;
+            world.push(at, EventKind::Scheduled(i as u32));
+        }
+        if let Some(w) = &world.setup.workload {
+            let start = w.start;
+            world.push(start, EventKind::Workload);
+        }
+        for i in 0..n {
+            let me = NodeId::from_index(i);
+            let setup = Rc::clone(&world.setup);
+            let peers = Rc::clone(&world.peers);
+            let local = world.slots[i].local_now(world.now);
+            world.events += 1;
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(Micros::ZERO, RecordKind::Init { node: me })?;
+            }
+            let slot = &mut world.slots[i];
+            let mut cx = Context::new(me, local, &mut slot.rng, &mut world.effects);
+            let state = P::init(&setup.config, me, &peers[i], &mut cx);
+            world.slots[i].state = Some(state);
+            world.finish_handler(i, trace.as_deref_mut())?;
+        }
+        Ok(world)
+    }
+
+    fn push(&mut self, time: Micros, kind: EventKind) {
+        self.seq += 1;
+        self.queue.push(Event { time, seq: self.seq, kind });
+    }
+
+    /// The run's fixed setup.
+    pub fn setup(&self) -> &Setup<P> {
+        &self.setup
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Invariant violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Notes (skipped scheduled faults, clients giving up).
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// A node's live state, if it is not crashed.
+    pub fn state(&self, id: NodeId) -> Option<&P::State> {
+        self.slots.get(id.index())?.state.as_ref()
+    }
+
+    /// A node's life-cycle status.
+    pub fn status(&self, id: NodeId) -> Option<NodeStatus> {
+        Some(self.slots.get(id.index())?.status)
+    }
+
+    /// Messages currently in flight.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.live
+    }
+
+    /// The time of the next real (not stale) event, discarding stale queue
+    /// entries on the way.
+    pub fn next_event_time(&mut self) -> Option<Micros> {
+        while let Some(e) = self.queue.peek().copied() {
+            if self.is_stale(&e) {
+                self.queue.pop();
+            } else {
+                return Some(e.time);
+            }
+        }
+        None
+    }
+
+    fn is_stale(&self, e: &Event) -> bool {
+        match e.kind {
+            EventKind::Deliver(id) => self.in_flight.get(id).is_none_or(|m| m.waiting),
+            EventKind::Timer { node, slot, generation } => {
+                self.slots[node as usize].timers[slot as usize].as_ref().is_none_or(|p| p.generation != generation)
+            }
+            EventKind::Resume { node, generation } => {
+                let s = &self.slots[node as usize];
+                s.pause_generation != generation || s.status != NodeStatus::Paused
+            }
+            EventKind::ClientSend { id, .. } => !self.requests.contains_key(&id),
+            EventKind::Scheduled(_) | EventKind::Workload => false,
+        }
+    }
+
+    /// Processes the next event. Returns `false` when nothing is left.
+    pub fn step(&mut self, trace: Option<&mut Trace>) -> Result<bool, SimError> {
+        if self.events >= self.setup.limits.max_events {
+            return Err(SimError::LimitReached { what: "events", limit: self.setup.limits.max_events });
+        }
+        if self.next_event_time().is_none() {
+            return Ok(false);
+        }
+        let Some(e) = self.queue.pop() else { return Ok(false) };
+        debug_assert!(e.time >= self.now);
+        self.now = self.now.max(e.time);
+        self.dispatch(e, trace)?;
+        Ok(true)
+    }
+
+    /// Processes every event at or before `t`, then moves the clock to `t`.
+    pub fn run_until(&mut self, t: Micros, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        while let Some(next) = self.next_event_time() {
+            if next > t {
+                break;
+            }
+            self.step(trace.as_deref_mut())?;
+        }
+        self.now = self.now.max(t);
+        Ok(())
+    }
+
+    /// Processes events until `events` have been processed in total (or
+    /// nothing is left).
+    pub fn run_to_event(&mut self, events: u64, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        while self.events < events {
+            if !self.step(trace.as_deref_mut())? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the clock forward to `t` without processing anything (used by
+    /// replays to restore the instant a command was applied at).
+    pub fn advance_clock(&mut self, t: Micros) {
+        self.now = self.now.max(t);
+    }
+
+    fn head(&mut self, trace: &mut Option<&mut Trace>, kind: RecordKind) -> Result<(), SimError> {
+        self.events += 1;
+        if let Some(t) = trace.as_deref_mut() {
+            t.push(self.now, kind)?;
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, e: Event, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        match e.kind {
+            EventKind::Deliver(id) => self.deliver(id, trace),
+            EventKind::Timer { node, slot, .. } => {
+                let i = node as usize;
+                if self.slots[i].status == NodeStatus::Paused {
+                    // Timers pile up during a pause and fire when it ends.
+                    let until = self.slots[i].paused_until;
+                    self.push(until, e.kind);
+                    return Ok(());
+                }
+                let Some(pending) = self.slots[i].timers[slot as usize].take() else { return Ok(()) };
+                let name = P::timer_name(&pending.timer);
+                self.head(&mut trace, RecordKind::Timer { node: self.slots[i].id, timer: name })?;
+                self.run_timer(i, pending.timer, trace)
+            }
+            EventKind::Scheduled(k) => {
+                let command = self.setup.schedule[k as usize].command.clone();
+                let verb = command.verb();
+                let node = self.peek_target(&command);
+                self.head(&mut trace, RecordKind::Command { verb, node, scheduled: true })?;
+                if let Err(err) = self.perform(command, trace) {
+                    match err {
+                        SimError::Command(text) => self.note(format!("scheduled {verb} skipped: {text}")),
+                        other => return Err(other),
+                    }
+                }
+                Ok(())
+            }
+            EventKind::Workload => self.workload_tick(trace),
+            EventKind::ClientSend { id, node, attempt } => self.client_send(id, node, attempt, e.kind, trace),
+            EventKind::Resume { node, .. } => {
+                let i = node as usize;
+                self.slots[i].status = NodeStatus::Up;
+                self.head(&mut trace, RecordKind::Resume { node: self.slots[i].id })?;
+                Ok(())
+            }
+        }
+    }
+
+    fn deliver(&mut self, id: MsgId, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        let Some(m) = self.in_flight.get_mut(id) else { return Ok(()) };
+        if m.held {
+            m.waiting = true;
+            self.head(&mut trace, RecordKind::Held { msg: id })?;
+            return Ok(());
+        }
+        let (to, from) = (m.to, m.from);
+        let i = to.index();
+        if self.slots[i].status == NodeStatus::Paused {
+            let until = self.slots[i].paused_until;
+            self.push(until, EventKind::Deliver(id));
+            return Ok(());
+        }
+        let Some(m) = self.in_flight.remove(id) else { return Ok(()) };
+        let reason = if !self.slots[i].is_live() {
+            Some(DropReason::NodeDown)
+        } else if self.net.is_cut(from, to) {
+            Some(DropReason::Partition)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.head(&mut trace, RecordKind::Undeliverable { msg: id, from, to, kind: m.kind, reason })?;
+            return Ok(());
+        }
+        self.head(&mut trace, RecordKind::Deliver { msg: id, from, to, kind: m.kind })?;
+        let local = self.slots[i].local_now(self.now);
+        let slot = &mut self.slots[i];
+        if let Some(state) = slot.state.as_mut() {
+            let mut cx = Context::new(to, local, &mut slot.rng, &mut self.effects);
+            P::on_message(state, from, m.msg, &mut cx);
+        }
+        self.finish_handler(i, trace)
+    }
+
+    fn run_timer(&mut self, i: usize, timer: P::Timer, trace: Option<&mut Trace>) -> Result<(), SimError> {
+        let local = self.slots[i].local_now(self.now);
+        let slot = &mut self.slots[i];
+        let me = slot.id;
+        if let Some(state) = slot.state.as_mut() {
+            let mut cx = Context::new(me, local, &mut slot.rng, &mut self.effects);
+            P::on_timer(state, timer, &mut cx);
+        }
+        self.finish_handler(i, trace)
+    }
+
+    /// Applies the effects a handler on node `i` produced, then checks the
+    /// invariants.
+    fn finish_handler(&mut self, i: usize, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        let mut fx = std::mem::take(&mut self.effects);
+        let me = self.slots[i].id;
+        let now = self.now;
+        let result = (|| -> Result<(), SimError> {
+            for (key, value) in fx.observations.drain(..) {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(now, RecordKind::Observe { node: me, key, value: value.into() })?;
+                }
+            }
+            for op in fx.timers.drain(..) {
+                match op {
+                    TimerOp::Set(timer, after) => {
+                        let slot_ix = P::timer_slot(&timer);
+                        self.timer_generation += 1;
+                        let generation = self.timer_generation;
+                        let slot = &mut self.slots[i];
+                        let fires_at = now.saturating_add(slot.to_global(after));
+                        if let Some(entry) = slot.timers.get_mut(slot_ix) {
+                            *entry = Some(PendingTimer { timer, generation, set_at: now, fires_at });
+                            self.push(fires_at, EventKind::Timer { node: i as u32, slot: slot_ix as u32, generation });
+                        }
+                    }
+                    TimerOp::Cancel(timer) => {
+                        if let Some(entry) = self.slots[i].timers.get_mut(P::timer_slot(&timer)) {
+                            *entry = None;
+                        }
+                    }
+                }
+            }
+            for (to, msg) in fx.sends.drain(..) {
+                self.send(me, to, msg, None, trace.as_deref_mut())?;
+            }
+            for (id, reply) in fx.replies.drain(..) {
+                self.client_reply(id, me, reply, trace.as_deref_mut())?;
+            }
+            Ok(())
+        })();
+        fx.clear();
+        self.effects = fx;
+        result?;
+        self.check(me, trace)
+    }
+
+    fn check(&mut self, touched: NodeId, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        P::check(&mut self.monitor, &SlotsRef(&self.slots), touched, self.now, &mut self.found);
+        for v in std::mem::take(&mut self.found) {
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(self.now, RecordKind::Violation { invariant: v.invariant })?;
+            }
+            if self.violations.len() < MAX_VIOLATIONS {
+                self.violations.push(v);
+            }
+        }
+        Ok(())
+    }
+
+    fn send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: P::Msg,
+        copy_of: Option<MsgId>,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<(), SimError> {
+        if to.index() >= self.slots.len() || to == from {
+            // A protocol bug, not a user error: keep running, say so once.
+            self.note(format!("{from} tried to send to {to}, which is not a peer; message ignored"));
+            return Ok(());
+        }
+        let kind = P::message_kind(&msg);
+        let now = self.now;
+        let fi = from.index();
+        let fate = match copy_of {
+            None => self.net.route(now, from, to, &mut self.slots[fi].net_rng),
+            Some(_) => Fate::Deliver(self.net.schedule(now, from, to, &mut self.slots[fi].net_rng), None),
+        };
+        let id = MsgId(self.next_msg);
+        self.next_msg += 1;
+        match fate {
+            Fate::Dropped(reason) => {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(now, RecordKind::Send { msg: id, from, to, kind, deliver_at: now, copy_of })?;
+                    t.push(now, RecordKind::Drop { msg: id, from, to, kind, reason })?;
+                }
+            }
+            Fate::Deliver(at, dup) => {
+                let dup_msg = dup.map(|d| (d, msg.clone()));
+                self.enqueue(id, from, to, msg, kind, at, copy_of, trace.as_deref_mut())?;
+                if let Some((at2, copy)) = dup_msg {
+                    let id2 = MsgId(self.next_msg);
+                    self.next_msg += 1;
+                    self.enqueue(id2, from, to, copy, kind, at2, Some(id), trace)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn enqueue(
+        &mut self,
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        msg: P::Msg,
+        kind: u8,
+        at: Micros,
+        copy_of: Option<MsgId>,
+        trace: Option<&mut Trace>,
+    ) -> Result<(), SimError> {
+        if self.in_flight.live >= self.setup.limits.max_in_flight {
+            return Err(SimError::LimitReached {
+                what: "messages in flight",
+                limit: self.setup.limits.max_in_flight as u64,
+            });
+        }
+        // Ids must stay dense for the window: skipped ids (dropped at send)
+        // are inserted as empty slots.
+        while self.in_flight.base + (self.in_flight.slots.len() as u64) < id.0 {
+            if self.in_flight.slots.is_empty() {
+                self.in_flight.base = id.0;
+            } else {
+                self.in_flight.slots.push_back(None);
+            }
+        }
+        let now = self.now;
+        self.in_flight
+            .insert(id, InFlight { from, to, msg, kind, sent: now, deliver: at, held: false, waiting: false, copy_of });
+        self.push(at, EventKind::Deliver(id));
+        if let Some(t) = trace {
+            t.push(now, RecordKind::Send { msg: id, from, to, kind, deliver_at: at, copy_of })?;
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, text: String) {
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(Note { time: self.now, text });
+        }
+    }
+
+    // ----- clients -----
+
+    fn workload_tick(&mut self, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        let Some(w) = self.setup.workload.clone() else { return Ok(()) };
+        self.head(&mut trace, RecordKind::Command { verb: "workload", node: None, scheduled: true })?;
+        if w.requests.is_empty() {
+            return Ok(());
+        }
+        let k = self.workload_rng.index(w.requests.len());
+        let n = self.next_request + 1;
+        let text = w.requests[k].replace("{n}", &n.to_string());
+        let target = match self.leader_hint {
+            Some(l) => l,
+            None => NodeId::from_index(self.workload_rng.index(self.slots.len())),
+        };
+        if let Ok(request) = P::parse_request(&text) {
+            self.issue_request(target, text.into(), request);
+        }
+        let half = w.gap.0 / 2;
+        let gap = Micros(self.workload_rng.range_inclusive(half.max(1), w.gap.0.saturating_add(half).max(1)));
+        let next = self.now.saturating_add(gap);
+        if next <= w.stop {
+            self.push(next, EventKind::Workload);
+        }
+        Ok(())
+    }
+
+    fn issue_request(&mut self, node: NodeId, text: Rc<str>, request: P::Request) -> RequestId {
+        self.next_request += 1;
+        let id = RequestId(self.next_request);
+        self.requests.insert(id, PendingRequest { text, request, attempt: 0 });
+        let now = self.now;
+        self.push(now, EventKind::ClientSend { id, node, attempt: 0 });
+        id
+    }
+
+    fn client_send(
+        &mut self,
+        id: RequestId,
+        node: NodeId,
+        attempt: u8,
+        kind: EventKind,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<(), SimError> {
+        let i = node.index();
+        if self.slots[i].status == NodeStatus::Paused {
+            let until = self.slots[i].paused_until;
+            self.push(until, kind);
+            return Ok(());
+        }
+        let Some(req) = self.requests.get(&id) else { return Ok(()) };
+        let request = req.request.clone();
+        self.head(&mut trace, RecordKind::Request { id, node, attempt })?;
+        if !self.slots[i].is_live() {
+            // No answer from a crashed node: the client tries another one.
+            return self.client_retry(id, None, trace);
+        }
+        let local = self.slots[i].local_now(self.now);
+        let slot = &mut self.slots[i];
+        if let Some(state) = slot.state.as_mut() {
+            let mut cx = Context::new(node, local, &mut slot.rng, &mut self.effects);
+            P::on_request(state, id, request, &mut cx);
+        }
+        self.finish_handler(i, trace)
+    }
+
+    fn client_reply(
+        &mut self,
+        id: RequestId,
+        node: NodeId,
+        reply: Reply,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<(), SimError> {
+        let outcome = match reply {
+            Reply::Ok(_) => 0,
+            Reply::Redirect(_) => 1,
+            Reply::Failed(_) => 2,
+        };
+        if let Some(t) = trace.as_deref_mut() {
+            t.push(self.now, RecordKind::Reply { id, node, outcome })?;
+        }
+        match reply {
+            Reply::Ok(_) => {
+                self.leader_hint = Some(node);
+                self.requests.remove(&id);
+                Ok(())
+            }
+            Reply::Failed(_) => {
+                self.requests.remove(&id);
+                Ok(())
+            }
+            Reply::Redirect(hint) => {
+                self.leader_hint = hint;
+                self.client_retry(id, hint, trace)
+            }
+        }
+    }
+
+    fn client_retry(
+        &mut self,
+        id: RequestId,
+        hint: Option<NodeId>,
+        _trace: Option<&mut Trace>,
+    ) -> Result<(), SimError> {
+        let max = self.setup.clients.max_attempts;
+        let Some(req) = self.requests.get_mut(&id) else { return Ok(()) };
+        req.attempt = req.attempt.saturating_add(1);
+        if req.attempt >= max {
+            let text = format!("client gave up on {id} ({}) after {max} attempts", req.text);
+            self.requests.remove(&id);
+            self.note(text);
+            return Ok(());
+        }
+        let attempt = req.attempt;
+        let target = match hint {
+            Some(h) if h.index() < self.slots.len() => h,
+            _ => NodeId::from_index(self.workload_rng.index(self.slots.len())),
+        };
+        // Exponential backoff: retry, 2 x retry, 4 x retry, ...
+        let backoff = Micros(self.setup.clients.retry.0.saturating_mul(1u64 << (attempt - 1).min(16)));
+        let at = self.now.saturating_add(backoff);
+        self.push(at, EventKind::ClientSend { id, node: target, attempt });
+        Ok(())
+    }
+
+    // ----- commands -----
+
+    fn peek_target(&self, c: &Command) -> Option<NodeId> {
+        c.target().and_then(|r| self.resolve(r).ok())
+    }
+
+    /// Resolves a node reference against the current state.
+    pub fn resolve(&self, r: &NodeRef) -> Result<NodeId, SimError> {
+        match r {
+            NodeRef::Id(id) => {
+                if id.0 >= 1 && id.index() < self.slots.len() {
+                    Ok(*id)
+                } else {
+                    Err(SimError::Command(format!(
+                        "there is no node {}; nodes are numbered 1 to {}",
+                        id.0,
+                        self.slots.len()
+                    )))
+                }
+            }
+            NodeRef::Role(role) if role == "crashed" => self
+                .slots
+                .iter()
+                .find(|s| s.status == NodeStatus::Crashed)
+                .map(|s| s.id)
+                .ok_or_else(|| SimError::Command("no node is crashed right now".to_string())),
+            NodeRef::Role(role) => self
+                .slots
+                .iter()
+                .find(|s| s.state.as_ref().is_some_and(|st| P::role(st) == role.as_str()))
+                .map(|s| s.id)
+                .ok_or_else(|| SimError::Command(format!("no node is {role} right now"))),
+        }
+    }
+
+    fn role_of(&self, id: NodeId) -> Option<String> {
+        let s = self.slots.get(id.index())?;
+        Some(match &s.state {
+            Some(st) => P::role(st).to_string(),
+            None => "crashed".to_string(),
+        })
+    }
+
+    /// Applies a command now, as one event. On success returns the command
+    /// with references resolved, for the engine's log.
+    pub fn apply(&mut self, command: Command, mut trace: Option<&mut Trace>) -> Result<Applied, SimError> {
+        let resolved = self.resolve_command(command)?;
+        self.validate_command(&resolved)?;
+        if self.events >= self.setup.limits.max_events {
+            return Err(SimError::LimitReached { what: "events", limit: self.setup.limits.max_events });
+        }
+        let target = resolved.target().and_then(|r| self.resolve(r).ok());
+        let target_role = target.and_then(|t| self.role_of(t));
+        self.head(&mut trace, RecordKind::Command { verb: resolved.verb(), node: target, scheduled: false })?;
+        self.perform(resolved.clone(), trace)?;
+        Ok(Applied { command: resolved, target_role })
+    }
+
+    /// Resolves and checks a command without applying it.
+    pub fn validate(&self, command: Command) -> Result<Command, SimError> {
+        let resolved = self.resolve_command(command)?;
+        self.validate_command(&resolved)?;
+        Ok(resolved)
+    }
+
+    fn resolve_command(&self, mut c: Command) -> Result<Command, SimError> {
+        let fix = |r: &mut NodeRef, w: &Self| -> Result<(), SimError> {
+            let id = w.resolve(r)?;
+            *r = NodeRef::Id(id);
+            Ok(())
+        };
+        match &mut c {
+            Command::Crash { node }
+            | Command::Restart { node }
+            | Command::Pause { node, .. }
+            | Command::Isolate { node }
+            | Command::Request { node, .. }
+            | Command::Timeout { node, .. }
+            | Command::ClockJump { node, .. }
+            | Command::SetDrift { node, .. } => fix(node, self)?,
+            _ => {}
+        }
+        Ok(c)
+    }
+
+    fn node_ok(&self, id: NodeId) -> Result<(), SimError> {
+        self.resolve(&NodeRef::Id(id)).map(|_| ())
+    }
+
+    /// Checks a resolved command without changing anything.
+    fn validate_command(&self, c: &Command) -> Result<(), SimError> {
+        let err = |s: String| Err(SimError::Command(s));
+        let id_of = |r: &NodeRef| match r {
+            NodeRef::Id(id) => *id,
+            NodeRef::Role(_) => NodeId(0),
+        };
+        match c {
+            Command::Crash { node } => {
+                let id = id_of(node);
+                if self.slots[id.index()].status == NodeStatus::Crashed {
+                    return err(format!("{id} is already crashed"));
+                }
+            }
+            Command::Restart { node } => {
+                let id = id_of(node);
+                if self.slots[id.index()].status != NodeStatus::Crashed {
+                    return err(format!("{id} is not crashed, so it cannot restart"));
+                }
+            }
+            Command::Pause { node, for_us } => {
+                let id = id_of(node);
+                if self.slots[id.index()].status == NodeStatus::Crashed {
+                    return err(format!("{id} is crashed; only a running node can pause"));
+                }
+                if *for_us == 0 || *for_us > limits::MAX_LATENCY.0 * 10 {
+                    return err(format!(
+                        "pause for {} ms is outside 0.001 to {} ms",
+                        *for_us as f64 / 1000.0,
+                        limits::MAX_LATENCY.0 * 10 / 1000
+                    ));
+                }
+            }
+            Command::Partition { groups } => {
+                let mut seen = vec![false; self.slots.len()];
+                for g in groups {
+                    for id in g {
+                        self.node_ok(*id)?;
+                        if std::mem::replace(&mut seen[id.index()], true) {
+                            return err(format!("{id} is in two partition groups"));
+                        }
+                    }
+                }
+            }
+            Command::Isolate { .. } | Command::Heal => {}
+            Command::Cut { from, to, .. } | Command::HealLink { from, to, .. } => {
+                self.node_ok(*from)?;
+                self.node_ok(*to)?;
+                if from == to {
+                    return err(format!("a link needs two different nodes, got {from} twice"));
+                }
+            }
+            Command::Hold { msg } | Command::Release { msg } | Command::Drop { msg } | Command::Duplicate { msg } => {
+                let Some(m) = self.in_flight.get(*msg) else {
+                    return err(format!("message {msg} is not in flight (delivered, dropped or never sent)"));
+                };
+                match c {
+                    Command::Hold { .. } if m.held => return err(format!("message {msg} is already held")),
+                    Command::Release { .. } if !m.held => return err(format!("message {msg} is not held")),
+                    _ => {}
+                }
+            }
+            Command::Request { op, .. } => {
+                if op.len() > limits::MAX_REQUEST_BYTES {
+                    return err(format!("request is {} bytes; the limit is {}", op.len(), limits::MAX_REQUEST_BYTES));
+                }
+                P::parse_request(op).map_err(SimError::Command)?;
+            }
+            Command::Timeout { node, timer } => {
+                let id = id_of(node);
+                if !self.slots[id.index()].is_live() {
+                    return err(format!("{id} is crashed; it has no timers"));
+                }
+                if P::timer_by_name(timer).is_none() {
+                    return err(format!(
+                        "unknown timer '{timer}'; {} has: {}",
+                        P::info().title,
+                        P::info().timers.join(", ")
+                    ));
+                }
+            }
+            Command::SetNetwork { params } => {
+                crate::scenario::validate_network(params, self.slots.len() as u32).map_err(SimError::Command)?
+            }
+            Command::ClockJump { by_us, .. } => {
+                if by_us.unsigned_abs() > limits::MAX_CLOCK_OFFSET_US as u64 {
+                    return err(format!(
+                        "clock jump of {} ms is beyond the limit of ±{} ms",
+                        *by_us / 1000,
+                        limits::MAX_CLOCK_OFFSET_US / 1000
+                    ));
+                }
+            }
+            Command::SetDrift { ppm, .. } => {
+                if ppm.abs() > limits::MAX_DRIFT_PPM {
+                    return err(format!("drift {ppm} ppm is beyond the limit of ±{} ppm", limits::MAX_DRIFT_PPM));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Performs a command (resolving and validating it first). The head
+    /// record has already been written.
+    fn perform(&mut self, command: Command, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        let c = self.resolve_command(command)?;
+        self.validate_command(&c)?;
+        let id_of = |r: &NodeRef| match r {
+            NodeRef::Id(id) => *id,
+            NodeRef::Role(_) => NodeId(0),
+        };
+        let now = self.now;
+        match c {
+            Command::Crash { node } => {
+                let id = id_of(&node);
+                let slot = &mut self.slots[id.index()];
+                if let Some(state) = slot.state.take() {
+                    slot.durable = Some(P::durable(&state));
+                }
+                slot.status = NodeStatus::Crashed;
+                slot.timers.iter_mut().for_each(|t| *t = None);
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(now, RecordKind::Crash { node: id })?;
+                }
+            }
+            Command::Restart { node } => {
+                let id = id_of(&node);
+                let i = id.index();
+                let setup = Rc::clone(&self.setup);
+                let peers = Rc::clone(&self.peers);
+                let local = self.slots[i].local_now(now);
+                let slot = &mut self.slots[i];
+                let Some(durable) = slot.durable.take() else {
+                    return Err(SimError::Command(format!("{id} has no durable state to restart from")));
+                };
+                slot.status = NodeStatus::Up;
+                let mut cx = Context::new(id, local, &mut slot.rng, &mut self.effects);
+                let state = P::on_restart(&setup.config, id, &peers[i], durable, &mut cx);
+                self.slots[i].state = Some(state);
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(now, RecordKind::Restart { node: id })?;
+                }
+                self.finish_handler(i, trace)?;
+            }
+            Command::Pause { node, for_us } => {
+                let id = id_of(&node);
+                let i = id.index();
+                let slot = &mut self.slots[i];
+                let until = now.saturating_add(Micros(for_us));
+                slot.paused_until =
+                    if slot.status == NodeStatus::Paused { slot.paused_until.max(until) } else { until };
+                slot.status = NodeStatus::Paused;
+                slot.pause_generation += 1;
+                let (until, generation) = (slot.paused_until, slot.pause_generation);
+                self.push(until, EventKind::Resume { node: i as u32, generation });
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(now, RecordKind::Pause { node: id, until })?;
+                }
+            }
+            Command::Partition { groups } => {
+                let n = self.slots.len();
+                let mut group_of = vec![usize::MAX; n];
+                for (g, members) in groups.iter().enumerate() {
+                    for id in members {
+                        group_of[id.index()] = g;
+                    }
+                }
+                self.net.heal_all();
+                for a in 0..n {
+                    for b in 0..n {
+                        if group_of[a] != group_of[b] {
+                            self.net.set_cut(NodeId::from_index(a), NodeId::from_index(b), true);
+                        }
+                    }
+                }
+            }
+            Command::Isolate { node } => {
+                let id = id_of(&node);
+                for other in 0..self.slots.len() {
+                    let o = NodeId::from_index(other);
+                    self.net.set_cut(id, o, true);
+                    self.net.set_cut(o, id, true);
+                }
+            }
+            Command::Cut { from, to, both } => {
+                self.net.set_cut(from, to, true);
+                if both {
+                    self.net.set_cut(to, from, true);
+                }
+            }
+            Command::HealLink { from, to, both } => {
+                self.net.set_cut(from, to, false);
+                if both {
+                    self.net.set_cut(to, from, false);
+                }
+            }
+            Command::Heal => self.net.heal_all(),
+            Command::Hold { msg } => {
+                if let Some(m) = self.in_flight.get_mut(msg) {
+                    m.held = true;
+                }
+            }
+            Command::Release { msg } => {
+                if let Some(m) = self.in_flight.get_mut(msg) {
+                    m.held = false;
+                    if std::mem::take(&mut m.waiting) {
+                        m.deliver = now;
+                        self.push(now, EventKind::Deliver(msg));
+                    }
+                }
+            }
+            Command::Drop { msg } => {
+                if let Some(m) = self.in_flight.remove(msg) {
+                    if let Some(t) = trace.as_deref_mut() {
+                        t.push(
+                            now,
+                            RecordKind::Drop { msg, from: m.from, to: m.to, kind: m.kind, reason: DropReason::Command },
+                        )?;
+                    }
+                }
+            }
+            Command::Duplicate { msg } => {
+                if let Some(m) = self.in_flight.get(msg) {
+                    let (from, to, copy) = (m.from, m.to, m.msg.clone());
+                    self.send(from, to, copy, Some(msg), trace)?;
+                }
+            }
+            Command::Request { node, op } => {
+                let id = id_of(&node);
+                let request = P::parse_request(&op).map_err(SimError::Command)?;
+                self.issue_request(id, op.into(), request);
+            }
+            Command::Timeout { node, timer } => {
+                let id = id_of(&node);
+                let i = id.index();
+                let Some(t) = P::timer_by_name(&timer) else { return Ok(()) };
+                if let Some(entry) = self.slots[i].timers.get_mut(P::timer_slot(&t)) {
+                    *entry = None;
+                }
+                self.run_timer(i, t, trace)?;
+            }
+            Command::SetNetwork { params } => self.net.set_params(params),
+            Command::ClockJump { node, by_us } => {
+                let slot = &mut self.slots[id_of(&node).index()];
+                let local = slot.local_clock(now);
+                slot.anchor_global = now;
+                slot.anchor_local = local.saturating_add(by_us);
+            }
+            Command::SetDrift { node, ppm } => {
+                let slot = &mut self.slots[id_of(&node).index()];
+                let local = slot.local_clock(now);
+                slot.anchor_global = now;
+                slot.anchor_local = local;
+                slot.drift_ppm = ppm;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- views -----
+
+    /// A plain-data picture of the world now.
+    pub fn view(&mut self) -> WorldView {
+        let next_event_us = self.next_event_time().map(|t| t.0);
+        let nodes = self
+            .slots
+            .iter()
+            .map(|s| {
+                let protocol = match (&s.state, &s.durable) {
+                    (Some(st), _) => P::node_view(st),
+                    (None, Some(d)) => {
+                        let mut v = P::durable_view(d);
+                        v.role = "crashed";
+                        v
+                    }
+                    (None, None) => Default::default(),
+                };
+                NodeView {
+                    id: s.id,
+                    status: s.status,
+                    paused_until_us: (s.status == NodeStatus::Paused).then_some(s.paused_until.0),
+                    clock_us: s.local_now(self.now).0,
+                    drift_ppm: s.drift_ppm,
+                    timers: s
+                        .timers
+                        .iter()
+                        .flatten()
+                        .map(|p| TimerView {
+                            name: P::timer_name(&p.timer),
+                            set_at_us: p.set_at.0,
+                            fires_at_us: p.fires_at.0,
+                        })
+                        .collect(),
+                    protocol,
+                }
+            })
+            .collect();
+        let messages = self
+            .in_flight
+            .iter()
+            .map(|(id, m)| InFlightView {
+                id,
+                from: m.from,
+                to: m.to,
+                sent_us: m.sent.0,
+                deliver_us: m.deliver.0,
+                held: m.held,
+                duplicate: m.copy_of.is_some(),
+                message: P::message_view(&m.msg),
+            })
+            .collect();
+        WorldView {
+            protocol: P::info().clone(),
+            time_us: self.now.0,
+            events: self.events,
+            nodes,
+            messages,
+            cut_links: self.net.cuts(),
+            violations: self.violations.clone(),
+            end_us: self.setup.end.0,
+            next_event_us,
+        }
+    }
+
+    /// The role of every node, in node order (`crashed` for crashed nodes).
+    pub fn roles(&self) -> Vec<&'static str> {
+        self.slots.iter().map(|s| s.state.as_ref().map_or("crashed", |st| P::role(st))).collect()
+    }
+
+    /// The current network parameters.
+    pub fn network(&self) -> &NetworkParams {
+        self.net.params()
+    }
+}
