@@ -58,6 +58,9 @@ pub struct RaftConfig {
     pub election_timeout_max_ms: f64,
     /// Gap between a leader's heartbeats.
     pub heartbeat_ms: f64,
+    /// A candidate asks again peers that have not answered its vote request
+    /// after this long (the paper: servers retry RPCs without a response).
+    pub rpc_timeout_ms: f64,
     /// Most entries in one AppendEntries.
     pub max_entries_per_append: u32,
     /// Append a no-op entry when elected (§8).
@@ -78,6 +81,7 @@ impl Default for RaftConfig {
             election_timeout_min_ms: 150.0,
             election_timeout_max_ms: 300.0,
             heartbeat_ms: 50.0,
+            rpc_timeout_ms: 50.0,
             max_entries_per_append: 64,
             leader_noop: true,
             break_election_restriction: false,
@@ -102,6 +106,7 @@ struct Params {
     election_min_us: u64,
     election_max_us: u64,
     heartbeat_us: u64,
+    rpc_timeout_us: u64,
     max_entries: usize,
     leader_noop: bool,
     break_election_restriction: bool,
@@ -116,6 +121,7 @@ impl From<&RaftConfig> for Params {
             election_min_us: ms_to_us(c.election_timeout_min_ms),
             election_max_us: ms_to_us(c.election_timeout_max_ms),
             heartbeat_us: ms_to_us(c.heartbeat_ms),
+            rpc_timeout_us: ms_to_us(c.rpc_timeout_ms),
             max_entries: c.max_entries_per_append as usize,
             leader_noop: c.leader_noop,
             break_election_restriction: c.break_election_restriction,
@@ -211,6 +217,8 @@ pub enum Timer {
     Election,
     /// Fires when a leader should send heartbeats.
     Heartbeat,
+    /// Fires when a candidate should ask silent peers for their vote again.
+    VoteRetry,
 }
 
 /// One Raft node.
@@ -232,6 +240,8 @@ pub struct RaftNode {
     leader: Option<NodeId>,
     /// Bit `i` set: node `i+1` granted its vote.
     votes: u64,
+    /// Bit `i` set: node `i+1` answered this election's vote request.
+    answered: u64,
     next_index: Vec<LogIndex>,
     match_index: Vec<LogIndex>,
     /// Bit `i` set: an AppendEntries to node `i+1` awaits its answer.
@@ -267,6 +277,7 @@ impl RaftNode {
             store: BTreeMap::new(),
             leader: None,
             votes: 0,
+            answered: 0,
             next_index: vec![LogIndex(1); n],
             match_index: vec![LogIndex(0); n],
             awaiting: 0,
@@ -336,6 +347,9 @@ impl RaftNode {
                 cx.reply(id, Reply::Failed("leader stepped down before commit; outcome unknown".into()));
             }
         }
+        if self.role == Role::Candidate {
+            cx.cancel_timer(Timer::VoteRetry);
+        }
         self.role = Role::Follower;
         self.awaiting = 0;
         cx.observe("role", Obs::Str(Role::Follower.name()));
@@ -346,6 +360,7 @@ impl RaftNode {
         self.role = Role::Candidate;
         self.voted_for = Some(self.me);
         self.votes = bit(self.me);
+        self.answered = bit(self.me);
         self.leader = None;
         cx.observe("term", Obs::Int(self.term.0 as i64));
         cx.observe("role", Obs::Str(Role::Candidate.name()));
@@ -354,14 +369,22 @@ impl RaftNode {
             self.become_leader(cx);
             return;
         }
+        self.ask_for_votes(cx);
+    }
+
+    /// Sends RequestVote to every peer that has not answered yet.
+    fn ask_for_votes(&mut self, cx: &mut Context<'_, Raft>) {
         let msg = Msg::RequestVote {
             term: self.term,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
         for &peer in &self.peers {
-            cx.send(peer, msg.clone());
+            if self.answered & bit(peer) == 0 {
+                cx.send(peer, msg.clone());
+            }
         }
+        cx.set_timer(Timer::VoteRetry, Micros(self.p.rpc_timeout_us));
     }
 
     fn become_leader(&mut self, cx: &mut Context<'_, Raft>) {
@@ -369,6 +392,7 @@ impl RaftNode {
         self.leader = Some(self.me);
         self.awaiting = 0;
         cx.cancel_timer(Timer::Election);
+        cx.cancel_timer(Timer::VoteRetry);
         cx.observe("role", Obs::Str(Role::Leader.name()));
         if self.p.leader_noop {
             self.log.append(Entry { term: self.term, op: Op::Noop });
@@ -462,7 +486,11 @@ impl RaftNode {
     }
 
     fn on_vote(&mut self, from: NodeId, term: Term, granted: bool, cx: &mut Context<'_, Raft>) {
-        if self.role != Role::Candidate || term != self.term || !granted {
+        if self.role != Role::Candidate || term != self.term {
+            return;
+        }
+        self.answered |= bit(from);
+        if !granted {
             return;
         }
         self.votes |= bit(from);
@@ -657,7 +685,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     layout: Layout::Cluster,
     roles: ROLES,
     message_kinds: &["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"],
-    timers: &["election", "heartbeat"],
+    timers: &["election", "heartbeat", "vote_retry"],
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["set x 1", "get x"],
@@ -703,6 +731,7 @@ impl Protocol for Raft {
         in_range("election_timeout_min_ms", c.election_timeout_min_ms, 1.0)?;
         in_range("election_timeout_max_ms", c.election_timeout_max_ms, 1.0)?;
         in_range("heartbeat_ms", c.heartbeat_ms, 0.1)?;
+        in_range("rpc_timeout_ms", c.rpc_timeout_ms, 0.1)?;
         if c.election_timeout_max_ms < c.election_timeout_min_ms {
             return Err(ConfigIssue {
                 field: "election_timeout_max_ms",
@@ -771,6 +800,11 @@ impl Protocol for Raft {
                     cx.set_timer(Timer::Heartbeat, Micros(s.p.heartbeat_us));
                 }
             }
+            Timer::VoteRetry => {
+                if s.role == Role::Candidate {
+                    s.ask_for_votes(cx);
+                }
+            }
         }
     }
 
@@ -821,13 +855,14 @@ impl Protocol for Raft {
     }
 
     fn timer_slots() -> usize {
-        2
+        3
     }
 
     fn timer_slot(t: &Timer) -> usize {
         match t {
             Timer::Election => 0,
             Timer::Heartbeat => 1,
+            Timer::VoteRetry => 2,
         }
     }
 
@@ -835,6 +870,7 @@ impl Protocol for Raft {
         match t {
             Timer::Election => "election",
             Timer::Heartbeat => "heartbeat",
+            Timer::VoteRetry => "vote_retry",
         }
     }
 
@@ -842,6 +878,7 @@ impl Protocol for Raft {
         match name {
             "election" => Some(Timer::Election),
             "heartbeat" => Some(Timer::Heartbeat),
+            "vote_retry" => Some(Timer::VoteRetry),
             _ => None,
         }
     }

@@ -195,12 +195,13 @@ impl RaftMonitor {
                             lo += 1;
                         }
                         let show = |n: &RaftNode| n.log.entry(LogIndex(lo)).map_or("nothing".to_string(), describe);
+                        let place = if lo == idx { "there".to_string() } else { format!("at index {lo}") };
                         out.push(Violation {
                             invariant: LOG_MATCHING,
                             time_us,
                             message: format!(
                                 "{LOG_MATCHING} (Raft §5.3): {me} and {other_id} both hold an entry of term {} at index {idx}, \
-                                 but their logs differ at index {lo}: {me} has {}, {other_id} has {}.",
+                                 but their logs differ {place}: {me} has {}, {other_id} has {}.",
                                 node.log.term_at(at).unwrap_or_default(),
                                 show(node),
                                 show(other)
@@ -272,5 +273,160 @@ impl RaftMonitor {
             }
         }
         self.shadow[i].applied = applied;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each checker is shown to fire on a hand-built broken state, and to
+    //! stay quiet on the matching healthy one.
+
+    use super::*;
+    use crate::protocols::raft::log::{Key, Op};
+    use crate::protocols::raft::{Params, RaftConfig};
+
+    struct Nodes(Vec<Option<RaftNode>>);
+
+    impl Cluster<Raft> for Nodes {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn state(&self, id: NodeId) -> Option<&RaftNode> {
+            self.0.get(id.index())?.as_ref()
+        }
+    }
+
+    fn cluster(n: u32) -> Nodes {
+        let ids: Vec<NodeId> = (1..=n).map(NodeId).collect();
+        let p = Params::from(&RaftConfig::default());
+        Nodes(
+            ids.iter()
+                .map(|&me| Some(RaftNode::new(p, me, &ids.iter().copied().filter(|x| *x != me).collect::<Vec<_>>())))
+                .collect(),
+        )
+    }
+
+    fn set(term: u64, v: i64) -> Entry {
+        Entry { term: Term(term), op: Op::Set { key: Key::parse("x").unwrap(), value: v } }
+    }
+
+    fn node(c: &mut Nodes, id: u32) -> &mut RaftNode {
+        c.0[id as usize - 1].as_mut().unwrap()
+    }
+
+    fn check(m: &mut RaftMonitor, c: &Nodes, id: u32) -> Vec<Violation> {
+        let mut out = Vec::new();
+        m.check(c, NodeId(id), Micros(1), &mut out);
+        out
+    }
+
+    #[test]
+    fn election_safety_fires_on_two_leaders_in_one_term() {
+        // Raft §5.2.
+        let mut c = cluster(3);
+        let mut m = RaftMonitor::new(3);
+        for id in [1, 2] {
+            let n = node(&mut c, id);
+            n.role = Role::Leader;
+            n.term = Term(2);
+        }
+        assert!(check(&mut m, &c, 1).is_empty());
+        let v = check(&mut m, &c, 2);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].invariant, ELECTION_SAFETY);
+        assert!(v[0].message.contains("S1 and S2 are both leader in term 2"), "{}", v[0].message);
+        // Leaders of different terms are fine.
+        node(&mut c, 3).role = Role::Leader;
+        node(&mut c, 3).term = Term(3);
+        assert!(check(&mut m, &c, 3).is_empty());
+    }
+
+    #[test]
+    fn leader_append_only_fires_when_a_leader_rewrites_its_log() {
+        // Raft §5.3.
+        let mut c = cluster(3);
+        let mut m = RaftMonitor::new(3);
+        let n = node(&mut c, 1);
+        n.role = Role::Leader;
+        n.term = Term(1);
+        n.log.append(set(1, 1));
+        n.log.append(set(1, 2));
+        assert!(check(&mut m, &c, 1).is_empty());
+        node(&mut c, 1).log.append(set(1, 3));
+        assert!(check(&mut m, &c, 1).is_empty(), "appending is fine");
+        let n = node(&mut c, 1);
+        n.log.truncate_from(LogIndex(2));
+        n.log.append(set(1, 9));
+        let v = check(&mut m, &c, 1);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].invariant, LEADER_APPEND_ONLY);
+    }
+
+    #[test]
+    fn log_matching_fires_on_same_index_and_term_with_different_history() {
+        // Raft §5.3.
+        let mut c = cluster(3);
+        let mut m = RaftMonitor::new(3);
+        // Index 1 differs in term (allowed); index 2 has the same term 3 on
+        // both, so the histories before it must match, and they do not.
+        let n = node(&mut c, 1);
+        n.log.append(set(1, 1));
+        n.log.append(set(3, 7));
+        assert!(check(&mut m, &c, 1).is_empty());
+        let n = node(&mut c, 2);
+        n.log.append(set(2, 2));
+        n.log.append(set(3, 7));
+        let v = check(&mut m, &c, 2);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].invariant, LOG_MATCHING);
+        assert!(v[0].message.contains("differ at index 1"), "{}", v[0].message);
+        // A third node with the same history as node 1 is fine.
+        let n = node(&mut c, 3);
+        n.log.append(set(1, 1));
+        n.log.append(set(3, 7));
+        let v = check(&mut m, &c, 3);
+        assert!(v.iter().all(|v| !v.nodes.contains(&NodeId(1))), "{v:?}");
+    }
+
+    #[test]
+    fn leader_completeness_fires_when_a_new_leader_lacks_a_committed_entry() {
+        // Raft §5.4.
+        let mut c = cluster(3);
+        let mut m = RaftMonitor::new(3);
+        let n = node(&mut c, 1);
+        n.term = Term(1);
+        n.log.append(set(1, 1));
+        n.commit_index = LogIndex(1);
+        assert!(check(&mut m, &c, 1).is_empty());
+        let n = node(&mut c, 2);
+        n.term = Term(2);
+        n.role = Role::Leader;
+        let v = check(&mut m, &c, 2);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].invariant, LEADER_COMPLETENESS);
+        // A leader that has the entry is fine.
+        let n = node(&mut c, 3);
+        n.term = Term(3);
+        n.log.append(set(1, 1));
+        n.role = Role::Leader;
+        assert!(check(&mut m, &c, 3).iter().all(|v| v.invariant != LEADER_COMPLETENESS));
+    }
+
+    #[test]
+    fn state_machine_safety_fires_on_different_entries_applied_at_one_index() {
+        // Raft §5.4.3.
+        let mut c = cluster(3);
+        let mut m = RaftMonitor::new(3);
+        let n = node(&mut c, 1);
+        n.log.append(set(1, 1));
+        n.last_applied = LogIndex(1);
+        assert!(check(&mut m, &c, 1).is_empty());
+        let n = node(&mut c, 2);
+        n.log.append(set(2, 2));
+        n.last_applied = LogIndex(1);
+        let v: Vec<Violation> =
+            check(&mut m, &c, 2).into_iter().filter(|v| v.invariant == STATE_MACHINE_SAFETY).collect();
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("S2 applied 'set x 2'"), "{}", v[0].message);
     }
 }
