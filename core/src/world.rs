@@ -870,8 +870,10 @@ impl<P: Protocol> World<P> {
                 self.requests.remove(&id);
                 Ok(())
             }
-            Reply::Failed(_) => {
-                self.requests.remove(&id);
+            Reply::Failed(why) => {
+                if let Some(req) = self.requests.remove(&id) {
+                    self.note(format!("client request {id} ({}) failed at {node}: {why}", req.text));
+                }
                 Ok(())
             }
             Reply::Redirect(hint) => {

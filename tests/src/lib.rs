@@ -215,3 +215,63 @@ pub fn swarm_run(scenario: &Scenario, seed: u64) -> Outcome {
     }
     Outcome { hash: sim.trace().hash_hex(), events: sim.events(), violations: sim.violations().to_vec() }
 }
+
+/// A readable rendering of a stored trace, one line per record, for golden
+/// files: a change in behaviour shows up as a reviewable diff.
+pub fn render_trace(sim: &dyn Sim) -> String {
+    use distlab_core::trace::{ObsValue, RecordKind as K};
+    use std::fmt::Write as _;
+    let kinds = sim.info().message_kinds;
+    let kind = |k: u8| kinds.get(k as usize).copied().unwrap_or("?");
+    let mut out = String::new();
+    for r in sim.trace().records() {
+        let t = format!("{:>10.3}", r.time.0 as f64 / 1000.0);
+        let line = match r.kind {
+            K::Init { node } => format!("{node} starts"),
+            K::Send { msg, from, to, kind: k, deliver_at, copy_of } => {
+                let copy = copy_of.map(|c| format!(" (copy of {c})")).unwrap_or_default();
+                format!("  {from} -> {to} {} {msg} due {:.3}{copy}", kind(k), deliver_at.0 as f64 / 1000.0)
+            }
+            K::Deliver { msg, from, to, kind: k } => format!("{to} <- {from} {} {msg}", kind(k)),
+            K::Drop { msg, from, to, kind: k, reason } => {
+                format!("  drop {msg} {from} -> {to} {} ({})", kind(k), reason.name())
+            }
+            K::Undeliverable { msg, from, to, kind: k, reason } => {
+                format!("lost {msg} {from} -> {to} {} ({})", kind(k), reason.name())
+            }
+            K::Held { msg } => format!("held {msg}"),
+            K::Timer { node, timer } => format!("{node} timer {timer}"),
+            K::Command { verb, node, scheduled } => {
+                let who = node.map(|n| format!(" {n}")).unwrap_or_default();
+                format!("command {verb}{who}{}", if scheduled { " (scheduled)" } else { "" })
+            }
+            K::Crash { node } => format!("  {node} crashes"),
+            K::Restart { node } => format!("  {node} restarts"),
+            K::Pause { node, until } => format!("  {node} pauses until {:.3}", until.0 as f64 / 1000.0),
+            K::Resume { node } => format!("{node} resumes"),
+            K::Request { id, node, attempt } => format!("request {id} at {node} (attempt {attempt})"),
+            K::Reply { id, node, outcome } => {
+                format!("  reply {id} from {node}: {}", ["ok", "redirect", "failed"][outcome.min(2) as usize])
+            }
+            K::Observe { node, key, value } => {
+                let v = match value {
+                    ObsValue::Int(i) => i.to_string(),
+                    ObsValue::Str(s) => s.to_string(),
+                };
+                format!("  {node} {key} = {v}")
+            }
+            K::Violation { invariant } => format!("  VIOLATION {invariant}"),
+        };
+        let _ = writeln!(out, "{t} {line}");
+    }
+    out
+}
+
+/// Finds an embedded scenario by file name.
+pub fn scenario_text(name: &str) -> &'static str {
+    embedded::SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+}

@@ -1,0 +1,227 @@
+//! The engine's promises: seeking reproduces state exactly, logged commands
+//! replay after a rewind, a fork equals a fresh run with the same commands,
+//! and limits end a run with a clear error instead of a hang.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use distlab_core::Micros;
+use distlab_core::command::Command;
+use distlab_core::ids::{MsgId, NodeId};
+use distlab_core::scenario::StartOptions;
+use distlab_core::sim::{Sim, SimError};
+use distlab_core::view::NodeStatus;
+use distlab_tests::load;
+
+const BUSY: &str = r#"
+protocol = "raft"
+seed = 21
+nodes = 5
+duration_ms = 3000
+[network]
+latency = { dist = "exponential", min_ms = 3, mean_ms = 12 }
+loss_ratio = 0.02
+duplicate_ratio = 0.02
+reorder_ratio = 0.1
+[workload]
+start_ms = 200
+rate_per_s = 80
+requests = ["set x {n}", "get x"]
+[[faults]]
+at_ms = 900
+crash = "leader"
+[[faults]]
+at_ms = 1600
+restart = "crashed"
+"#;
+
+fn ms(v: u64) -> Micros {
+    Micros::from_ms(v)
+}
+
+fn start(text: &str) -> Box<dyn Sim> {
+    load("t.toml", text).start(None, StartOptions { store_trace: true }).unwrap()
+}
+
+#[test]
+fn seeking_back_and_forth_reproduces_the_same_state() {
+    let mut fresh = start(BUSY);
+    fresh.run_until(ms(1234)).unwrap();
+    let at_1234 = fresh.view();
+
+    let mut sim = start(BUSY);
+    sim.run_until(ms(3000)).unwrap();
+    let end = sim.view();
+    let hash = sim.trace().hash_hex();
+    sim.seek(ms(1234)).unwrap();
+    assert_eq!(sim.view(), at_1234, "seeking back gives the state a fresh run has there");
+    sim.seek(ms(10)).unwrap();
+    sim.seek(ms(3000)).unwrap();
+    assert_eq!(sim.view(), end, "seeking forward again gives the same end state");
+    assert_eq!(sim.trace().hash_hex(), hash, "replaying does not touch the recorded trace");
+}
+
+#[test]
+fn stepping_one_event_at_a_time_equals_running() {
+    let mut a = start(BUSY);
+    a.run_until(ms(1500)).unwrap();
+    let mut b = start(BUSY);
+    while b.next_event_time().is_some_and(|t| t <= ms(1500)) {
+        assert!(b.step().unwrap());
+    }
+    b.run_until(ms(1500)).unwrap();
+    assert_eq!(a.trace().hash_hex(), b.trace().hash_hex());
+    assert_eq!(a.view(), b.view());
+}
+
+#[test]
+fn logged_commands_replay_after_a_rewind() {
+    let mut sim = start(BUSY);
+    sim.run_until(ms(500)).unwrap();
+    sim.apply(Command::Pause { node: NodeId(2).into(), for_us: 300_000 }).unwrap();
+    sim.run_until(ms(700)).unwrap();
+    sim.apply(Command::Partition { groups: vec![vec![NodeId(1), NodeId(2)], vec![NodeId(3), NodeId(4), NodeId(5)]] })
+        .unwrap();
+    sim.run_until(ms(1200)).unwrap();
+    sim.apply(Command::Heal).unwrap();
+    sim.run_until(ms(2500)).unwrap();
+    let end = sim.view();
+    let hash = sim.trace().hash_hex();
+    sim.seek(ms(300)).unwrap();
+    assert_eq!(sim.view().cut_links.len(), 0);
+    sim.seek(ms(800)).unwrap();
+    assert_eq!(sim.view().cut_links.len(), 12, "the partition was replayed");
+    sim.run_until(ms(2500)).unwrap();
+    assert_eq!(sim.view(), end);
+    assert_eq!(sim.trace().hash_hex(), hash);
+    assert_eq!(sim.commands().len(), 3);
+}
+
+#[test]
+fn a_fork_equals_a_fresh_run_with_the_same_commands() {
+    let mut forked = start(BUSY);
+    forked.run_until(ms(400)).unwrap();
+    forked.apply(Command::Crash { node: NodeId(3).into() }).unwrap();
+    forked.run_until(ms(2000)).unwrap();
+    // Rewind and act differently: the old future is discarded.
+    forked.seek(ms(600)).unwrap();
+    let fork = forked.apply(Command::Restart { node: NodeId(3).into() }).unwrap().expect("acting in the past forks");
+    assert!(fork.discarded_events > 0);
+    forked.run_until(ms(2000)).unwrap();
+
+    let mut fresh = start(BUSY);
+    fresh.run_until(ms(400)).unwrap();
+    fresh.apply(Command::Crash { node: NodeId(3).into() }).unwrap();
+    fresh.run_until(ms(600)).unwrap();
+    assert!(fresh.apply(Command::Restart { node: NodeId(3).into() }).unwrap().is_none());
+    fresh.run_until(ms(2000)).unwrap();
+
+    assert_eq!(forked.commands(), fresh.commands());
+    assert_eq!(forked.trace().hash_hex(), fresh.trace().hash_hex());
+    assert_eq!(forked.trace().records(), fresh.trace().records());
+    assert_eq!(forked.view(), fresh.view());
+}
+
+#[test]
+fn role_references_resolve_once_and_replay_as_numbers() {
+    let mut sim = start(BUSY);
+    sim.run_until(ms(500)).unwrap();
+    let leader = sim.roles().iter().position(|r| *r == "leader").map(NodeId::from_index).unwrap();
+    sim.apply(Command::Crash { node: distlab_core::NodeRef::Role("leader".into()) }).unwrap();
+    let rec = &sim.commands()[0];
+    assert_eq!(rec.command, Command::Crash { node: leader.into() });
+    assert_eq!(rec.target_role.as_deref(), Some("leader"));
+}
+
+#[test]
+fn bad_commands_are_refused_with_a_reason_and_change_nothing() {
+    let mut sim = start(BUSY);
+    sim.run_until(ms(500)).unwrap();
+    let before = sim.trace().hash_hex();
+    let cases = [
+        (Command::Crash { node: NodeId(9).into() }, "no node 9"),
+        (Command::Restart { node: NodeId(1).into() }, "not crashed"),
+        (Command::Release { msg: MsgId(999_999) }, "not in flight"),
+        (Command::Request { node: NodeId(1).into(), op: "put x 1".into() }, "set KEY NUMBER"),
+        (Command::Timeout { node: NodeId(1).into(), timer: "nap".into() }, "unknown timer"),
+        (Command::Pause { node: NodeId(1).into(), for_us: 0 }, "pause for"),
+        (Command::SetDrift { node: NodeId(1).into(), ppm: 10_000_000 }, "beyond the limit"),
+        (Command::Cut { from: NodeId(2), to: NodeId(2), both: false }, "two different nodes"),
+    ];
+    for (c, want) in cases {
+        match sim.apply(c.clone()) {
+            Err(SimError::Command(msg)) => assert!(msg.contains(want), "{c:?}: {msg}"),
+            other => panic!("{c:?} should be refused, got {other:?}"),
+        }
+    }
+    assert_eq!(sim.trace().hash_hex(), before);
+    assert!(sim.commands().is_empty());
+}
+
+#[test]
+fn a_held_message_waits_until_released() {
+    let mut sim = start(BUSY);
+    sim.run_until(ms(500)).unwrap();
+    let m = sim.view().messages.first().cloned().expect("something is in flight");
+    sim.apply(Command::Hold { msg: m.id }).unwrap();
+    sim.run_until(ms(800)).unwrap();
+    let held = sim.view().messages.into_iter().find(|x| x.id == m.id).expect("still in flight after its due time");
+    assert!(held.held);
+    sim.apply(Command::Release { msg: m.id }).unwrap();
+    sim.step().unwrap();
+    assert!(sim.view().messages.iter().all(|x| x.id != m.id), "delivered right after release");
+}
+
+#[test]
+fn a_paused_leader_is_replaced_and_steps_down_when_it_wakes() {
+    // A stop-the-world pause longer than the election timeout.
+    let quiet = &BUSY[..BUSY.find("[[faults]]").unwrap()];
+    let mut sim = start(quiet);
+    sim.run_until(ms(500)).unwrap();
+    let leader = sim.roles().iter().position(|r| *r == "leader").map(NodeId::from_index).unwrap();
+    sim.apply(Command::Pause { node: leader.into(), for_us: 800_000 }).unwrap();
+    sim.run_until(ms(1200)).unwrap();
+    let v = sim.view();
+    assert_eq!(v.nodes[leader.index()].status, NodeStatus::Paused);
+    assert_eq!(v.nodes.iter().filter(|n| n.protocol.role == "leader").count(), 2, "the sleeper still believes");
+    sim.run_until(ms(1400)).unwrap();
+    let v = sim.view();
+    assert_eq!(v.nodes[leader.index()].status, NodeStatus::Up);
+    assert_eq!(v.nodes[leader.index()].protocol.role, "follower", "it learned the new term and stepped down");
+    assert!(sim.violations().is_empty());
+}
+
+#[test]
+fn hitting_a_limit_stops_the_run_with_a_clear_error() {
+    let text = BUSY.replace("duration_ms = 3000", "duration_ms = 3000\n[limits]\nmax_in_flight = 8");
+    let mut sim = start(&text);
+    let err = sim.run_until(ms(3000)).expect_err("eight messages in flight is too few");
+    assert_eq!(err, SimError::LimitReached { what: "messages in flight", limit: 8 });
+    assert!(err.to_string().contains("at most 8 messages in flight"), "{err}");
+    assert_eq!(sim.run_until(ms(3000)), Err(err.clone()), "the run stays stopped");
+    // Looking back still works.
+    sim.seek(ms(1)).unwrap();
+
+    let text = BUSY.replace("duration_ms = 3000", "duration_ms = 3000\n[limits]\nmax_events = 500");
+    let mut sim = start(&text);
+    let err = sim.run_until(ms(3000)).expect_err("500 events is too few");
+    assert_eq!(err, SimError::LimitReached { what: "events", limit: 500 });
+}
+
+#[test]
+fn clock_drift_changes_timer_lengths_on_that_node_only() {
+    let text = r#"
+protocol = "raft"
+nodes = 3
+[[clocks]]
+node = 1
+drift_ppm = 500000
+"#;
+    let mut sim = start(text);
+    let v = sim.view();
+    let t1 = &v.nodes[0].timers[0];
+    assert_eq!(t1.name, "election");
+    sim.run_until(ms(100)).unwrap();
+    let v = sim.view();
+    assert_eq!(v.nodes[0].clock_us, 150_000, "a 50% fast clock reads 150 ms after 100 ms");
+    assert_eq!(v.nodes[1].clock_us, 100_000);
+}

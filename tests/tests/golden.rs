@@ -1,0 +1,49 @@
+//! Golden traces: each scenario's full trace is rendered and compared with a
+//! snapshot file, so a change in behaviour cannot slip in unnoticed.
+//! After an intended change, regenerate with `UPDATE_EXPECT=1 cargo test`
+//! and review the diff.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use distlab_core::scenario::StartOptions;
+use distlab_tests::{load, render_trace, scenario_text};
+use expect_test::expect_file;
+
+fn golden(name: &str) -> (String, Vec<distlab_core::view::Violation>, Vec<&'static str>) {
+    let s = load(name, scenario_text(name));
+    let mut sim = s.start(None, StartOptions { store_trace: true }).unwrap();
+    sim.run_until(s.duration).unwrap();
+    let mut text = render_trace(sim.as_ref());
+    text.push_str(&format!("# {} events, trace {}\n", sim.events(), sim.trace().hash_hex()));
+    (text, sim.violations().to_vec(), sim.roles())
+}
+
+#[test]
+fn initial_election_elects_one_leader() {
+    // Raft §5.2: randomized timeouts let one candidate win.
+    let (text, violations, roles) = golden("initial-election.toml");
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(roles.iter().filter(|r| **r == "leader").count(), 1, "{roles:?}");
+    expect_file!["../golden/initial-election.trace"].assert_eq(&text);
+}
+
+#[test]
+fn leader_crash_leads_to_a_new_leader_in_a_higher_term() {
+    // Raft §5.2: followers time out and elect a new leader; the restarted
+    // node keeps its term and log (Figure 2, persistent state).
+    let (text, violations, roles) = golden("leader-crash.toml");
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(roles.iter().filter(|r| **r == "leader").count(), 1, "{roles:?}");
+    assert!(text.contains("term = 2"), "a second term should start");
+    expect_file!["../golden/leader-crash.trace"].assert_eq(&text);
+}
+
+#[test]
+fn partition_then_heal_replaces_the_minority_leaders_entry() {
+    // Raft §5.3: after the heal the old leader adopts the new term and its
+    // uncommitted entry is overwritten by the majority's.
+    let (text, violations, roles) = golden("partition-heal.toml");
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(roles.iter().filter(|r| **r == "leader").count(), 1, "{roles:?}");
+    expect_file!["../golden/partition-heal.trace"].assert_eq(&text);
+}
