@@ -275,3 +275,21 @@ pub fn scenario_text(name: &str) -> &'static str {
         .map(|(_, t)| *t)
         .unwrap_or_else(|| panic!("no scenario {name}"))
 }
+
+/// One line per embedded tutorial and scenario: `file events trace-hash`,
+/// each run to its end (lessons replayed first). The native and the wasm
+/// test both compare this with `tests/golden/trace-hashes.txt`, which is how
+/// native == wasm is checked.
+pub fn hash_lines() -> String {
+    let mut out = String::new();
+    for (dir, files) in [("tutorials", embedded::TUTORIALS), ("tests/scenarios", embedded::SCENARIOS)] {
+        for (name, text) in files {
+            let path = format!("{dir}/{name}");
+            match run_file(&path, text, None) {
+                Ok(o) => out.push_str(&format!("{path} {} {}\n", o.events, o.hash)),
+                Err(e) => out.push_str(&format!("{path} FAILED {e}\n")),
+            }
+        }
+    }
+    out
+}
