@@ -1,0 +1,59 @@
+// Smoke test of the built page: it must load without errors, draw a
+// cluster, elect a leader, and pause when asked. Screenshots go to
+// test-output/. Exits non-zero on any failure.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "./serve.mjs";
+import { launch, watchErrors } from "./browser.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const dist = path.join(root, "dist");
+const out = path.join(root, "test-output");
+fs.mkdirSync(out, { recursive: true });
+
+function fail(msg) {
+  console.error(`smoke: FAIL: ${msg}`);
+  process.exitCode = 1;
+}
+
+if (!fs.existsSync(path.join(dist, "index.html"))) {
+  fail("dist/index.html is missing; build the page first (trunk build --release --offline)");
+  process.exit(1);
+}
+
+const server = await serve(dist);
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = watchErrors(page);
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]', { timeout: 20_000 });
+  const nodes = await page.locator('[data-testid="cluster"] [data-testid^="node-"]').count();
+  if (nodes !== 5) fail(`expected 5 nodes in the cluster view, found ${nodes}`);
+  await page.screenshot({ path: path.join(out, "smoke-start.png") });
+
+  // Real time (1x) so an election happens within a second or two of wall time.
+  await page.selectOption("footer select", "1");
+  await page.waitForSelector('[data-role="leader"]', { timeout: 20_000 }).catch(() => fail("no leader was elected"));
+  const term = await page.locator('[data-role="leader"] .term').textContent();
+  if (!/^term [1-9]/.test(term ?? "")) fail(`the leader shows '${term}', expected a term of 1 or more`);
+
+  await page.click('[data-testid="play"]');
+  const t1 = await page.textContent('[data-testid="time"]');
+  await page.waitForTimeout(400);
+  const t2 = await page.textContent('[data-testid="time"]');
+  if (t1 !== t2) fail(`time kept moving after Pause: ${t1} -> ${t2}`);
+  await page.screenshot({ path: path.join(out, "smoke-leader.png") });
+
+  if (await page.locator('[data-testid="error"]').count()) {
+    fail(`the page shows an error: ${await page.textContent('[data-testid="error"]')}`);
+  }
+  if (errors.length) fail(errors.join("\n"));
+  if (!process.exitCode) console.log(`smoke: ok (${nodes} nodes, leader with ${term}, screenshots in test-output/)`);
+} finally {
+  await browser.close();
+  server.close();
+}
