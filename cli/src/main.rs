@@ -140,15 +140,16 @@ fn run(file: &Path, seed: Option<u64>, until_ms: Option<f64>, json: bool, trace_
         }
     };
     let mut failure = None;
-    if scenario.lesson.is_some() {
-        if let Err(f) = distlab_core::lesson::replay(&scenario, sim.as_mut()) {
-            failure = Some(format!("{}:{}:{}: {f}", file.display(), f.at.0, f.at.1));
-        }
+    if scenario.lesson.is_some()
+        && let Err(f) = distlab_core::lesson::replay(&scenario, sim.as_mut())
+    {
+        failure = Some(format!("{}:{}:{}: {f}", file.display(), f.at.0, f.at.1));
     }
-    if failure.is_none() && sim.now() < until {
-        if let Err(e) = sim.run_until(until) {
-            failure = Some(format!("{}: {e}", file.display()));
-        }
+    if failure.is_none()
+        && sim.now() < until
+        && let Err(e) = sim.run_until(until)
+    {
+        failure = Some(format!("{}: {e}", file.display()));
     }
     let report = report::Report::of(&scenario, sim.as_mut(), failure.clone());
     if json {

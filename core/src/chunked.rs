@@ -48,7 +48,7 @@ impl<T: Clone> ChunkVec<T> {
 
     /// Appends an element, copying the last chunk only if it is shared.
     pub fn push(&mut self, v: T) {
-        if self.len % CHUNK == 0 {
+        if self.len.is_multiple_of(CHUNK) {
             let mut chunk = Vec::with_capacity(CHUNK);
             chunk.push(v);
             self.chunks.push(Rc::new(chunk));
@@ -65,10 +65,10 @@ impl<T: Clone> ChunkVec<T> {
         }
         let whole = len.div_ceil(CHUNK);
         self.chunks.truncate(whole);
-        if len % CHUNK != 0 {
-            if let Some(last) = self.chunks.last_mut() {
-                Rc::make_mut(last).truncate(len % CHUNK);
-            }
+        if !len.is_multiple_of(CHUNK)
+            && let Some(last) = self.chunks.last_mut()
+        {
+            Rc::make_mut(last).truncate(len % CHUNK);
         }
         self.len = len;
     }

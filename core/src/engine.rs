@@ -115,10 +115,10 @@ impl<P: Protocol> Engine<P> {
     }
 
     fn halt<T>(&mut self, r: Result<T, SimError>) -> Result<T, SimError> {
-        if let Err(e) = &r {
-            if matches!(e, SimError::LimitReached { .. }) {
-                self.halted = Some(e.clone());
-            }
+        if let Err(e) = &r
+            && matches!(e, SimError::LimitReached { .. })
+        {
+            self.halted = Some(e.clone());
         }
         r
     }

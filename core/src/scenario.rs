@@ -146,7 +146,7 @@ impl Source<'_> {
         Diagnostic { file: self.name.to_string(), line, col, message: message.into() }
     }
 
-    fn from_toml(&self, e: &toml::de::Error) -> Diagnostic {
+    fn toml_error(&self, e: &toml::de::Error) -> Diagnostic {
         let msg = e.message().trim().replace('\n', " ");
         self.at(e.span(), msg)
     }
@@ -1026,16 +1026,16 @@ pub fn load(src: Source<'_>) -> Result<Scenario, Vec<Diagnostic>> {
     if src.text.trim().is_empty() {
         return Err(vec![src.at(None, "the file is empty; a scenario needs at least protocol = \"...\"")]);
     }
-    let doc = DeTable::parse(src.text).map_err(|e| vec![src.from_toml(&e)])?;
-    let spec: FileSpec<toml::Table> = toml::from_str(src.text).map_err(|e| vec![src.from_toml(&e)])?;
+    let doc = DeTable::parse(src.text).map_err(|e| vec![src.toml_error(&e)])?;
+    let spec: FileSpec<toml::Table> = toml::from_str(src.text).map_err(|e| vec![src.toml_error(&e)])?;
     let place = |e: PathError| src.at(span_at(&doc, &e.path), e.message);
-    if let Some(v) = spec.format {
-        if v != FORMAT_VERSION {
-            return Err(vec![place(perr(
-                &[Seg::Key("format")],
-                format!("format = {v} is not supported; this DistLab reads format {FORMAT_VERSION}"),
-            ))]);
-        }
+    if let Some(v) = spec.format
+        && v != FORMAT_VERSION
+    {
+        return Err(vec![place(perr(
+            &[Seg::Key("format")],
+            format!("format = {v} is not supported; this DistLab reads format {FORMAT_VERSION}"),
+        ))]);
     }
     let Some(entry) = crate::protocols::find(&spec.protocol) else {
         let names: Vec<&str> = crate::protocols::all().iter().map(|p| (p.info)().name).collect();
@@ -1077,10 +1077,10 @@ pub fn load_with<P: Protocol>(
     let info = P::info();
     let s = &common.spec;
     let config: P::Config = match &s.config {
-        None => toml::from_str("").map_err(|e| vec![LoadError::Toml(src.from_toml(&e))])?,
+        None => toml::from_str("").map_err(|e| vec![LoadError::Toml(src.toml_error(&e))])?,
         Some(_) => {
             let typed: FileSpec<P::Config> =
-                toml::from_str(src.text).map_err(|e| vec![LoadError::Toml(src.from_toml(&e))])?;
+                toml::from_str(src.text).map_err(|e| vec![LoadError::Toml(src.toml_error(&e))])?;
             typed.config.ok_or_else(|| vec![LoadError::Path(perr(&[Seg::Key("config")], "missing [config]"))])?
         }
     };

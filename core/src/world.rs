@@ -1211,13 +1211,13 @@ impl<P: Protocol> World<P> {
                 }
             }
             Command::Drop { msg } => {
-                if let Some(m) = self.in_flight.remove(msg) {
-                    if let Some(t) = trace.as_deref_mut() {
-                        t.push(
-                            now,
-                            RecordKind::Drop { msg, from: m.from, to: m.to, kind: m.kind, reason: DropReason::Command },
-                        )?;
-                    }
+                if let Some(m) = self.in_flight.remove(msg)
+                    && let Some(t) = trace.as_deref_mut()
+                {
+                    t.push(
+                        now,
+                        RecordKind::Drop { msg, from: m.from, to: m.to, kind: m.kind, reason: DropReason::Command },
+                    )?;
                 }
             }
             Command::Duplicate { msg } => {

@@ -203,10 +203,12 @@ pub fn swarm_run(scenario: &Scenario, seed: u64) -> Outcome {
                 _ => None,
             };
             // A fault that no longer fits (a node restarted meanwhile) is skipped.
-            if sim.apply(c).is_ok() && roll_bounce && bounce.is_none() {
-                if let Some(id) = crashed {
-                    bounce = Some((t.saturating_add(delay), id));
-                }
+            if sim.apply(c).is_ok()
+                && roll_bounce
+                && bounce.is_none()
+                && let Some(id) = crashed
+            {
+                bounce = Some((t.saturating_add(delay), id));
             }
         }
     }

@@ -25,7 +25,10 @@ fn arc(cx: f64, cy: f64, r: f64, fraction: f64) -> String {
 
 /// See the module docs.
 #[component]
-pub fn ClusterView(view: ReadSignal<Option<WorldView>>) -> impl IntoView {
+pub fn ClusterView(
+    /// The world to draw (none before the first frame).
+    view: ReadSignal<Option<WorldView>>,
+) -> impl IntoView {
     move || {
         let Some(v) = view.get() else {
             return view! { <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600"></svg> }.into_any();

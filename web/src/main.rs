@@ -1,17 +1,7 @@
-//! DistLab's browser lab: a Leptos client-side app that runs the simulation
-//! core compiled to WebAssembly and draws it.
-//!
-//! Components render the core's plain-data `WorldView` and hold no protocol
-//! logic; they never branch on a protocol's name.
+//! The lab's entry point (see the library for everything else).
 
 #![forbid(unsafe_code)]
 
-mod app;
-mod clock;
-mod cluster;
-mod tutorials;
-
 fn main() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    distlab_web::start();
 }

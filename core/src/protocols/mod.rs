@@ -12,12 +12,15 @@ use crate::view::ProtocolInfo;
 use toml::Spanned;
 use toml::de::DeTable;
 
+/// A protocol's second loading pass (see [`crate::scenario`]).
+pub type LoadFn = for<'a, 'b, 'c> fn(Source<'a>, &'b Spanned<DeTable<'c>>, &Common) -> Result<Scenario, Vec<LoadError>>;
+
 /// A registered protocol.
 pub struct ProtocolEntry {
     /// Its description.
     pub info: fn() -> &'static ProtocolInfo,
-    /// Its second loading pass (see [`crate::scenario`]).
-    pub load: for<'a, 'b, 'c> fn(Source<'a>, &'b Spanned<DeTable<'c>>, &Common) -> Result<Scenario, Vec<LoadError>>,
+    /// Its second loading pass.
+    pub load: LoadFn,
 }
 
 static ALL: &[ProtocolEntry] = &[ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> }];

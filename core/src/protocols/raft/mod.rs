@@ -459,10 +459,10 @@ impl RaftNode {
                     None => format!("{key} is unset"),
                 }),
             };
-            if self.role == Role::Leader {
-                if let Some(id) = self.pending.remove(&index) {
-                    cx.reply(id, Reply::Ok(result.unwrap_or_default()));
-                }
+            if self.role == Role::Leader
+                && let Some(id) = self.pending.remove(&index)
+            {
+                cx.reply(id, Reply::Ok(result.unwrap_or_default()));
             }
         }
     }
@@ -499,6 +499,8 @@ impl RaftNode {
         }
     }
 
+    // The parameters are the RPC's arguments, named as in Figure 2.
+    #[allow(clippy::too_many_arguments)]
     fn on_append_entries(
         &mut self,
         from: NodeId,

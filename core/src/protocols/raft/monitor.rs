@@ -89,19 +89,20 @@ impl RaftMonitor {
         if node.role == Role::Leader {
             if self.shadow[i].leader_term != Some(node.term) {
                 self.on_new_leader(cluster, node, time_us, out);
-            } else if let Some(c) = changes {
-                if c.0 <= self.shadow[i].log_len && self.once(1, u64::from(touched.0), node.term.0) {
-                    out.push(Violation {
-                        invariant: LEADER_APPEND_ONLY,
-                        time_us,
-                        message: format!(
-                            "{LEADER_APPEND_ONLY} (Raft §5.3): {touched}, leader of term {}, changed its log at index {} \
+            } else if let Some(c) = changes
+                && c.0 <= self.shadow[i].log_len
+                && self.once(1, u64::from(touched.0), node.term.0)
+            {
+                out.push(Violation {
+                    invariant: LEADER_APPEND_ONLY,
+                    time_us,
+                    message: format!(
+                        "{LEADER_APPEND_ONLY} (Raft §5.3): {touched}, leader of term {}, changed its log at index {} \
                              instead of only appending after index {}.",
-                            node.term, c, self.shadow[i].log_len
-                        ),
-                        nodes: vec![touched],
-                    });
-                }
+                        node.term, c, self.shadow[i].log_len
+                    ),
+                    nodes: vec![touched],
+                });
             }
             self.shadow[i].leader_term = Some(node.term);
         } else {

@@ -1,0 +1,18 @@
+//! DistLab's browser lab: a Leptos client-side app that runs the simulation
+//! core compiled to WebAssembly and draws it.
+//!
+//! Components render the core's plain-data `WorldView` and hold no protocol
+//! logic; they never branch on a protocol's name.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod clock;
+pub mod cluster;
+pub mod tutorials;
+
+/// Mounts the lab into the page body.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
