@@ -1,12 +1,198 @@
-//! `distlab bench` (filled in below).
+//! `distlab bench`: one table from one run. Native throughput and seek are
+//! measured here; wasm throughput and seek are measured in headless
+//! Chromium on the shipped bundle (`dist/`, built by `make build`) through
+//! `tests/e2e/bench.mjs`, which calls the page's exported bench functions.
+//! Benchmarks are reported, not asserted: targets are shown beside them.
 
-use std::process::ExitCode;
+use distlab_core::rng::{Domain, Rng};
+use distlab_core::scenario::{self, Source, StartOptions};
+use distlab_core::sim::Sim;
+use distlab_core::Micros;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The workload, shared with the web crate's bench exports.
+pub const STEADY: &str = include_str!("../../tests/bench/raft-steady.toml");
 
 /// Options of `distlab bench`.
 #[derive(clap::Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// Events per throughput run.
+    #[arg(long, default_value_t = 2_000_000)]
+    events: u64,
+    /// Length of the run that seek is measured on, in events.
+    #[arg(long, default_value_t = 1_000_000)]
+    seek_events: u64,
+    /// Random seek targets per measurement.
+    #[arg(long, default_value_t = 25)]
+    seeks: u32,
+    /// The built page (for wasm measurements and bundle size).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// Skip the browser measurements.
+    #[arg(long)]
+    native_only: bool,
+}
 
-/// Runs the benchmark.
-pub fn main(_args: BenchArgs) -> ExitCode {
+const MAX_BENCH_EVENTS: u64 = 20_000_000;
+
+fn start(store: bool) -> Result<Box<dyn Sim>, String> {
+    let s = scenario::load(Source { name: "tests/bench/raft-steady.toml", text: STEADY })
+        .map_err(|d| d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
+    s.start(None, StartOptions { store_trace: store }).map_err(|e| e.to_string())
+}
+
+fn run_events(sim: &mut dyn Sim, events: u64) -> Result<(), String> {
+    while sim.events() < events {
+        if !sim.step().map_err(|e| e.to_string())? {
+            return Err("the run ended early".into());
+        }
+    }
+    Ok(())
+}
+
+/// Events per second of one run of `events` events.
+fn throughput(events: u64, store: bool) -> Result<(f64, String), String> {
+    let mut sim = start(store)?;
+    let t = Instant::now();
+    run_events(sim.as_mut(), events)?;
+    let secs = t.elapsed().as_secs_f64();
+    if !sim.violations().is_empty() {
+        return Err(format!("the benchmark run broke an invariant: {}", sim.violations()[0].message));
+    }
+    Ok((sim.events() as f64 / secs, sim.trace().hash_hex()))
+}
+
+/// Median and maximum milliseconds to seek to random points of a run.
+fn seek_latency(events: u64, samples: u32) -> Result<(f64, f64), String> {
+    let mut sim = start(true)?;
+    run_events(sim.as_mut(), events)?;
+    let end = sim.now().0;
+    let mut rng = Rng::stream(7, Domain::Faults, 1);
+    let mut times = Vec::new();
+    for _ in 0..samples {
+        let target = Micros(rng.range_inclusive(0, end));
+        let t = Instant::now();
+        sim.seek(target).map_err(|e| e.to_string())?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times[times.len() - 1]))
+}
+
+#[derive(Deserialize)]
+struct Browser {
+    events_per_s: f64,
+    trace: String,
+    seek_median_ms: f64,
+    seek_max_ms: f64,
+    bundle_gzip_bytes: u64,
+    bundle: Vec<(String, u64)>,
+}
+
+fn browser(args: &BenchArgs) -> Result<Browser, String> {
+    let out = Command::new("node")
+        .arg("tests/e2e/bench.mjs")
+        .arg(&args.dist)
+        .arg(args.events.to_string())
+        .arg(args.seek_events.to_string())
+        .arg(args.seeks.to_string())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    serde_json::from_str(last).map_err(|e| format!("bad output from tests/e2e/bench.mjs ({e}): {last}"))
+}
+
+fn row(measure: &str, value: String, target: &str, ok: Option<bool>) {
+    let verdict = match ok {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "",
+    };
+    println!("| {measure:<58} | {value:>18} | {target:<14} | {verdict:<6} |");
+}
+
+fn fmt_rate(r: f64) -> String {
+    let s = format!("{:.0}", r);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Runs the benchmark and prints the table.
+pub fn main(args: BenchArgs) -> ExitCode {
+    if args.events == 0 || args.events > MAX_BENCH_EVENTS || args.seek_events == 0 || args.seek_events > MAX_BENCH_EVENTS {
+        eprintln!("--events and --seek-events must be 1 to {MAX_BENCH_EVENTS}");
+        return ExitCode::from(2);
+    }
+    if args.seeks == 0 || args.seeks > 1_000 {
+        eprintln!("--seeks must be 1 to 1000");
+        return ExitCode::from(2);
+    }
+    println!("DistLab benchmark: {} (tests/bench/raft-steady.toml)", "Raft, 5 nodes, steady client load");
+    println!("invariants checked after every event; {} events per throughput run\n", args.events);
+    println!("| {:<58} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
+    println!("|{}|{}|{}|{}|", "-".repeat(60), "-".repeat(20), "-".repeat(16), "-".repeat(8));
+    let native = match throughput(args.events, true) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    row("native events/s, trace stored", fmt_rate(native.0), ">= 5,000,000", Some(native.0 >= 5_000_000.0));
+    if let Ok((r, _)) = throughput(args.events, false) {
+        row("native events/s, trace hash only", fmt_rate(r), "", None);
+    }
+    match seek_latency(args.seek_events, args.seeks) {
+        Ok((med, max)) => row(
+            &format!("native seek in a {}-event run, median / max", fmt_rate(args.seek_events as f64)),
+            format!("{med:.1} / {max:.1} ms"),
+            "< 50 ms",
+            Some(max < 50.0),
+        ),
+        Err(e) => eprintln!("bench: seek: {e}"),
+    }
+    if args.native_only {
+        return ExitCode::SUCCESS;
+    }
+    match browser(&args) {
+        Ok(b) => {
+            row("wasm events/s, trace stored (Chromium, shipped bundle)", fmt_rate(b.events_per_s), "", None);
+            let slowdown = native.0 / b.events_per_s;
+            row("wasm slowdown against native", format!("{slowdown:.2}x"), "<= 1.3x", Some(slowdown <= 1.3));
+            if b.trace != native.1 {
+                row("wasm trace equals native", "NO".into(), "equal", Some(false));
+            } else {
+                row("wasm trace equals native", "yes".into(), "equal", Some(true));
+            }
+            row(
+                &format!("wasm seek in a {}-event run, median / max", fmt_rate(args.seek_events as f64)),
+                format!("{:.1} / {:.1} ms", b.seek_median_ms, b.seek_max_ms),
+                "< 50 ms",
+                Some(b.seek_max_ms < 50.0),
+            );
+            row("first load: wasm + js + css, gzip", format!("{:.1} KB", b.bundle_gzip_bytes as f64 / 1024.0), "<= 300 KB", Some(b.bundle_gzip_bytes <= 300 * 1024));
+            for (name, bytes) in &b.bundle {
+                row(&format!("  {name}"), format!("{:.1} KB", *bytes as f64 / 1024.0), "", None);
+            }
+        }
+        Err(e) => {
+            eprintln!("bench: browser measurements skipped: {e}");
+            eprintln!("bench: build the page first (make build), or pass --native-only");
+            return ExitCode::from(1);
+        }
+    }
     ExitCode::SUCCESS
 }

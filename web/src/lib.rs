@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod cluster;
 pub mod tutorials;

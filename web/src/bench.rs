@@ -1,0 +1,74 @@
+//! Benchmark entry points for `distlab bench` (through tests/e2e/bench.mjs):
+//! the shipped bundle runs the same workload as the native benchmark, timed
+//! with the page's clock. The lab itself never calls these.
+
+use crate::clock::now_ms;
+use distlab_core::rng::{Domain, Rng};
+use distlab_core::scenario::{self, Source, StartOptions};
+use distlab_core::sim::Sim;
+use distlab_core::Micros;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+const STEADY: &str = include_str!("../../tests/bench/raft-steady.toml");
+const MAX_EVENTS: f64 = 20_000_000.0;
+
+fn start() -> Result<Box<dyn Sim>, String> {
+    let s = scenario::load(Source { name: "raft-steady.toml", text: STEADY }).map_err(|d| format!("{d:?}"))?;
+    s.start(None, StartOptions { store_trace: true }).map_err(|e| e.to_string())
+}
+
+fn run_events(sim: &mut dyn Sim, events: u64) -> Result<(), String> {
+    while sim.events() < events {
+        if !sim.step().map_err(|e| e.to_string())? {
+            return Err("the run ended early".into());
+        }
+    }
+    Ok(())
+}
+
+fn error(e: String) -> String {
+    format!("{{\"error\":{e:?}}}")
+}
+
+/// Runs `events` events; returns `{"events_per_s": .., "trace": ".."}` as JSON.
+#[wasm_bindgen]
+pub fn bench_throughput(events: f64) -> String {
+    let events = events.clamp(1.0, MAX_EVENTS) as u64;
+    let mut sim = match start() {
+        Ok(s) => s,
+        Err(e) => return error(e),
+    };
+    let t = now_ms();
+    if let Err(e) = run_events(sim.as_mut(), events) {
+        return error(e);
+    }
+    let secs = ((now_ms() - t) / 1000.0).max(1e-9);
+    format!("{{\"events_per_s\":{},\"trace\":\"{}\"}}", sim.events() as f64 / secs, sim.trace().hash_hex())
+}
+
+/// Runs `events` events, then seeks to `samples` random points; returns
+/// `{"seek_median_ms": .., "seek_max_ms": ..}` as JSON.
+#[wasm_bindgen]
+pub fn bench_seek(events: f64, samples: u32) -> String {
+    let events = events.clamp(1.0, MAX_EVENTS) as u64;
+    let mut sim = match start() {
+        Ok(s) => s,
+        Err(e) => return error(e),
+    };
+    if let Err(e) = run_events(sim.as_mut(), events) {
+        return error(e);
+    }
+    let end = sim.now().0;
+    let mut rng = Rng::stream(7, Domain::Faults, 1);
+    let mut times = Vec::new();
+    for _ in 0..samples.clamp(1, 1000) {
+        let target = Micros(rng.range_inclusive(0, end));
+        let t = now_ms();
+        if let Err(e) = sim.seek(target) {
+            return error(e.to_string());
+        }
+        times.push(now_ms() - t);
+    }
+    times.sort_by(f64::total_cmp);
+    format!("{{\"seek_median_ms\":{},\"seek_max_ms\":{}}}", times[times.len() / 2], times[times.len() - 1])
+}
