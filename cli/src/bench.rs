@@ -4,10 +4,10 @@
 //! `tests/e2e/bench.mjs`, which calls the page's exported bench functions.
 //! Benchmarks are reported, not asserted: targets are shown beside them.
 
+use distlab_core::Micros;
 use distlab_core::rng::{Domain, Rng};
 use distlab_core::scenario::{self, Source, StartOptions};
 use distlab_core::sim::Sim;
-use distlab_core::Micros;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -132,7 +132,11 @@ fn fmt_rate(r: f64) -> String {
 
 /// Runs the benchmark and prints the table.
 pub fn main(args: BenchArgs) -> ExitCode {
-    if args.events == 0 || args.events > MAX_BENCH_EVENTS || args.seek_events == 0 || args.seek_events > MAX_BENCH_EVENTS {
+    if args.events == 0
+        || args.events > MAX_BENCH_EVENTS
+        || args.seek_events == 0
+        || args.seek_events > MAX_BENCH_EVENTS
+    {
         eprintln!("--events and --seek-events must be 1 to {MAX_BENCH_EVENTS}");
         return ExitCode::from(2);
     }
@@ -183,7 +187,12 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 "< 50 ms",
                 Some(b.seek_max_ms < 50.0),
             );
-            row("first load: wasm + js + css, gzip", format!("{:.1} KB", b.bundle_gzip_bytes as f64 / 1024.0), "<= 300 KB", Some(b.bundle_gzip_bytes <= 300 * 1024));
+            row(
+                "first load: wasm + js + css, gzip",
+                format!("{:.1} KB", b.bundle_gzip_bytes as f64 / 1024.0),
+                "<= 300 KB",
+                Some(b.bundle_gzip_bytes <= 300 * 1024),
+            );
             for (name, bytes) in &b.bundle {
                 row(&format!("  {name}"), format!("{:.1} KB", *bytes as f64 / 1024.0), "", None);
             }

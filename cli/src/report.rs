@@ -135,7 +135,7 @@ pub fn trace_json(sim: &dyn Sim) -> String {
         seed: u64,
         message_kinds: &'static [&'static str],
         trace_hash: String,
-        records: &'a [distlab_core::trace::Record],
+        records: &'a distlab_core::trace::Records,
     }
     let doc = Doc {
         protocol: sim.info().name,

@@ -144,6 +144,8 @@ impl<P: Protocol> Engine<P> {
     }
 
     fn step_world(&mut self) -> Result<bool, SimError> {
+        // A halted run may be looked at anywhere before the point it stopped.
+        self.guard()?;
         let recording = self.at_horizon();
         let r = if recording { self.world.step(Some(&mut self.trace)) } else { self.world.step(None) };
         let stepped = self.halt(r)?;
@@ -189,7 +191,6 @@ impl<P: Protocol> Engine<P> {
     /// Runs every event and logged command up to time `t`; the clock ends at `t`.
     pub fn run_until(&mut self, t: Micros) -> Result<(), SimError> {
         loop {
-            self.guard()?;
             self.replay_commands(t)?;
             if self.pending_command().is_some() {
                 break;
@@ -210,13 +211,14 @@ impl<P: Protocol> Engine<P> {
 
     /// Moves the cursor to time `t`, backwards or forwards.
     pub fn seek(&mut self, t: Micros) -> Result<(), SimError> {
-        if t >= self.world.now() {
-            return self.run_until(t);
-        }
         let cp = self.checkpoints.iter().rev().find(|c| c.world.now() <= t).unwrap_or(&self.checkpoints[0]);
-        let (world, next_command) = (cp.world.clone(), cp.next_command);
-        self.world = world;
-        self.next_command = next_command;
+        // Restore a checkpoint when going back, or when one lies between the
+        // cursor and the target (replaying from it is shorter).
+        if t < self.world.now() || cp.world.events() > self.world.events() {
+            let (world, next_command) = (cp.world.clone(), cp.next_command);
+            self.world = world;
+            self.next_command = next_command;
+        }
         self.run_until(t)
     }
 

@@ -295,8 +295,7 @@ impl LessonRun {
             }
             Condition::Observed { key, value, node } => {
                 let from = self.scanned.max(self.mark.records);
-                let records = &sim.trace().records()[from.min(sim.trace().records().len())..];
-                let found = records.iter().any(|r| match &r.kind {
+                let found = sim.trace().records().iter_from(from).any(|r| match &r.kind {
                     RecordKind::Observe { node: n, key: k, value: v } => {
                         *k == key.as_str()
                             && node.is_none_or(|want| want == *n)

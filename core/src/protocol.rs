@@ -46,10 +46,10 @@ impl Obs {
 }
 
 /// How a node answered a client request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
-    /// Done; the text is the result (`x = 1`).
-    Ok(String),
+    /// Done, with the result (a read's value, or nothing for a write).
+    Ok(crate::view::Value),
     /// Not the right node; try this one (if known).
     Redirect(Option<NodeId>),
     /// Refused, with a reason.

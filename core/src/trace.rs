@@ -345,10 +345,84 @@ impl Fingerprint {
     }
 }
 
+/// Records per storage chunk. Chunks never move once filled, so a long
+/// trace grows without copying what it already holds.
+const CHUNK: usize = 16 * 1024;
+
+/// Stored records, in fixed-size chunks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Records {
+    chunks: Vec<Vec<Record>>,
+    len: usize,
+}
+
+impl Records {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The record at `i`.
+    pub fn get(&self, i: usize) -> Option<&Record> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    /// Every record from position `from` on.
+    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &Record> + '_ {
+        let (c, o) = (from / CHUNK, from % CHUNK);
+        self.chunks
+            .iter()
+            .skip(c)
+            .enumerate()
+            .flat_map(move |(k, chunk)| chunk[if k == 0 { o.min(chunk.len()) } else { 0 }..].iter())
+    }
+
+    /// Every record.
+    pub fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
+        self.chunks.iter().flatten()
+    }
+
+    #[inline]
+    fn push(&mut self, r: Record) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < CHUNK => last.push(r),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(r);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        self.chunks.truncate(len.div_ceil(CHUNK));
+        let keep = len - self.chunks.len().saturating_sub(1) * CHUNK;
+        if let Some(last) = self.chunks.last_mut() {
+            last.truncate(keep);
+        }
+        self.len = len;
+    }
+}
+
+impl Serialize for Records {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 /// The records of a run, and their running fingerprint.
 #[derive(Clone, Debug)]
 pub struct Trace {
-    records: Vec<Record>,
+    records: Records,
     store: bool,
     /// Records appended so far (stored or not).
     len: u64,
@@ -375,7 +449,7 @@ pub struct TraceFull {
 impl Trace {
     /// A trace that keeps records (`store`) or only their hash.
     pub fn new(store: bool, max_records: usize) -> Trace {
-        Trace { records: Vec::new(), store, len: 0, events: 0, hash: Fingerprint::default(), max_records }
+        Trace { records: Records::default(), store, len: 0, events: 0, hash: Fingerprint::default(), max_records }
     }
 
     /// Appends one record.
@@ -397,7 +471,7 @@ impl Trace {
     }
 
     /// The stored records (empty in hash-only mode).
-    pub fn records(&self) -> &[Record] {
+    pub fn records(&self) -> &Records {
         &self.records
     }
 
@@ -438,8 +512,7 @@ impl Trace {
         let mut hash = from.hash;
         let mut seen = from.events;
         let mut pos = from.len as usize;
-        while pos < self.records.len() {
-            let r = &self.records[pos];
+        for r in self.records.iter_from(pos) {
             if r.kind.is_head() {
                 if seen == events {
                     break;
@@ -497,5 +570,30 @@ mod tests {
         assert!(t.push(Micros(0), k).is_ok());
         assert!(t.push(Micros(0), k).is_ok());
         assert_eq!(t.push(Micros(0), k), Err(TraceFull { max_records: 2 }));
+    }
+}
+
+#[cfg(test)]
+mod records_tests {
+    use super::*;
+
+    #[test]
+    fn chunked_records_iterate_and_truncate_across_chunks() {
+        let mut t = Trace::new(true, 1_000_000);
+        for i in 0..(CHUNK as u64 * 2 + 10) {
+            t.push(Micros(i), RecordKind::Crash { node: NodeId(1) }).unwrap();
+        }
+        let r = t.records();
+        assert_eq!(r.len(), CHUNK * 2 + 10);
+        assert_eq!(r.get(CHUNK + 3).unwrap().time, Micros(CHUNK as u64 + 3));
+        assert_eq!(r.iter_from(CHUNK - 1).next().unwrap().time, Micros(CHUNK as u64 - 1));
+        assert_eq!(r.iter_from(CHUNK * 2 + 9).count(), 1);
+        assert_eq!(r.iter().count(), CHUNK * 2 + 10);
+        let mut rs = r.clone();
+        rs.truncate(CHUNK);
+        assert_eq!(rs.len(), CHUNK);
+        assert_eq!(rs.iter().count(), CHUNK);
+        rs.push(Record { time: Micros(1), kind: RecordKind::Crash { node: NodeId(2) } });
+        assert_eq!(rs.get(CHUNK).unwrap().time, Micros(1));
     }
 }

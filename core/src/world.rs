@@ -175,6 +175,10 @@ struct PendingTimer<T> {
     generation: u64,
     set_at: Micros,
     fires_at: Micros,
+    /// When this slot's queue entry pops. Resetting a timer to a later time
+    /// keeps the entry; when it pops early it re-arms itself at `fires_at`.
+    /// So a timer reset on every heartbeat costs one queue entry, not one per reset.
+    queued_at: Micros,
 }
 
 #[derive(Clone, Debug)]
@@ -557,6 +561,15 @@ impl<P: Protocol> World<P> {
             EventKind::Deliver(id) => self.deliver(id, trace),
             EventKind::Timer { node, slot, .. } => {
                 let i = node as usize;
+                let due = self.slots[i].timers[slot as usize].as_ref().map(|p| p.fires_at);
+                if let Some(fires_at) = due.filter(|f| *f > e.time) {
+                    // Reset to a later time since this entry was queued.
+                    if let Some(p) = self.slots[i].timers[slot as usize].as_mut() {
+                        p.queued_at = fires_at;
+                    }
+                    self.push(fires_at, e.kind);
+                    return Ok(());
+                }
                 if self.slots[i].status == NodeStatus::Paused {
                     // Timers pile up during a pause and fire when it ends.
                     let until = self.slots[i].paused_until;
@@ -655,13 +668,32 @@ impl<P: Protocol> World<P> {
                 match op {
                     TimerOp::Set(timer, after) => {
                         let slot_ix = P::timer_slot(&timer);
-                        self.timer_generation += 1;
-                        let generation = self.timer_generation;
                         let slot = &mut self.slots[i];
                         let fires_at = now.saturating_add(slot.to_global(after));
-                        if let Some(entry) = slot.timers.get_mut(slot_ix) {
-                            *entry = Some(PendingTimer { timer, generation, set_at: now, fires_at });
-                            self.push(fires_at, EventKind::Timer { node: i as u32, slot: slot_ix as u32, generation });
+                        let Some(entry) = slot.timers.get_mut(slot_ix) else { continue };
+                        match entry {
+                            // A queue entry that pops no later than the new time
+                            // can carry the timer: it re-arms itself when it pops.
+                            Some(p) if p.queued_at <= fires_at => {
+                                p.timer = timer;
+                                p.set_at = now;
+                                p.fires_at = fires_at;
+                            }
+                            _ => {
+                                self.timer_generation += 1;
+                                let generation = self.timer_generation;
+                                *entry = Some(PendingTimer {
+                                    timer,
+                                    generation,
+                                    set_at: now,
+                                    fires_at,
+                                    queued_at: fires_at,
+                                });
+                                self.push(
+                                    fires_at,
+                                    EventKind::Timer { node: i as u32, slot: slot_ix as u32, generation },
+                                );
+                            }
                         }
                     }
                     TimerOp::Cancel(timer) => {
@@ -786,14 +818,16 @@ impl<P: Protocol> World<P> {
     // ----- clients -----
 
     fn workload_tick(&mut self, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
-        let Some(w) = self.setup.workload.clone() else { return Ok(()) };
+        let setup = Rc::clone(&self.setup);
+        let Some(w) = setup.workload.as_ref() else { return Ok(()) };
         self.head(&mut trace, RecordKind::Command { verb: "workload", node: None, scheduled: true })?;
         if w.requests.is_empty() {
             return Ok(());
         }
         let k = self.workload_rng.index(w.requests.len());
         let n = self.next_request + 1;
-        let text = w.requests[k].replace("{n}", &n.to_string());
+        let template = &w.requests[k];
+        let text = if template.contains("{n}") { template.replace("{n}", &n.to_string()) } else { template.clone() };
         let target = match self.leader_hint {
             Some(l) => l,
             None => NodeId::from_index(self.workload_rng.index(self.slots.len())),

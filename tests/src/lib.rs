@@ -226,7 +226,7 @@ pub fn render_trace(sim: &dyn Sim) -> String {
     let kinds = sim.info().message_kinds;
     let kind = |k: u8| kinds.get(k as usize).copied().unwrap_or("?");
     let mut out = String::new();
-    for r in sim.trace().records() {
+    for r in sim.trace().records().iter() {
         let t = format!("{:>10.3}", r.time.0 as f64 / 1000.0);
         let line = match r.kind {
             K::Init { node } => format!("{node} starts"),

@@ -192,11 +192,11 @@ fn a_paused_leader_is_replaced_and_steps_down_when_it_wakes() {
 
 #[test]
 fn hitting_a_limit_stops_the_run_with_a_clear_error() {
-    let text = BUSY.replace("duration_ms = 3000", "duration_ms = 3000\n[limits]\nmax_in_flight = 8");
+    let text = BUSY.replace("duration_ms = 3000", "duration_ms = 3000\n[limits]\nmax_in_flight = 3");
     let mut sim = start(&text);
-    let err = sim.run_until(ms(3000)).expect_err("eight messages in flight is too few");
-    assert_eq!(err, SimError::LimitReached { what: "messages in flight", limit: 8 });
-    assert!(err.to_string().contains("at most 8 messages in flight"), "{err}");
+    let err = sim.run_until(ms(3000)).expect_err("a candidate alone sends four messages at once");
+    assert_eq!(err, SimError::LimitReached { what: "messages in flight", limit: 3 });
+    assert!(err.to_string().contains("at most 3 messages in flight"), "{err}");
     assert_eq!(sim.run_until(ms(3000)), Err(err.clone()), "the run stays stopped");
     // Looking back still works.
     sim.seek(ms(1)).unwrap();

@@ -3,10 +3,10 @@
 //! with the page's clock. The lab itself never calls these.
 
 use crate::clock::now_ms;
+use distlab_core::Micros;
 use distlab_core::rng::{Domain, Rng};
 use distlab_core::scenario::{self, Source, StartOptions};
 use distlab_core::sim::Sim;
-use distlab_core::Micros;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 const STEADY: &str = include_str!("../../tests/bench/raft-steady.toml");

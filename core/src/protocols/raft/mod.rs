@@ -246,6 +246,10 @@ pub struct RaftNode {
     match_index: Vec<LogIndex>,
     /// Bit `i` set: an AppendEntries to node `i+1` awaits its answer.
     awaiting: u64,
+    /// Per peer: when the outstanding AppendEntries was sent (local clock)
+    /// and the last index it carried, to tell its answer from stale ones.
+    sent_at: Vec<Micros>,
+    sent_last: Vec<LogIndex>,
     pending: BTreeMap<LogIndex, RequestId>,
 }
 
@@ -281,6 +285,8 @@ impl RaftNode {
             next_index: vec![LogIndex(1); n],
             match_index: vec![LogIndex(0); n],
             awaiting: 0,
+            sent_at: vec![Micros::ZERO; n],
+            sent_last: vec![LogIndex(0); n],
             pending: BTreeMap::new(),
         }
     }
@@ -399,6 +405,7 @@ impl RaftNode {
         }
         let next = LogIndex(self.log.last_index().0 + 1);
         self.next_index.iter_mut().for_each(|i| *i = next);
+        self.sent_last.iter_mut().for_each(|i| *i = LogIndex(0));
         self.match_index.iter_mut().for_each(|i| *i = LogIndex(0));
         self.match_index[self.me.index()] = self.log.last_index();
         self.advance_commit(cx);
@@ -409,21 +416,32 @@ impl RaftNode {
     fn send_append(&mut self, peer: NodeId, cx: &mut Context<'_, Raft>) {
         let next = self.next_index[peer.index()].max(LogIndex(1));
         let prev = LogIndex(next.0 - 1);
+        let entries = self.log.entries_from(next, self.p.max_entries);
+        let i = peer.index();
+        self.sent_last[i] = LogIndex(prev.0 + entries.len() as u64);
+        self.sent_at[i] = cx.now();
         let msg = Msg::AppendEntries {
             term: self.term,
             prev_log_index: prev,
             prev_log_term: self.log.term_at(prev).unwrap_or(Term(0)),
-            entries: self.log.entries_from(next, self.p.max_entries),
+            entries,
             leader_commit: self.commit_index,
         };
         self.awaiting |= bit(peer);
         cx.send(peer, msg);
     }
 
+    /// Sends AppendEntries to every peer that is idle, or whose outstanding
+    /// request is older than the RPC timeout (presumed lost). One request
+    /// per follower is in flight at a time, as in RaftScope.
     fn broadcast_append(&mut self, cx: &mut Context<'_, Raft>) {
+        let now = cx.now();
         for k in 0..self.peers.len() {
             let peer = self.peers[k];
-            self.send_append(peer, cx);
+            let overdue = now.saturating_sub(self.sent_at[peer.index()]).0 >= self.p.rpc_timeout_us;
+            if self.awaiting & bit(peer) == 0 || overdue {
+                self.send_append(peer, cx);
+            }
         }
     }
 
@@ -448,21 +466,18 @@ impl RaftNode {
             let index = LogIndex(self.last_applied.0 + 1);
             let Some(entry) = self.log.entry(index).copied() else { break };
             self.last_applied = index;
-            let result = match entry.op {
-                Op::Noop => None,
-                Op::Set { key, value } => {
-                    self.store.insert(key, value);
-                    Some(format!("{key} = {value}"))
-                }
-                Op::Get { key } => Some(match self.store.get(&key) {
-                    Some(v) => format!("{key} = {v}"),
-                    None => format!("{key} is unset"),
-                }),
-            };
+            if let Op::Set { key, value } = entry.op {
+                self.store.insert(key, value);
+            }
+            // Only the leader that took the request answers the client.
             if self.role == Role::Leader
                 && let Some(id) = self.pending.remove(&index)
             {
-                cx.reply(id, Reply::Ok(result.unwrap_or_default()));
+                let result = match entry.op {
+                    Op::Noop | Op::Set { .. } => Value::None,
+                    Op::Get { key } => self.store.get(&key).map_or(Value::None, |v| Value::Int(*v)),
+                };
+                cx.reply(id, Reply::Ok(result));
             }
         }
     }
@@ -588,19 +603,24 @@ impl RaftNode {
             return;
         }
         let i = from.index();
-        self.awaiting &= !bit(from);
+        // Only the answer to the outstanding request moves the exchange on;
+        // stale or duplicated answers just update what we know.
+        let current = self.awaiting & bit(from) != 0 && (!success || match_index == self.sent_last[i]);
+        if current {
+            self.awaiting &= !bit(from);
+        }
         if success {
             if match_index > self.match_index[i] {
                 self.match_index[i] = match_index;
             }
             self.next_index[i] = self.next_index[i].max(LogIndex(self.match_index[i].0 + 1));
             self.advance_commit(cx);
-        } else {
+        } else if current {
             let back = LogIndex(self.next_index[i].0.saturating_sub(1).max(1));
             let hinted = if conflict.0 >= 1 { conflict.min(back) } else { back };
             self.next_index[i] = hinted.max(LogIndex(self.match_index[i].0 + 1));
         }
-        if self.next_index[i] <= self.log.last_index() || !success {
+        if current && (!success || self.next_index[i] <= self.log.last_index()) {
             self.send_append(from, cx);
         }
     }
