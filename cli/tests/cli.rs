@@ -1,0 +1,201 @@
+//! The `distlab` binary as an instructor uses it: good files run and report
+//! JSON; bad files and bad flags get a clear `file:line:col: message` and an
+//! exit code, never a panic (a panic exits with 101).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn distlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_distlab")).args(args).current_dir(root()).output().expect("distlab runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("distlab-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Runs `check` and `run` on a bad file; both must refuse it with `want`
+/// at `line:col`, with the expected exit codes and no panic.
+fn refused(name: &str, body: &[u8], line_col: &str, want: &str) {
+    let path = temp_file(name, body);
+    let check = distlab(&["check", &path]);
+    let run = distlab(&["run", &path]);
+    for (o, code) in [(&check, 1), (&run, 2)] {
+        let out = text(o);
+        assert_eq!(o.status.code(), Some(code), "{name}: exit code; output:\n{out}");
+        assert!(out.contains(&format!("{path}:{line_col}: ")), "{name}: no {line_col} in:\n{out}");
+        assert!(out.contains(want), "{name}: expected '{want}' in:\n{out}");
+        assert!(!out.contains("panicked"), "{name}: panicked:\n{out}");
+    }
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    refused("malformed.toml", b"protocol = \"raft\"\nnodes = \n", "2:9", "expected");
+}
+
+#[test]
+fn unknown_protocol_lists_the_known_ones() {
+    refused("proto.toml", b"protocol = \"paxoss\"\n", "1:12", "unknown protocol 'paxoss'; available: raft");
+}
+
+#[test]
+fn a_billion_nodes_is_above_the_limit() {
+    refused("nodes.toml", b"protocol = \"raft\"\nnodes = 1000000000\n", "2:9", "nodes = 1000000000 is outside 1 to 64");
+}
+
+#[test]
+fn negative_latency_is_refused() {
+    refused(
+        "latency.toml",
+        b"protocol = \"raft\"\n[network]\nlatency = { dist = \"uniform\", min_ms = -5, max_ms = 10 }\n",
+        "3:40",
+        "min_ms = -5 must be zero or more milliseconds",
+    );
+}
+
+#[test]
+fn a_loss_ratio_of_two_is_refused() {
+    refused(
+        "loss.toml",
+        b"protocol = \"raft\"\n[network]\nloss_ratio = 2.0\n",
+        "3:14",
+        "loss_ratio = 2 is outside 0 to 1",
+    );
+}
+
+#[test]
+fn an_unknown_command_is_refused() {
+    refused("cmd.toml", b"protocol = \"raft\"\n[[faults]]\nat_ms = 1\nexplode = 3\n", "4:1", "explode");
+}
+
+#[test]
+fn a_typo_in_a_key_is_refused() {
+    refused("typo.toml", b"protocol = \"raft\"\nduraton_ms = 5\n", "2:1", "duraton_ms");
+}
+
+#[test]
+fn empty_and_binary_files_are_refused() {
+    refused("empty.toml", b"", "1:1", "the file is empty");
+    refused("binary.toml", &[0x7f, b'E', b'L', b'F', 0, 0, 0xff, 0xfe], "1:1", "not UTF-8");
+    refused("nul.toml", b"protocol = \"raft\"\0\n", "1:1", "binary file");
+}
+
+#[test]
+fn an_oversized_file_is_refused() {
+    let big = format!("protocol = \"raft\"\n# {}\n", "x".repeat(300 * 1024));
+    refused("big.toml", big.as_bytes(), "1:1", "the limit is 262144 bytes");
+}
+
+#[test]
+fn a_lesson_whose_condition_never_comes_true_fails_check_with_its_step() {
+    let body = br#"protocol = "raft"
+[lesson]
+title = { en = "t", zh-CN = "t" }
+
+[[steps]]
+text = { en = "a", zh-CN = "a" }
+until = { role = "leader", count = 3 }
+within_ms = 500
+"#;
+    let path = temp_file("never.toml", body);
+    let o = distlab(&["check", &path]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("{path}:5:1: step 1: its condition was not met within 500.000 ms")), "{out}");
+    let o = distlab(&["run", &path]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+#[test]
+fn bad_flags_and_missing_files_are_usage_errors() {
+    for args in [
+        vec!["run", "tutorials/raft/playground.toml", "--until-ms", "-5"],
+        vec!["run", "tutorials/raft/playground.toml", "--until-ms", "1e30"],
+        vec!["run", "tutorials/raft/playground.toml", "--seed", "-1"],
+        vec!["run", "no/such/file.toml"],
+        vec!["check", "no/such/dir"],
+        vec!["frobnicate"],
+        vec!["bench", "--events", "0"],
+    ] {
+        let o = distlab(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(!text(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn run_json_reports_what_happened() {
+    let run = |seed: &str| {
+        let o = distlab(&["run", "tests/scenarios/leader-crash.toml", "--json", "--seed", seed]);
+        assert!(o.status.success(), "{}", text(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let a = run("12");
+    let again = run("12");
+    let b = run("13");
+    assert_eq!(a["protocol"], "raft");
+    assert_eq!(a["seed"], 12);
+    assert!(a["events"].as_u64().unwrap() > 50);
+    assert_eq!(a["end_time_us"], 1_200_000);
+    assert_eq!(a["trace_hash"].as_str().unwrap().len(), 16);
+    assert_eq!(a["trace_hash"], again["trace_hash"], "same seed, same trace");
+    assert_ne!(a["trace_hash"], b["trace_hash"], "different seed, different trace");
+    assert_eq!(a["violations"].as_array().unwrap().len(), 0);
+    let nodes = a["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5);
+    for n in nodes {
+        assert!(n["id"].is_u64() && n["status"].is_string() && n["role"].is_string() && n["term"].is_u64(), "{n}");
+    }
+    assert_eq!(nodes.iter().filter(|n| n["role"] == "leader").count(), 1);
+}
+
+#[test]
+fn run_reports_violations_of_a_broken_protocol() {
+    let body = br#"protocol = "raft"
+seed = 0
+duration_ms = 4000
+[config]
+break_consistency_check = true
+[network]
+loss_ratio = 0.05
+reorder_ratio = 0.3
+[workload]
+rate_per_s = 50
+requests = ["set x {n}"]
+[[faults]]
+at_ms = 700
+crash = "leader"
+[[faults]]
+at_ms = 1500
+restart = "crashed"
+"#;
+    let path = temp_file("broken.toml", body);
+    let o = distlab(&["run", &path, "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let violations = v["violations"].as_array().unwrap();
+    assert!(!violations.is_empty(), "the broken consistency check should be caught");
+    let first = &violations[0];
+    assert_eq!(first["invariant"], "Log Matching");
+    assert!(first["time_us"].is_u64());
+    assert!(first["message"].as_str().unwrap().contains("Raft §5.3"));
+}
+
+#[test]
+fn check_walks_directories_and_accepts_every_shipped_file() {
+    let o = distlab(&["check", "tutorials", "tests/scenarios", "tests/bench"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).matches("ok ").count() >= 7);
+}
