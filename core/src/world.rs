@@ -200,6 +200,11 @@ struct Slot<P: Protocol> {
 
 impl<P: Protocol> Slot<P> {
     fn local_clock(&self, now: Micros) -> i64 {
+        if self.drift_ppm == 0 {
+            // The common case, without 128-bit arithmetic (a slow call on wasm32).
+            let elapsed = now.0.saturating_sub(self.anchor_global.0).min(i64::MAX as u64) as i64;
+            return self.anchor_local.saturating_add(elapsed);
+        }
         let elapsed = i128::from(now.0.saturating_sub(self.anchor_global.0));
         let scaled = elapsed * i128::from(1_000_000 + self.drift_ppm) / 1_000_000;
         self.anchor_local.saturating_add(scaled as i64)
@@ -211,6 +216,9 @@ impl<P: Protocol> Slot<P> {
 
     /// Converts a duration on this node's clock to global time.
     fn to_global(&self, local: Micros) -> Micros {
+        if self.drift_ppm == 0 {
+            return local;
+        }
         let rate = i128::from(1_000_000 + self.drift_ppm).max(1);
         let g = (i128::from(local.0) * 1_000_000 + rate - 1) / rate;
         Micros(g.min(i128::from(u64::MAX)) as u64)

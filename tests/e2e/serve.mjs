@@ -12,11 +12,12 @@ const TYPES = {
   ".png": "image/png",
 };
 
-export function serve(root, port = 0) {
+export function serve(dir, port = 0) {
+  const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
     let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(path.resolve(root))) {
+    if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
     }
