@@ -44,20 +44,11 @@ fn start(store: bool) -> Result<Box<dyn Sim>, String> {
     s.start(None, StartOptions { store_trace: store }).map_err(|e| e.to_string())
 }
 
-fn run_events(sim: &mut dyn Sim, events: u64) -> Result<(), String> {
-    while sim.events() < events {
-        if !sim.step().map_err(|e| e.to_string())? {
-            return Err("the run ended early".into());
-        }
-    }
-    Ok(())
-}
-
 /// Events per second of one run of `events` events.
 fn throughput(events: u64, store: bool) -> Result<(f64, String), String> {
     let mut sim = start(store)?;
     let t = Instant::now();
-    run_events(sim.as_mut(), events)?;
+    sim.run_events(events).map_err(|e| e.to_string())?;
     let secs = t.elapsed().as_secs_f64();
     if !sim.violations().is_empty() {
         return Err(format!("the benchmark run broke an invariant: {}", sim.violations()[0].message));
@@ -68,7 +59,7 @@ fn throughput(events: u64, store: bool) -> Result<(f64, String), String> {
 /// Median and maximum milliseconds to seek to random points of a run.
 fn seek_latency(events: u64, samples: u32) -> Result<(f64, f64), String> {
     let mut sim = start(true)?;
-    run_events(sim.as_mut(), events)?;
+    sim.run_events(events).map_err(|e| e.to_string())?;
     let end = sim.now().0;
     let mut rng = Rng::stream(7, Domain::Faults, 1);
     let mut times = Vec::new();

@@ -185,6 +185,21 @@ impl Command {
             _ => None,
         }
     }
+
+    /// The node the command targets, mutably (to resolve a role reference).
+    pub fn target_mut(&mut self) -> Option<&mut NodeRef> {
+        match self {
+            Command::Crash { node }
+            | Command::Restart { node }
+            | Command::Pause { node, .. }
+            | Command::Isolate { node }
+            | Command::Request { node, .. }
+            | Command::Timeout { node, .. }
+            | Command::ClockJump { node, .. }
+            | Command::SetDrift { node, .. } => Some(node),
+            _ => None,
+        }
+    }
 }
 
 /// A command as the engine recorded it: where in the run it was applied,

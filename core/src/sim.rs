@@ -51,6 +51,17 @@ pub trait Sim {
     fn in_flight(&self) -> usize;
     /// Time of the next pending event after the cursor, if any.
     fn next_event_time(&mut self) -> Option<Micros>;
+
+    /// Steps until `events` events have been processed in total. Fails if
+    /// the run ends first or hits a limit.
+    fn run_events(&mut self, events: u64) -> Result<(), SimError> {
+        while self.events() < events {
+            if !self.step()? {
+                return Err(SimError::Replay(format!("the run ended after {} of {events} events", self.events())));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<P: Protocol> Sim for Engine<P> {

@@ -1018,21 +1018,8 @@ impl<P: Protocol> World<P> {
     }
 
     fn resolve_command(&self, mut c: Command) -> Result<Command, SimError> {
-        let fix = |r: &mut NodeRef, w: &Self| -> Result<(), SimError> {
-            let id = w.resolve(r)?;
-            *r = NodeRef::Id(id);
-            Ok(())
-        };
-        match &mut c {
-            Command::Crash { node }
-            | Command::Restart { node }
-            | Command::Pause { node, .. }
-            | Command::Isolate { node }
-            | Command::Request { node, .. }
-            | Command::Timeout { node, .. }
-            | Command::ClockJump { node, .. }
-            | Command::SetDrift { node, .. } => fix(node, self)?,
-            _ => {}
+        if let Some(node) = c.target_mut() {
+            *node = NodeRef::Id(self.resolve(node)?);
         }
         Ok(c)
     }

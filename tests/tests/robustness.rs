@@ -50,11 +50,11 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
             let k = rng.index(lines.len());
             let mut out = Vec::new();
             for (i, l) in lines.iter().enumerate() {
-                if i == k {
-                    if let Some(eq) = l.find('=') {
-                        out.push(format!("{}= {}", &l[..eq], REPLACEMENTS[rng.index(REPLACEMENTS.len())]));
-                        continue;
-                    }
+                if i == k
+                    && let Some(eq) = l.find('=')
+                {
+                    out.push(format!("{}= {}", &l[..eq], REPLACEMENTS[rng.index(REPLACEMENTS.len())]));
+                    continue;
                 }
                 out.push(l.to_string());
             }

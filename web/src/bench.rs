@@ -17,15 +17,6 @@ fn start() -> Result<Box<dyn Sim>, String> {
     s.start(None, StartOptions { store_trace: true }).map_err(|e| e.to_string())
 }
 
-fn run_events(sim: &mut dyn Sim, events: u64) -> Result<(), String> {
-    while sim.events() < events {
-        if !sim.step().map_err(|e| e.to_string())? {
-            return Err("the run ended early".into());
-        }
-    }
-    Ok(())
-}
-
 fn error(e: String) -> String {
     format!("{{\"error\":{e:?}}}")
 }
@@ -39,8 +30,8 @@ pub fn bench_throughput(events: f64) -> String {
         Err(e) => return error(e),
     };
     let t = now_ms();
-    if let Err(e) = run_events(sim.as_mut(), events) {
-        return error(e);
+    if let Err(e) = sim.run_events(events) {
+        return error(e.to_string());
     }
     let secs = ((now_ms() - t) / 1000.0).max(1e-9);
     format!("{{\"events_per_s\":{},\"trace\":\"{}\"}}", sim.events() as f64 / secs, sim.trace().hash_hex())
@@ -55,8 +46,8 @@ pub fn bench_seek(events: f64, samples: u32) -> String {
         Ok(s) => s,
         Err(e) => return error(e),
     };
-    if let Err(e) = run_events(sim.as_mut(), events) {
-        return error(e);
+    if let Err(e) = sim.run_events(events) {
+        return error(e.to_string());
     }
     let end = sim.now().0;
     let mut rng = Rng::stream(7, Domain::Faults, 1);
