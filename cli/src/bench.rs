@@ -135,7 +135,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
         eprintln!("--seeks must be 1 to 1000");
         return ExitCode::from(2);
     }
-    println!("DistLab benchmark: {} (tests/bench/raft-steady.toml)", "Raft, 5 nodes, steady client load");
+    println!("DistLab benchmark: Raft, 5 nodes, steady client load (tests/bench/raft-steady.toml)");
     println!("invariants checked after every event; {} events per throughput run\n", args.events);
     println!("| {:<58} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
     println!("|{}|{}|{}|{}|", "-".repeat(60), "-".repeat(20), "-".repeat(16), "-".repeat(8));
