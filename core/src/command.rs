@@ -208,6 +208,9 @@ impl Command {
 pub struct CommandRecord {
     /// Events processed before the command was applied.
     pub after_events: u64,
+    /// Queue entries acted on before the command was applied; replays apply
+    /// it at exactly this point.
+    pub after_pops: u64,
     /// Simulated time when it was applied.
     pub at: Micros,
     /// The command, with node references resolved to numbers.

@@ -50,6 +50,9 @@ pub struct Engine<P: Protocol> {
     commands: Vec<CommandRecord>,
     next_command: usize,
     halted: Option<SimError>,
+    /// The cursor's world stopped in the middle of an event; only a seek
+    /// (which restores a checkpoint) makes it usable again.
+    dirty: bool,
 }
 
 impl<P: Protocol> Engine<P> {
@@ -70,6 +73,7 @@ impl<P: Protocol> Engine<P> {
             commands: Vec::new(),
             next_command: 0,
             halted: None,
+            dirty: false,
         })
     }
 
@@ -109,7 +113,7 @@ impl<P: Protocol> Engine<P> {
 
     fn guard(&self) -> Result<(), SimError> {
         match &self.halted {
-            Some(e) if self.at_horizon() => Err(e.clone()),
+            Some(e) if self.dirty || self.at_horizon() => Err(e.clone()),
             _ => Ok(()),
         }
     }
@@ -119,16 +123,20 @@ impl<P: Protocol> Engine<P> {
             && matches!(e, SimError::LimitReached { .. })
         {
             self.halted = Some(e.clone());
+            // The event that hit the limit may be half done.
+            self.dirty = true;
         }
         r
     }
 
     fn pending_command(&self) -> Option<&CommandRecord> {
-        self.commands.get(self.next_command).filter(|c| c.after_events == self.world.events())
+        self.commands.get(self.next_command).filter(|c| c.after_pops == self.world.pops())
     }
 
     /// Applies logged commands due at this point of the run, up to time `t`.
-    fn replay_commands(&mut self, t: Micros) -> Result<(), SimError> {
+    /// Returns whether the last command applied was applied at exactly `t`.
+    fn replay_commands(&mut self, t: Micros) -> Result<bool, SimError> {
+        let mut at_t = false;
         while let Some(c) = self.pending_command() {
             if c.at > t {
                 break;
@@ -139,8 +147,9 @@ impl<P: Protocol> Engine<P> {
                 SimError::Replay(format!("command {} at {} did not apply again: {e}", c.command.verb(), c.at))
             })?;
             self.next_command += 1;
+            at_t = c.at == t;
         }
-        Ok(())
+        Ok(at_t)
     }
 
     fn step_world(&mut self) -> Result<bool, SimError> {
@@ -191,8 +200,9 @@ impl<P: Protocol> Engine<P> {
     /// Runs every event and logged command up to time `t`; the clock ends at `t`.
     pub fn run_until(&mut self, t: Micros) -> Result<(), SimError> {
         loop {
-            self.replay_commands(t)?;
-            if self.pending_command().is_some() {
+            // A command logged at exactly `t` was the last thing done at `t`
+            // in the live run: stop right after it, as that run did.
+            if self.replay_commands(t)? || self.pending_command().is_some() {
                 break;
             }
             match self.world.next_event_time() {
@@ -212,19 +222,23 @@ impl<P: Protocol> Engine<P> {
     /// Moves the cursor to time `t`, backwards or forwards.
     pub fn seek(&mut self, t: Micros) -> Result<(), SimError> {
         let cp = self.checkpoints.iter().rev().find(|c| c.world.now() <= t).unwrap_or(&self.checkpoints[0]);
-        // Restore a checkpoint when going back, or when one lies between the
-        // cursor and the target (replaying from it is shorter).
-        if t < self.world.now() || cp.world.events() > self.world.events() {
+        // Restore a checkpoint when going back, when one lies between the
+        // cursor and the target (replaying from it is shorter), or when the
+        // cursor's world stopped half-way through an event.
+        if t < self.world.now() || cp.world.events() > self.world.events() || self.dirty {
             let (world, next_command) = (cp.world.clone(), cp.next_command);
             self.world = world;
             self.next_command = next_command;
+            self.dirty = false;
         }
         self.run_until(t)
     }
 
     /// Applies a command at the cursor. Behind the horizon this forks first.
     pub fn apply(&mut self, command: Command) -> Result<Option<Fork>, SimError> {
-        if let Some(e) = &self.halted {
+        // A world stopped half-way through an event cannot be acted on; a
+        // clean one (after a seek) can, and acting there forks.
+        if let (true, Some(e)) = (self.dirty, &self.halted) {
             return Err(e.clone());
         }
         if self.commands.len() >= self.world.setup().limits.max_commands {
@@ -234,8 +248,17 @@ impl<P: Protocol> Engine<P> {
             });
         }
         let resolved = self.world.validate(command)?;
-        let fork = if !self.at_horizon() || self.next_command < self.commands.len() { Some(self.fork()) } else { None };
+        // Behind the horizon, or at the point a stopped run failed: branch.
+        let behind = !self.at_horizon() || self.next_command < self.commands.len() || self.halted.is_some();
+        if behind && !self.trace.is_stored() {
+            return Err(SimError::Command(
+                "this run keeps only its trace hash, so it cannot branch from the past; start it with a stored trace"
+                    .into(),
+            ));
+        }
+        let fork = if behind { Some(self.fork()) } else { None };
         let after_events = self.world.events();
+        let after_pops = self.world.pops();
         let at = self.world.now();
         let r = self.world.apply(resolved, Some(&mut self.trace));
         let applied = self.halt(r)?;
@@ -243,6 +266,7 @@ impl<P: Protocol> Engine<P> {
         self.horizon_time = self.horizon_time.max(at);
         self.commands.push(CommandRecord {
             after_events,
+            after_pops,
             at,
             command: applied.command,
             target_role: applied.target_role,

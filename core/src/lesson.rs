@@ -225,8 +225,8 @@ impl LessonRun {
     }
 
     /// The current step.
-    pub fn step(&self) -> &Step {
-        &self.lesson.steps[self.step]
+    pub fn step(&self) -> Option<&Step> {
+        self.lesson.steps.get(self.step)
     }
 
     /// Where the current step began.
@@ -236,12 +236,15 @@ impl LessonRun {
 
     /// Begins step `index`: marks the point and performs its action.
     pub fn begin(&mut self, index: usize, sim: &mut dyn Sim) -> Result<(), SimError> {
-        self.step = index.min(self.lesson.steps.len().saturating_sub(1));
+        if self.lesson.steps.is_empty() {
+            return Ok(());
+        }
+        self.step = index.min(self.lesson.steps.len() - 1);
         self.mark = StepMark::of(sim);
         self.latched.clear();
         self.scanned = self.mark.records;
         self.met = false;
-        if let Some(action) = self.step().action.clone() {
+        if let Some(action) = self.step().and_then(|s| s.action.clone()) {
             sim.apply(action)?;
         }
         Ok(())
@@ -249,7 +252,7 @@ impl LessonRun {
 
     /// Performs the current step's solution (what the learner should do).
     pub fn solve(&mut self, sim: &mut dyn Sim) -> Result<(), SimError> {
-        if let Some(s) = self.step().solution.clone() {
+        if let Some(s) = self.lesson.steps.get(self.step).and_then(|s| s.solution.clone()) {
             sim.apply(s)?;
         }
         Ok(())
@@ -257,7 +260,7 @@ impl LessonRun {
 
     /// Checks the current step's condition against the world now.
     pub fn poll(&mut self, sim: &mut dyn Sim) -> StepState {
-        let step = &self.lesson.steps[self.step];
+        let Some(step) = self.lesson.steps.get(self.step) else { return StepState::Free };
         let within = step.within;
         let Some(cond) = step.until.clone() else { return StepState::Free };
         if self.met {
@@ -407,7 +410,7 @@ pub fn replay(scenario: &Scenario, sim: &mut dyn Sim) -> Result<Vec<StepReport>,
                 StepState::TimedOut => {
                     return Err(fail(format!(
                         "its condition was not met within {} (from {} to {})",
-                        run.step().within,
+                        run.step().map_or(Micros::ZERO, |s| s.within),
                         began,
                         sim.now()
                     )));

@@ -172,8 +172,6 @@ pub enum DropReason {
     NodeDown,
     /// A command (a learner's click, a lesson step) dropped it.
     Command,
-    /// The receiver restarted while the message sat in its pause backlog.
-    Restarted,
 }
 
 impl DropReason {
@@ -184,7 +182,6 @@ impl DropReason {
             DropReason::Partition => "partition",
             DropReason::NodeDown => "node_down",
             DropReason::Command => "command",
-            DropReason::Restarted => "restarted",
         }
     }
 }

@@ -733,7 +733,7 @@ pub fn action(
         }
         "set_drift" => {
             let ppm = s.ppm.ok_or_else(|| perr(path, "set_drift needs ppm"))?;
-            if ppm.abs() > limits::MAX_DRIFT_PPM {
+            if ppm.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
                 return Err(perr(&p("ppm"), format!("ppm = {ppm} is beyond the limit of ±{}", limits::MAX_DRIFT_PPM)));
             }
             Command::SetDrift { node: nr("set_drift", &s.set_drift)?, ppm }
@@ -1121,7 +1121,7 @@ pub fn load_with<P: Protocol>(
             )));
         }
         let drift = c.drift_ppm.unwrap_or(0);
-        if drift.abs() > limits::MAX_DRIFT_PPM {
+        if drift.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
             return Err(err(perr(
                 &with(&p, Seg::Key("drift_ppm")),
                 format!("drift_ppm = {drift} is beyond ±{}", limits::MAX_DRIFT_PPM),

@@ -20,7 +20,7 @@ use crate::time::Micros;
 use crate::trace::{RecordKind, Trace, TraceFull};
 use crate::view::{InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::rc::Rc;
 
@@ -243,50 +243,42 @@ struct InFlight<M> {
     copy_of: Option<MsgId>,
 }
 
-/// Messages in flight, indexed by id. Ids are dense and increasing, so a
-/// deque with a moving base gives O(1) lookup and send-order iteration.
+/// Messages in flight, by id (send order). A map rather than a dense
+/// window: one message held forever must not make memory grow with every
+/// later send, and checkpoints copy only what is really in flight.
 #[derive(Clone, Debug)]
 struct Window<M> {
-    base: u64,
-    slots: VecDeque<Option<InFlight<M>>>,
+    map: BTreeMap<MsgId, InFlight<M>>,
     live: usize,
 }
 
 impl<M> Window<M> {
     fn new() -> Self {
-        Window { base: 0, slots: VecDeque::new(), live: 0 }
+        Window { map: BTreeMap::new(), live: 0 }
     }
 
     fn insert(&mut self, id: MsgId, m: InFlight<M>) {
-        debug_assert_eq!(id.0, self.base + self.slots.len() as u64);
-        self.slots.push_back(Some(m));
-        self.live += 1;
+        if self.map.insert(id, m).is_none() {
+            self.live += 1;
+        }
     }
 
     fn get(&self, id: MsgId) -> Option<&InFlight<M>> {
-        let i = id.0.checked_sub(self.base)?;
-        self.slots.get(i as usize)?.as_ref()
+        self.map.get(&id)
     }
 
     fn get_mut(&mut self, id: MsgId) -> Option<&mut InFlight<M>> {
-        let i = id.0.checked_sub(self.base)?;
-        self.slots.get_mut(i as usize)?.as_mut()
+        self.map.get_mut(&id)
     }
 
     fn remove(&mut self, id: MsgId) -> Option<InFlight<M>> {
-        let i = id.0.checked_sub(self.base)?;
-        let m = self.slots.get_mut(i as usize)?.take()?;
+        let m = self.map.remove(&id)?;
         self.live -= 1;
-        while let Some(None) = self.slots.front() {
-            self.slots.pop_front();
-            self.base += 1;
-        }
         Some(m)
     }
 
     fn iter(&self) -> impl Iterator<Item = (MsgId, &InFlight<M>)> {
-        let base = self.base;
-        self.slots.iter().enumerate().filter_map(move |(i, m)| m.as_ref().map(|m| (MsgId(base + i as u64), m)))
+        self.map.iter().map(|(id, m)| (*id, m))
     }
 }
 
@@ -318,6 +310,11 @@ pub struct World<P: Protocol> {
     now: Micros,
     seq: u64,
     events: u64,
+    /// Queue entries taken and acted on, counted or not as events (a timer
+    /// re-arming itself, an event deferred for a paused node). Commands are
+    /// positioned by this count, so a replay applies them at exactly the
+    /// same point.
+    pops: u64,
     queue: BinaryHeap<Event>,
     slots: Vec<Slot<P>>,
     net: Network,
@@ -390,6 +387,7 @@ impl<P: Protocol> World<P> {
             now: Micros::ZERO,
             seq: 0,
             events: 0,
+            pops: 0,
             queue: BinaryHeap::new(),
             slots,
             net,
@@ -452,6 +450,11 @@ impl<P: Protocol> World<P> {
     /// Events processed so far.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Queue entries acted on so far (see the field docs).
+    pub fn pops(&self) -> u64 {
+        self.pops
     }
 
     /// Invariant violations found so far.
@@ -521,6 +524,7 @@ impl<P: Protocol> World<P> {
             return Ok(false);
         }
         let Some(e) = self.queue.pop() else { return Ok(false) };
+        self.pops += 1;
         debug_assert!(e.time >= self.now);
         self.now = self.now.max(e.time);
         self.dispatch(e, trace)?;
@@ -797,15 +801,6 @@ impl<P: Protocol> World<P> {
                 what: "messages in flight",
                 limit: self.setup.limits.max_in_flight as u64,
             });
-        }
-        // Ids must stay dense for the window: skipped ids (dropped at send)
-        // are inserted as empty slots.
-        while self.in_flight.base + (self.in_flight.slots.len() as u64) < id.0 {
-            if self.in_flight.slots.is_empty() {
-                self.in_flight.base = id.0;
-            } else {
-                self.in_flight.slots.push_back(None);
-            }
         }
         let now = self.now;
         self.in_flight
@@ -1101,6 +1096,9 @@ impl<P: Protocol> World<P> {
                 if !self.slots[id.index()].is_live() {
                     return err(format!("{id} is crashed; it has no timers"));
                 }
+                if self.slots[id.index()].status == NodeStatus::Paused {
+                    return err(format!("{id} is paused; nothing runs on it until it resumes"));
+                }
                 if P::timer_by_name(timer).is_none() {
                     return err(format!(
                         "unknown timer '{timer}'; {} has: {}",
@@ -1122,7 +1120,7 @@ impl<P: Protocol> World<P> {
                 }
             }
             Command::SetDrift { ppm, .. } => {
-                if ppm.abs() > limits::MAX_DRIFT_PPM {
+                if ppm.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
                     return err(format!("drift {ppm} ppm is beyond the limit of ±{} ppm", limits::MAX_DRIFT_PPM));
                 }
             }
@@ -1143,6 +1141,29 @@ impl<P: Protocol> World<P> {
         match c {
             Command::Crash { node } => {
                 let id = id_of(&node);
+                // Messages that reached the node while it was paused die with it.
+                let arrived: Vec<MsgId> = self
+                    .in_flight
+                    .iter()
+                    .filter(|(_, m)| m.to == id && m.deliver <= now && !m.held)
+                    .map(|(k, _)| k)
+                    .collect();
+                for msg in arrived {
+                    if let Some(m) = self.in_flight.remove(msg)
+                        && let Some(t) = trace.as_deref_mut()
+                    {
+                        t.push(
+                            now,
+                            RecordKind::Drop {
+                                msg,
+                                from: m.from,
+                                to: m.to,
+                                kind: m.kind,
+                                reason: DropReason::NodeDown,
+                            },
+                        )?;
+                    }
+                }
                 let slot = &mut self.slots[id.index()];
                 if let Some(state) = slot.state.take() {
                     slot.durable = Some(P::durable(&state));

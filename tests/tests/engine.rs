@@ -225,3 +225,114 @@ drift_ppm = 500000
     assert_eq!(v.nodes[0].clock_us, 150_000, "a 50% fast clock reads 150 ms after 100 ms");
     assert_eq!(v.nodes[1].clock_us, 100_000);
 }
+
+/// Random commands at random instants (often between a timer's queue entry
+/// and its re-armed firing, or while a node is paused), then seeks in a
+/// shuffled order: every revisited instant must look exactly as it did live.
+#[test]
+fn seeking_anywhere_reproduces_what_was_seen_live() {
+    use distlab_core::rng::{Domain, Rng};
+    for seed in 0..25u64 {
+        let mut rng = Rng::stream(seed, Domain::Faults, 3);
+        let mut sim = start(BUSY);
+        let mut seen = Vec::new();
+        let mut t = 0;
+        while t < 2_500 {
+            t += rng.range_inclusive(1, 120);
+            sim.run_until(ms(t)).unwrap();
+            let node = NodeId(rng.range_inclusive(1, 5) as u32);
+            let in_flight: Vec<MsgId> = sim.view().messages.iter().map(|m| m.id).collect();
+            let msg = in_flight.get(rng.index(in_flight.len())).copied().unwrap_or(MsgId(0));
+            let c = match rng.index(8) {
+                0 => Command::Crash { node: node.into() },
+                1 => Command::Restart { node: node.into() },
+                2 => Command::Pause { node: node.into(), for_us: rng.range_inclusive(1_000, 300_000) },
+                3 => Command::Hold { msg },
+                4 => Command::Release { msg },
+                5 => Command::Drop { msg },
+                6 => Command::Isolate { node: node.into() },
+                _ => Command::Heal,
+            };
+            let _ = sim.apply(c);
+            seen.push((ms(t), sim.view()));
+        }
+        let hash = sim.trace().hash_hex();
+        let mut order: Vec<usize> = (0..seen.len()).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.index(i + 1));
+        }
+        for i in order {
+            let (at, ref want) = seen[i];
+            sim.seek(at).unwrap_or_else(|e| panic!("seed {seed}: seek to {at}: {e}"));
+            let got = sim.view();
+            assert!(got == *want, "seed {seed}: the world at {at} differs from what was seen live");
+        }
+        sim.seek(ms(t)).unwrap();
+        assert_eq!(sim.trace().hash_hex(), hash, "seed {seed}: seeking must not touch the recorded trace");
+    }
+}
+
+#[test]
+fn acting_behind_a_stopped_run_forks_it() {
+    let text = BUSY.replace("duration_ms = 3000", "duration_ms = 3000\n[limits]\nmax_in_flight = 3");
+    let mut sim = start(&text);
+    assert!(sim.run_until(ms(3000)).is_err());
+    sim.seek(ms(1)).unwrap();
+    let fork = sim.apply(Command::SetDrift { node: NodeId(1).into(), ppm: 1_000 }).expect("acting earlier forks");
+    assert!(fork.is_some());
+    assert!(sim.halted().is_none(), "the fork has its own future");
+}
+
+#[test]
+fn a_hash_only_run_refuses_to_branch_from_the_past() {
+    let s = load("t.toml", BUSY);
+    let mut sim = s.start(None, StartOptions { store_trace: false }).unwrap();
+    sim.run_until(ms(800)).unwrap();
+    sim.seek(ms(400)).unwrap();
+    match sim.apply(Command::Heal) {
+        Err(SimError::Command(m)) => assert!(m.contains("cannot branch"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn messages_waiting_at_a_paused_node_die_when_it_crashes() {
+    let quiet = &BUSY[..BUSY.find("[[faults]]").unwrap()];
+    let mut sim = start(quiet);
+    sim.run_until(ms(500)).unwrap();
+    sim.apply(Command::Pause { node: NodeId(2).into(), for_us: 400_000 }).unwrap();
+    sim.run_until(ms(700)).unwrap();
+    let waiting = sim.view().messages.iter().filter(|m| m.to == NodeId(2) && m.deliver_us <= 700_000).count();
+    assert!(waiting > 0, "heartbeats pile up at the paused node");
+    sim.apply(Command::Crash { node: NodeId(2).into() }).unwrap();
+    let left = sim.view().messages.iter().filter(|m| m.to == NodeId(2) && m.deliver_us <= 700_000).count();
+    assert_eq!(left, 0);
+    sim.apply(Command::Restart { node: NodeId(2).into() }).unwrap();
+    sim.run_until(ms(1500)).unwrap();
+    assert!(sim.violations().is_empty());
+}
+
+#[test]
+fn absurd_values_are_refused_not_wrapped() {
+    let mut sim = start(BUSY);
+    sim.run_until(ms(300)).unwrap();
+    for c in [
+        Command::SetDrift { node: NodeId(1).into(), ppm: i64::MIN },
+        Command::ClockJump { node: NodeId(1).into(), by_us: i64::MIN },
+        Command::Drop { msg: MsgId(1 << 32) },
+        Command::Pause { node: NodeId(1).into(), for_us: u64::MAX },
+    ] {
+        assert!(matches!(sim.apply(c.clone()), Err(SimError::Command(_))), "{c:?} should be refused");
+    }
+    sim.apply(Command::Pause { node: NodeId(1).into(), for_us: 100_000 }).unwrap();
+    match sim.apply(Command::Timeout { node: NodeId(1).into(), timer: "election".into() }) {
+        Err(SimError::Command(m)) => assert!(m.contains("paused"), "{m}"),
+        other => panic!("a paused node runs nothing: {other:?}"),
+    }
+    let e = distlab_core::scenario::load(distlab_core::scenario::Source {
+        name: "d.toml",
+        text: "protocol = \"raft\"\n[[clocks]]\nnode = 1\ndrift_ppm = -9223372036854775808\n",
+    })
+    .unwrap_err();
+    assert!(e[0].to_string().contains("beyond"), "{}", e[0]);
+}

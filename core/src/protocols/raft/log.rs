@@ -218,6 +218,13 @@ impl RaftLog {
         self.entries.iter().map(|s| &s.entry)
     }
 
+    /// Marks every entry as changed (a log coming back from disk).
+    pub fn mark_all_changed(&self) {
+        if !self.entries.is_empty() {
+            self.mark(1);
+        }
+    }
+
     /// The lowest index changed (appended, overwritten or deleted) since the
     /// last call, and resets the mark. Only the invariant monitor calls this.
     pub fn take_changes(&self) -> Option<LogIndex> {

@@ -581,7 +581,8 @@ impl RaftNode {
             }
         }
         if leader_commit > self.commit_index {
-            self.commit_index = leader_commit.min(at);
+            // Figure 2: commitIndex only grows, even when a stale AppendEntries arrives late.
+            self.commit_index = self.commit_index.max(leader_commit.min(at));
             self.apply(cx);
         }
         cx.send(
@@ -867,6 +868,8 @@ impl Protocol for Raft {
         node.term = d.term;
         node.voted_for = d.voted_for;
         node.log = d.log;
+        // The monitor compares a returning log with everyone's again.
+        node.log.mark_all_changed();
         cx.observe("role", Obs::Str(Role::Follower.name()));
         node.reset_election_timer(cx);
         node
@@ -1026,5 +1029,39 @@ impl Protocol for Raft {
             Msg::AppendEntries { .. } => 2,
             Msg::AppendEntriesResponse { .. } => 3,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Effects;
+    use crate::rng::{Domain, Rng};
+
+    #[test]
+    fn a_late_append_entries_never_lowers_the_commit_index() {
+        // Figure 2: commitIndex increases monotonically.
+        let p = Params::from(&RaftConfig::default());
+        let mut node = RaftNode::new(p, NodeId(2), &[NodeId(1), NodeId(3)]);
+        node.term = Term(1);
+        let key = Key::parse("x").unwrap();
+        for v in 0..6 {
+            node.log.append(Entry { term: Term(1), op: Op::Set { key, value: v } });
+        }
+        node.commit_index = LogIndex(6);
+        node.last_applied = LogIndex(6);
+        let mut rng = Rng::stream(1, Domain::Node, 2);
+        let mut fx = Effects::<Raft>::default();
+        let mut cx = Context::new(NodeId(2), Micros(0), &mut rng, &mut fx);
+        let stale = Msg::AppendEntries {
+            term: Term(1),
+            prev_log_index: LogIndex(2),
+            prev_log_term: Term(1),
+            entries: node.log.entries_from(LogIndex(3), 2),
+            leader_commit: LogIndex(10),
+        };
+        Raft::on_message(&mut node, NodeId(1), stale, &mut cx);
+        assert_eq!(node.commit_index, LogIndex(6));
+        assert_eq!(node.log.last_index(), LogIndex(6), "matching entries are kept, not truncated");
     }
 }

@@ -431,3 +431,53 @@ mod tests {
         assert!(v[0].message.contains("S2 applied 'set x 2'"), "{}", v[0].message);
     }
 }
+
+#[cfg(test)]
+mod restart_tests {
+    use super::*;
+    use crate::protocols::raft::log::{Key, Op};
+    use crate::protocols::raft::{Params, RaftConfig};
+
+    struct Nodes(Vec<Option<RaftNode>>);
+
+    impl Cluster<Raft> for Nodes {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn state(&self, id: NodeId) -> Option<&RaftNode> {
+            self.0.get(id.index())?.as_ref()
+        }
+    }
+
+    fn set(term: u64, v: i64) -> Entry {
+        Entry { term: Term(term), op: Op::Set { key: Key::parse("x").unwrap(), value: v } }
+    }
+
+    #[test]
+    fn a_log_returning_from_a_crash_is_compared_again() {
+        // Raft §5.3: a conflict that arose while one side was down is still caught.
+        let p = Params::from(&RaftConfig::default());
+        let mut c = Nodes(vec![
+            Some(RaftNode::new(p, NodeId(1), &[NodeId(2)])),
+            Some(RaftNode::new(p, NodeId(2), &[NodeId(1)])),
+        ]);
+        let mut m = RaftMonitor::new(2);
+        let mut out = Vec::new();
+        let a = c.0[0].as_mut().unwrap();
+        a.log.append(set(1, 1));
+        a.log.append(set(3, 7));
+        m.check(&c, NodeId(1), Micros(1), &mut out);
+        let saved = c.0[0].take().unwrap();
+        m.check(&c, NodeId(1), Micros(2), &mut out);
+        let b = c.0[1].as_mut().unwrap();
+        b.log.append(set(2, 2));
+        b.log.append(set(3, 7));
+        m.check(&c, NodeId(2), Micros(3), &mut out);
+        assert!(out.is_empty(), "node 1 is down: {out:?}");
+        c.0[0] = Some(saved);
+        c.0[0].as_ref().unwrap().log.mark_all_changed();
+        m.check(&c, NodeId(1), Micros(4), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].invariant, LOG_MATCHING);
+    }
+}
