@@ -143,9 +143,16 @@ impl<P: Protocol> Engine<P> {
             }
             let c = c.clone();
             self.world.advance_clock(c.at);
-            self.world.apply(c.command.clone(), None).map_err(|e| {
+            // At the horizon (an adopted log) the command is new to the trace.
+            let recording = self.at_horizon();
+            let trace = if recording { Some(&mut self.trace) } else { None };
+            self.world.apply(c.command.clone(), trace).map_err(|e| {
                 SimError::Replay(format!("command {} at {} did not apply again: {e}", c.command.verb(), c.at))
             })?;
+            if recording {
+                self.horizon = self.world.events();
+                self.horizon_time = self.horizon_time.max(c.at);
+            }
             self.next_command += 1;
             at_t = c.at == t;
         }
@@ -273,6 +280,32 @@ impl<P: Protocol> Engine<P> {
         });
         self.next_command = self.commands.len();
         Ok(fork)
+    }
+
+    /// Takes over a command log recorded by another run of the same
+    /// scenario and seed (a share link), so that running or seeking replays
+    /// it. Only a fresh engine can adopt, and the log must be in run order
+    /// and within the command limit.
+    pub fn adopt(&mut self, commands: Vec<CommandRecord>) -> Result<(), SimError> {
+        if self.world.pops() != 0 || self.world.now() != Micros::ZERO || !self.commands.is_empty() {
+            return Err(SimError::Command("only a run that has not started can take over a command log".into()));
+        }
+        let limit = self.world.setup().limits.max_commands;
+        if commands.len() > limit {
+            return Err(SimError::LimitReached { what: "commands", limit: limit as u64 });
+        }
+        if let Some(w) = commands.windows(2).find(|w| (w[1].after_pops, w[1].at) < (w[0].after_pops, w[0].at)) {
+            return Err(SimError::Replay(format!(
+                "the command log is out of order: {} at {} comes after {} at {}",
+                w[1].command.verb(),
+                w[1].at,
+                w[0].command.verb(),
+                w[0].at
+            )));
+        }
+        self.commands = commands;
+        self.next_command = 0;
+        Ok(())
     }
 
     fn fork(&mut self) -> Fork {

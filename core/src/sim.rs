@@ -51,6 +51,8 @@ pub trait Sim {
     fn in_flight(&self) -> usize;
     /// Time of the next pending event after the cursor, if any.
     fn next_event_time(&mut self) -> Option<Micros>;
+    /// Takes over a recorded command log (see [`Engine::adopt`]).
+    fn adopt(&mut self, commands: Vec<CommandRecord>) -> Result<(), SimError>;
 
     /// Steps until `events` events have been processed in total. Fails if
     /// the run ends first or hits a limit.
@@ -121,5 +123,8 @@ impl<P: Protocol> Sim for Engine<P> {
     }
     fn next_event_time(&mut self) -> Option<Micros> {
         self.world_mut().next_event_time()
+    }
+    fn adopt(&mut self, commands: Vec<CommandRecord>) -> Result<(), SimError> {
+        Engine::adopt(self, commands)
     }
 }

@@ -336,3 +336,30 @@ fn absurd_values_are_refused_not_wrapped() {
     .unwrap_err();
     assert!(e[0].to_string().contains("beyond"), "{}", e[0]);
 }
+
+#[test]
+fn an_adopted_command_log_replays_to_the_same_trace() {
+    // This is how a share link restores a run: same file and seed, the
+    // recorded commands handed to a fresh engine.
+    let mut live = start(BUSY);
+    live.run_until(ms(400)).unwrap();
+    live.apply(Command::Crash { node: NodeId(2).into() }).unwrap();
+    live.run_until(ms(700)).unwrap();
+    live.apply(Command::Request { node: NodeId(3).into(), op: "set y 7".into() }).unwrap();
+    live.apply(Command::Restart { node: NodeId(2).into() }).unwrap();
+    live.run_until(ms(2000)).unwrap();
+
+    let mut shared = start(BUSY);
+    shared.adopt(live.commands().to_vec()).unwrap();
+    shared.seek(ms(2000)).unwrap();
+    assert_eq!(shared.trace().hash_hex(), live.trace().hash_hex());
+    assert_eq!(shared.view(), live.view());
+
+    let mut used = start(BUSY);
+    used.run_until(ms(1)).unwrap();
+    assert!(used.adopt(live.commands().to_vec()).is_err(), "a started run cannot adopt a log");
+    let mut reversed = live.commands().to_vec();
+    reversed.reverse();
+    let err = start(BUSY).adopt(reversed).unwrap_err().to_string();
+    assert!(err.contains("out of order"), "{err}");
+}
