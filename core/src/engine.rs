@@ -97,6 +97,11 @@ impl<P: Protocol> Engine<P> {
         &self.commands
     }
 
+    /// How many logged commands have been applied up to the cursor.
+    pub fn commands_applied(&self) -> usize {
+        self.next_command
+    }
+
     /// Events and time of the furthest point reached.
     pub fn horizon(&self) -> (u64, Micros) {
         (self.horizon, self.horizon_time)

@@ -155,12 +155,13 @@ pub struct StepMark {
 }
 
 impl StepMark {
-    /// The mark for `sim` now.
+    /// The mark for `sim` at its cursor (which may be behind the horizon
+    /// after a rewind: what was recorded after the cursor does not count).
     pub fn of(sim: &dyn Sim) -> StepMark {
         StepMark {
             time: sim.now(),
-            records: sim.trace().records().len(),
-            commands: sim.commands().len(),
+            records: sim.trace().records().upto(sim.now()),
+            commands: sim.commands_applied(),
             violations: sim.violations().len(),
         }
     }
@@ -250,6 +251,20 @@ impl LessonRun {
         Ok(())
     }
 
+    /// Returns to step `index` at a mark taken earlier, without performing
+    /// its action again (the lab's Back: the run was rewound to just after
+    /// that action).
+    pub fn resume(&mut self, index: usize, mark: StepMark) {
+        if self.lesson.steps.is_empty() {
+            return;
+        }
+        self.step = index.min(self.lesson.steps.len() - 1);
+        self.mark = mark;
+        self.latched.clear();
+        self.scanned = mark.records;
+        self.met = false;
+    }
+
     /// Performs the current step's solution (what the learner should do).
     pub fn solve(&mut self, sim: &mut dyn Sim) -> Result<(), SimError> {
         if let Some(s) = self.lesson.steps.get(self.step).and_then(|s| s.solution.clone()) {
@@ -268,7 +283,7 @@ impl LessonRun {
         }
         let mut leaf = 0;
         let holds = self.holds(&cond, sim, &mut leaf);
-        self.scanned = sim.trace().records().len();
+        self.scanned = sim.trace().records().upto(sim.now());
         if holds {
             self.met = true;
             return StepState::Met;
@@ -298,14 +313,16 @@ impl LessonRun {
             }
             Condition::Observed { key, value, node } => {
                 let from = self.scanned.max(self.mark.records);
-                let found = sim.trace().records().iter_from(from).any(|r| match &r.kind {
-                    RecordKind::Observe { node: n, key: k, value: v } => {
-                        *k == key.as_str()
-                            && node.is_none_or(|want| want == *n)
-                            && value.as_ref().is_none_or(|want| *want == obs_text(v))
-                    }
-                    _ => false,
-                });
+                let upto = sim.trace().records().upto(sim.now());
+                let found =
+                    sim.trace().records().iter_from(from).take(upto.saturating_sub(from)).any(|r| match &r.kind {
+                        RecordKind::Observe { node: n, key: k, value: v } => {
+                            *k == key.as_str()
+                                && node.is_none_or(|want| want == *n)
+                                && value.as_ref().is_none_or(|want| *want == obs_text(v))
+                        }
+                        _ => false,
+                    });
                 self.latch(my_leaf, || found)
             }
             Condition::Field { field, at_least, quorum, node } => {
@@ -331,7 +348,8 @@ impl LessonRun {
                 }
             }
             Condition::Command { verb, target_role } => {
-                let found = sim.commands()[self.mark.commands.min(sim.commands().len())..].iter().any(|c| {
+                let applied = &sim.commands()[..sim.commands_applied()];
+                let found = applied[self.mark.commands.min(applied.len())..].iter().any(|c| {
                     c.command.verb() == verb.as_str()
                         && target_role.as_ref().is_none_or(|r| c.target_role.as_deref() == Some(r.as_str()))
                 });

@@ -41,8 +41,10 @@ pub trait Sim {
     fn violations(&self) -> &[Violation];
     /// Notes up to the cursor.
     fn notes(&self) -> &[Note];
-    /// The command log.
+    /// The command log (up to the horizon; see [`Sim::commands_applied`]).
     fn commands(&self) -> &[CommandRecord];
+    /// How many logged commands have been applied up to the cursor.
+    fn commands_applied(&self) -> usize;
     /// The recorded trace (up to the horizon).
     fn trace(&self) -> &Trace;
     /// Why the run stopped, if it hit a limit.
@@ -111,6 +113,9 @@ impl<P: Protocol> Sim for Engine<P> {
     }
     fn commands(&self) -> &[CommandRecord] {
         Engine::commands(self)
+    }
+    fn commands_applied(&self) -> usize {
+        Engine::commands_applied(self)
     }
     fn trace(&self) -> &Trace {
         Engine::trace(self)

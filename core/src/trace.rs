@@ -382,6 +382,21 @@ impl Records {
             .flat_map(move |(k, chunk)| chunk[if k == 0 { o.min(chunk.len()) } else { 0 }..].iter())
     }
 
+    /// How many records have a time at or before `t` (records are in time
+    /// order, so this is where a cursor at `t` stands in a longer trace).
+    pub fn upto(&self, t: Micros) -> usize {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.get(mid).is_some_and(|r| r.time <= t) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
     /// Every record.
     pub fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
         self.chunks.iter().flatten()
