@@ -1,181 +1,349 @@
-//! The page: header, the cluster view, a node table, and play/pause.
-//! This is the minimal lab of the foundation; the full lab builds on it.
+//! The page: header (file picker, seed, share, language, theme), the lesson
+//! pane, the cluster view, the side panels, and at the bottom the transport
+//! and the space-time diagram. Also the frame loop, keyboard shortcuts,
+//! share links on load, and `?embed=1`.
 
 use crate::clock;
-use crate::cluster::ClusterView;
+use crate::cluster::{ClusterView, Legend};
+use crate::lesson_pane::LessonPane;
+use crate::panels::{Inspector, Invariants, NetworkPanel};
+use crate::share::{self, Shared};
+use crate::spacetime::SpaceTime;
+use crate::state::{self, Ctx, Lab, Selection};
+use crate::strings::{self, fill};
+use crate::transport::Transport;
 use crate::tutorials;
 use distlab_core::Micros;
-use distlab_core::scenario::{self, Source, StartOptions};
-use distlab_core::sim::Sim;
-use distlab_core::view::WorldView;
+use distlab_core::lesson::Lang;
 use leptos::prelude::*;
 use std::cell::Cell;
 use std::rc::Rc;
 
-/// Simulated seconds per wall second at start: an election stays watchable.
-const DEFAULT_SPEED: f64 = 0.01;
 /// A frame never advances more than this much wall time (a background tab
 /// resuming must not jump minutes ahead).
 const MAX_FRAME_MS: f64 = 100.0;
 
-fn start_default() -> Result<Box<dyn Sim>, String> {
-    let text = tutorials::text(tutorials::DEFAULT).ok_or("the default scenario is missing from the build")?;
-    let s = scenario::load(Source { name: tutorials::DEFAULT, text })
-        .map_err(|ds| ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
-    s.start(None, StartOptions { store_trace: true }).map_err(|e| e.to_string())
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn storage_get(key: &str) -> Option<String> {
+    // Inside a sandboxed iframe, touching localStorage throws: treat as empty.
+    window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+fn storage_set(key: &str, value: &str) {
+    if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(key, value);
+    }
+}
+
+fn media(query: &str) -> bool {
+    window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
+}
+
+thread_local! {
+    static REDUCED: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+/// Whether the learner asked for reduced motion (read once).
+pub fn reduced_motion() -> bool {
+    REDUCED.with(|c| {
+        c.get().unwrap_or_else(|| {
+            let v = media("(prefers-reduced-motion: reduce)");
+            c.set(Some(v));
+            v
+        })
+    })
+}
+
+fn initial_lang() -> Lang {
+    match storage_get("distlab.lang").as_deref() {
+        Some("zh-CN") => Lang::ZhCn,
+        Some("en") => Lang::En,
+        _ => strings::from_tag(&window().and_then(|w| w.navigator().language()).unwrap_or_default()),
+    }
+}
+
+fn location() -> (String, String, String) {
+    let loc = window().map(|w| w.location());
+    let get = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+        loc.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+    };
+    (get(|l| l.search()), get(|l| l.hash()), format!("{}{}", get(|l| l.origin()), get(|l| l.pathname())))
+}
+
+/// Opens what the URL fragment asks for, or the default scenario; a broken
+/// link becomes a message over a fresh lab.
+fn first_lab(hash: &str, lang: Lang) -> (Option<Lab>, Option<String>) {
+    let t = strings::of(lang);
+    let fresh = || Lab::open(tutorials::DEFAULT, None);
+    let restored = share::decode(hash).map(|r| {
+        r.and_then(|s: Shared| {
+            let text = tutorials::text(&s.f).ok_or_else(|| format!("it names '{}', which this build does not have.", s.f))?;
+            if share::file_hash(text) != s.h {
+                return Err(format!("'{}' has changed since the link was made, so the run cannot be replayed exactly.", s.f));
+            }
+            let at = s.at();
+            Lab::restore(&s.f, Some(s.s), s.c, at, s.l).map_err(|e| format!("replaying it failed: {e}"))
+        })
+    });
+    match restored {
+        None => match fresh() {
+            Ok(l) => (Some(l), None),
+            Err(e) => (None, Some(e)),
+        },
+        Some(Ok(l)) => (Some(l), None),
+        Some(Err(why)) => {
+            let msg = fill(t.bad_link, &[&why]);
+            match fresh() {
+                Ok(l) => (Some(l), Some(msg)),
+                Err(e) => (None, Some(format!("{msg}\n{e}"))),
+            }
+        }
+    }
+}
+
+fn share_link(ctx: &Ctx, base: &str) -> Result<String, String> {
+    let (file, seed, commands, at, step) = ctx.snapshot().ok_or("nothing is running")?;
+    let text = tutorials::text(file).unwrap_or_default();
+    let shared = Shared { f: file.to_string(), h: share::file_hash(text), s: seed, t: at.0, l: step, c: commands };
+    let t = strings::of(ctx.lang.get_untracked());
+    share::encode(&shared)
+        .map(|frag| format!("{base}#{frag}"))
+        .map_err(|e| fill(t.link_too_long, &[&e.len, &share::MAX_LINK]))
+}
+
+fn copy(text: &str) {
+    if let Some(w) = window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+fn is_typing(ev: &web_sys::KeyboardEvent) -> bool {
+    let tag = ev
+        .target()
+        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        .map(|e| e.tag_name().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(tag.as_str(), "input" | "select" | "textarea")
 }
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let (view, set_view) = signal(None::<WorldView>);
-    let error = RwSignal::new(None::<String>);
-    let playing = RwSignal::new(true);
-    let speed = RwSignal::new(DEFAULT_SPEED);
-    let sim = StoredValue::new_local(None::<Box<dyn Sim>>);
+    let (search, hash, base) = location();
+    let embed = search.contains("embed=1");
+    let lang = initial_lang();
+    let dark = match storage_get("distlab.theme").as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => media("(prefers-color-scheme: dark)"),
+    };
+    let (lab, problem) = first_lab(&hash, lang);
+    let ctx = Ctx::new(lab, lang, dark, embed);
+    ctx.error.set(problem);
+    provide_context(ctx);
+    let catalog = state::catalog();
+    let help = RwSignal::new(false);
+    let share_open = RwSignal::new(false);
+    let share_text = RwSignal::new(String::new());
+    let embed_text = RwSignal::new(String::new());
+    let seed_text = RwSignal::new(ctx.with_lab(|l| l.sim.seed().to_string()).unwrap_or_default());
+    let current_file = RwSignal::new(ctx.with_lab(|l| l.file.to_string()).unwrap_or_default());
 
-    match start_default() {
-        Ok(mut s) => {
-            set_view.set(Some(s.view()));
-            sim.set_value(Some(s));
+    Effect::new(move |_| {
+        let l = ctx.lang.get();
+        storage_set("distlab.lang", strings::of(l).html_lang);
+        if let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = el.set_attribute("lang", strings::of(l).html_lang);
         }
-        Err(e) => error.set(Some(e)),
-    }
+        // Lesson text follows the language.
+        ctx.refresh();
+    });
+    Effect::new(move |_| {
+        let d = ctx.dark.get();
+        storage_set("distlab.theme", if d { "dark" } else { "light" });
+        if let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = el.set_attribute("data-theme", if d { "dark" } else { "light" });
+        }
+    });
 
     let last = Rc::new(Cell::new(None::<f64>));
     clock::every_frame(Rc::new(move |now_ms: f64| {
         let previous = last.replace(Some(now_ms));
-        if !playing.get_untracked() {
+        if !ctx.playing.get_untracked() {
             return;
         }
         let dt = previous.map_or(0.0, |p| (now_ms - p).clamp(0.0, MAX_FRAME_MS));
-        let advance = Micros((dt * 1000.0 * speed.get_untracked()).round() as u64);
-        let mut failed = None;
-        sim.update_value(|s| {
-            if let Some(s) = s.as_mut() {
-                let target = s.now().saturating_add(advance).min(s.end());
-                if let Err(e) = s.run_until(target) {
-                    failed = Some(e.to_string());
-                }
-                set_view.set(Some(s.view()));
-            }
-        });
-        if let Some(e) = failed {
-            error.set(Some(e));
-            playing.set(false);
-        }
+        ctx.advance(Micros((dt * 1000.0 * ctx.speed()).round() as u64));
     }));
 
-    let time_text =
-        move || view.with(|v| v.as_ref().map_or(String::new(), |v| format!("{:.3} ms", v.time_us as f64 / 1000.0)));
-    let title = move || view.with(|v| v.as_ref().map_or("DistLab".to_string(), |v| v.protocol.title.to_string()));
-    let legend = move || {
-        view.with(|v| {
-            v.as_ref().map(|v| {
-                v.protocol
-                    .roles
-                    .iter()
-                    .map(|r| {
-                        view! {
-                            <span class=format!("legend-item role-slot-{}", r.colour)>
-                                <span class="swatch">{r.badge}</span>
-                                {r.name}
-                            </span>
-                        }
-                    })
-                    .collect_view()
-            })
-        })
+    let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if is_typing(&ev) || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        match ev.key().as_str() {
+            " " => {
+                ev.prevent_default();
+                ctx.playing.update(|p| *p = !*p);
+            }
+            "." | "ArrowRight" => {
+                ev.prevent_default();
+                ctx.step();
+            }
+            "ArrowLeft" => {
+                ev.prevent_default();
+                ctx.playing.set(false);
+                let now = ctx.view.with_untracked(|v| v.as_ref().map_or(0, |v| v.time_us));
+                ctx.seek(Micros(now.saturating_sub(10_000)));
+            }
+            "-" => ctx.speed_log.update(|s| *s = (*s - 0.5).max(state::SPEED_LOG_MIN)),
+            "+" | "=" => ctx.speed_log.update(|s| *s = (*s + 0.5).min(state::SPEED_LOG_MAX)),
+            "?" => help.update(|h| *h = !*h),
+            "Escape" => {
+                help.set(false);
+                share_open.set(false);
+                ctx.selected.set(Selection::None);
+            }
+            _ => {}
+        }
+    });
+
+    let open_file = move |file: String, seed: Option<u64>| match Lab::open(&file, seed) {
+        Ok(lab) => {
+            seed_text.set(lab.sim.seed().to_string());
+            current_file.set(lab.file.to_string());
+            ctx.install(lab);
+            ctx.lesson_open.set(true);
+        }
+        Err(e) => ctx.notice.set(Some(e)),
     };
-    let rows = move || {
-        view.with(|v| {
-            v.as_ref().map(|v| {
-                v.nodes
-                    .iter()
-                    .map(|n| {
-                        let field = |name: &str| {
-                            n.protocol
-                                .fields
-                                .iter()
-                                .find(|f| f.name == name)
-                                .map_or("–".to_string(), |f| f.value.display())
-                        };
-                        view! {
-                            <tr data-testid=format!("row-{}", n.id.0)>
-                                <td>{n.id.to_string()}</td>
-                                <td>{n.status.name()}</td>
-                                <td>{n.protocol.role}</td>
-                                <td>{field("term")}</td>
-                                <td>{field("commit_index")}</td>
-                                <td>{field("log_length")}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()
-            })
-        })
+    let base_for_share = StoredValue::new(base.clone());
+    let make_share = move || match share_link(&ctx, &base_for_share.get_value()) {
+        Ok(link) => {
+            let embed_url = link.replacen('#', "?embed=1#", 1);
+            embed_text.set(format!(
+                "<iframe src=\"{embed_url}\" width=\"800\" height=\"580\" sandbox=\"allow-scripts\" style=\"border:0\" title=\"DistLab\"></iframe>"
+            ));
+            share_text.set(link);
+            share_open.set(true);
+        }
+        Err(e) => ctx.notice.set(Some(e)),
     };
-    let violations = move || {
-        view.with(|v| {
-            v.as_ref().map(|v| {
-                if v.violations.is_empty() {
-                    view! { <p class="ok" data-testid="invariants-ok">{format!("All {} invariants hold.", v.protocol.invariants.len())}</p> }.into_any()
-                } else {
-                    v.violations
-                        .iter()
-                        .map(|x| view! { <p class="violation">{x.message.clone()}</p> })
-                        .collect_view()
-                        .into_any()
-                }
-            })
-        })
+    let lessons: Vec<_> = catalog.iter().filter(|c| c.lesson).cloned().collect();
+    let playgrounds: Vec<_> = catalog.iter().filter(|c| !c.lesson).cloned().collect();
+    let option = move |c: &state::CatalogEntry| {
+        let c = c.clone();
+        let path = c.path;
+        view! {
+            <option value=path selected=move || current_file.get() == path>
+                {move || if ctx.lang.get() == Lang::ZhCn { c.title.1.clone() } else { c.title.0.clone() }}
+            </option>
+        }
     };
+    let lessons = StoredValue::new(lessons);
+    let playgrounds = StoredValue::new(playgrounds);
+    let full_link = base.clone();
 
     view! {
-        <header class="top">
-            <h1>"DistLab"</h1>
-            <span class="subtitle">{title}</span>
-            <span class="legend">{legend}</span>
-        </header>
-        <Show when=move || error.get().is_some()>
-            <div class="error" role="alert" data-testid="error">{move || error.get().unwrap_or_default()}</div>
-        </Show>
-        <main class="lab">
-            <section class="stage">
-                <ClusterView view=view />
-            </section>
-            <aside class="side">
-                <table class="nodes">
-                    <thead>
-                        <tr><th>"node"</th><th>"status"</th><th>"role"</th><th>"term"</th><th>"commit"</th><th>"log"</th></tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-                <div class="invariants">{violations}</div>
-            </aside>
-        </main>
-        <footer class="transport">
-            <button
-                data-testid="play"
-                aria-pressed=move || playing.get().to_string()
-                on:click=move |_| playing.update(|p| *p = !*p)
-            >
-                {move || if playing.get() { "Pause" } else { "Play" }}
-            </button>
-            <label>
-                "speed "
-                <select on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                        speed.set(v.clamp(0.001, 10.0));
-                    }
-                }>
-                    <option value="0.001">"1/1000×"</option>
-                    <option value="0.01" selected>"1/100×"</option>
-                    <option value="0.1">"1/10×"</option>
-                    <option value="1">"1×"</option>
-                </select>
-            </label>
-            <span class="time" data-testid="time">{time_text}</span>
-        </footer>
+        <div class="app" class:embed=embed>
+            <Show when=move || !embed>
+                <header class="top">
+                    <h1>"DistLab"</h1>
+                    <label class="picker">
+                        <span class="sr">{move || ctx.t().scenario}</span>
+                        <select data-testid="picker" on:change=move |ev| open_file(event_target_value(&ev), None)>
+                            <optgroup label=move || ctx.t().lessons>{move || lessons.with_value(|l| l.iter().map(option).collect_view())}</optgroup>
+                            <optgroup label=move || ctx.t().scenarios>{move || playgrounds.with_value(|l| l.iter().map(option).collect_view())}</optgroup>
+                        </select>
+                    </label>
+                    <form class="seed" on:submit=move |ev| {
+                        ev.prevent_default();
+                        match seed_text.get_untracked().trim().parse::<u64>() {
+                            Ok(s) => open_file(current_file.get_untracked(), Some(s)),
+                            Err(_) => ctx.notice.set(Some(format!("{}: '{}' is not a whole number from 0 to {}", ctx.t().seed, seed_text.get_untracked(), u64::MAX))),
+                        }
+                    }>
+                        <label><span class="seed-label">{move || ctx.t().seed}" "</span>
+                            <input type="text" inputmode="numeric" size="8" data-testid="seed"
+                                prop:value=move || seed_text.get() on:input=move |ev| seed_text.set(event_target_value(&ev)) />
+                        </label>
+                        <button type="button" data-testid="new-seed" title=move || ctx.t().new_seed on:click=move |_| {
+                            let next = ctx.with_lab(|l| l.sim.seed()).unwrap_or(0).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) % 1_000_000;
+                            open_file(current_file.get_untracked(), Some(next));
+                        }>"↻"</button>
+                    </form>
+                    <span class="legend"><Legend /></span>
+                    <button data-testid="share" on:click=move |_| make_share()>{move || ctx.t().share}</button>
+                    <select data-testid="lang" aria-label="language" on:change=move |ev| {
+                        ctx.lang.set(if event_target_value(&ev) == "zh-CN" { Lang::ZhCn } else { Lang::En });
+                    }>
+                        <option value="en" selected=move || ctx.lang.get() == Lang::En>"English"</option>
+                        <option value="zh-CN" selected=move || ctx.lang.get() == Lang::ZhCn>"简体中文"</option>
+                    </select>
+                    <button data-testid="theme" on:click=move |_| ctx.dark.update(|d| *d = !*d)
+                        title=move || if ctx.dark.get() { ctx.t().theme_light } else { ctx.t().theme_dark }>
+                        {move || if ctx.dark.get() { "☀" } else { "☾" }}
+                    </button>
+                    <button data-testid="help" aria-keyshortcuts="?" on:click=move |_| help.set(true)>"?"</button>
+                </header>
+            </Show>
+            <Show when=move || ctx.error.get().is_some()>
+                <div class="error" role="alert" data-testid="error">
+                    <span>{move || ctx.error.get().unwrap_or_default()}</span>
+                    <button class="link" on:click=move |_| ctx.error.set(None)>"✕"</button>
+                </div>
+            </Show>
+            <Show when=move || ctx.notice.get().is_some()>
+                <div class="notice" role="status" data-testid="notice">
+                    <span>{move || ctx.notice.get().unwrap_or_default()}</span>
+                    <button class="link" on:click=move |_| ctx.notice.set(None)>"✕"</button>
+                </div>
+            </Show>
+            <Show when=move || share_open.get()>
+                <div class="share" data-testid="share-box">
+                    <label>{move || ctx.t().copy_link}
+                        <input type="text" readonly data-testid="share-link" prop:value=move || share_text.get() /></label>
+                    <button on:click=move |_| { copy(&share_text.get_untracked()); ctx.notice.set(Some(ctx.t().copied.into())); }>{move || ctx.t().copy_link}</button>
+                    <label>{move || ctx.t().copy_embed}
+                        <input type="text" readonly data-testid="embed-code" prop:value=move || embed_text.get() /></label>
+                    <button data-testid="copy-embed" on:click=move |_| { copy(&embed_text.get_untracked()); ctx.notice.set(Some(ctx.t().copied.into())); }>{move || ctx.t().copy_embed}</button>
+                    <button class="link" on:click=move |_| share_open.set(false)>"✕"</button>
+                </div>
+            </Show>
+            <main class="lab" class:with-lesson=move || ctx.lesson.with(|l| l.is_some()) && ctx.lesson_open.get()>
+                <LessonPane />
+                <section class="stage">
+                    <ClusterView />
+                    {embed.then(|| view! { <a class="open-full" href=full_link.clone() target="_blank" rel="noopener">{move || ctx.t().open_full}</a> })}
+                </section>
+                <aside class="side">
+                    <Invariants />
+                    <Inspector />
+                    <Show when=move || !embed><NetworkPanel /></Show>
+                </aside>
+            </main>
+            <footer class="bottom">
+                <Transport />
+                <SpaceTime />
+            </footer>
+            <Show when=move || help.get()>
+                <div class="overlay" data-testid="help-overlay" on:click=move |_| help.set(false)>
+                    <div class="dialog" role="dialog" aria-modal="true" on:click=|ev| ev.stop_propagation()>
+                        <h2>{move || ctx.t().shortcuts}</h2>
+                        <table><tbody>
+                            <tr><td><kbd>"Space"</kbd></td><td>{move || ctx.t().key_play}</td></tr>
+                            <tr><td><kbd>"."</kbd>" "<kbd>"→"</kbd></td><td>{move || ctx.t().key_step}</td></tr>
+                            <tr><td><kbd>"←"</kbd></td><td>{move || ctx.t().key_back}</td></tr>
+                            <tr><td><kbd>"-"</kbd>" "<kbd>"+"</kbd></td><td>{move || ctx.t().key_speed}</td></tr>
+                            <tr><td><kbd>"?"</kbd></td><td>{move || ctx.t().key_help}</td></tr>
+                            <tr><td><kbd>"Esc"</kbd></td><td>{move || ctx.t().key_escape}</td></tr>
+                        </tbody></table>
+                        <button class="primary" on:click=move |_| help.set(false)>{move || ctx.t().close}</button>
+                    </div>
+                </div>
+            </Show>
+        </div>
     }
 }

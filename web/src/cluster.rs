@@ -1,13 +1,21 @@
 //! The cluster view: nodes on a circle coloured by role (with a letter badge
-//! so colour is never the only cue), pending timers as arcs, and messages
-//! as dots that move along the link at `(now - sent) / (deliver - sent)`.
+//! so colour is never the only cue), pending timers as arcs, messages as
+//! dots that move along the link at `(now - sent) / (deliver - sent)`, held
+//! messages with a marker, dropped messages falling away, cut links dashed
+//! (one-way cuts with an arrow). Clicking selects a node or a message.
 
+use crate::state::{Ctx, Selection};
+use distlab_core::Micros;
+use distlab_core::trace::RecordKind;
 use distlab_core::view::{NodeStatus, WorldView};
 use leptos::prelude::*;
 
 const SIZE: f64 = 600.0;
 const RING: f64 = 215.0;
-const NODE_R: f64 = 44.0;
+
+fn node_radius(n: usize) -> f64 {
+    if n <= 5 { 44.0 } else { (44.0 - (n as f64 - 5.0) * 3.0).max(30.0) }
+}
 
 fn position(i: usize, n: usize) -> (f64, f64) {
     let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
@@ -20,114 +28,242 @@ fn arc(cx: f64, cy: f64, r: f64, fraction: f64) -> String {
     let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * f;
     let (x, y) = (cx + r * a.cos(), cy + r * a.sin());
     let large = if f > 0.5 { 1 } else { 0 };
-    format!("M {cx} {} A {r} {r} 0 {large} 1 {x:.2} {y:.2}", cy - r)
+    format!("M {cx:.2} {:.2} A {r} {r} 0 {large} 1 {x:.2} {y:.2}", cy - r)
 }
 
-/// See the module docs.
-#[component]
-pub fn ClusterView(
-    /// The world to draw (none before the first frame).
-    view: ReadSignal<Option<WorldView>>,
-) -> impl IntoView {
-    move || {
-        let Some(v) = view.get() else {
-            return view! { <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600"></svg> }.into_any();
-        };
-        let n = v.nodes.len();
-        let now = v.time_us as f64;
-        let slot = |role: &str| v.protocol.roles.iter().find(|r| r.name == role).map(|r| (r.colour, r.badge));
-        let links = (0..n)
-            .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
-            .map(|(a, b)| {
-                let (x1, y1) = position(a, n);
-                let (x2, y2) = position(b, n);
-                let ida = v.nodes[a].id;
-                let idb = v.nodes[b].id;
-                let cut_ab = v.cut_links.contains(&(ida, idb));
-                let cut_ba = v.cut_links.contains(&(idb, ida));
-                let class = match (cut_ab, cut_ba) {
-                    (true, true) => "link cut",
-                    (true, false) | (false, true) => "link cut one-way",
-                    _ => "link",
-                };
-                view! { <line class=class x1=x1 y1=y1 x2=x2 y2=y2></line> }
-            })
-            .collect_view();
-        let messages = v
-            .messages
-            .iter()
-            .map(|m| {
-                let (x1, y1) = position(m.from.index(), n);
-                let (x2, y2) = position(m.to.index(), n);
-                let span = (m.deliver_us.saturating_sub(m.sent_us)).max(1) as f64;
-                let f = ((now - m.sent_us as f64) / span).clamp(0.0, 1.0);
-                let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
-                let class = format!("msg kind-{}{}", m.message.kind, if m.held { " held" } else { "" });
-                let title = format!("{} {} → {}: {}", m.id, m.from, m.to, m.message.summary);
-                view! {
-                    <circle class=class cx=x cy=y r=7>
-                        <title>{title}</title>
-                    </circle>
+/// A message that was lost recently, for the falling-away animation.
+struct Fallen {
+    from: usize,
+    to: usize,
+    /// Where along the link it was lost (0 at the sender).
+    along: f64,
+    /// How far into the animation (0..1).
+    age: f64,
+}
+
+/// Messages lost in the last `window` of simulated time before the cursor.
+fn recently_dropped(ctx: &Ctx, now: Micros, window: Micros) -> Vec<Fallen> {
+    ctx.with_lab(|lab| {
+        let records = lab.sim.trace().records();
+        let end = records.upto(now);
+        let from = now.0.saturating_sub(window.0);
+        let mut out = Vec::new();
+        let mut i = end;
+        // A bounded look back: a storm of drops shows its latest 64.
+        while i > 0 && out.len() < 64 && end - i < 4096 {
+            i -= 1;
+            let Some(r) = records.get(i) else { break };
+            if r.time.0 < from {
+                break;
+            }
+            let age = (now.0 - r.time.0) as f64 / window.0.max(1) as f64;
+            match r.kind {
+                RecordKind::Drop { from: f, to, .. } => {
+                    out.push(Fallen { from: f.index(), to: to.index(), along: 0.15, age })
                 }
-            })
-            .collect_view();
-        let nodes = v
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, node)| {
-                let (cx, cy) = position(i, n);
-                let role = node.protocol.role;
-                let (colour, badge) = slot(role).unwrap_or((0, "?"));
-                let status = node.status;
-                let class = format!(
-                    "node role-slot-{colour} status-{}",
-                    match status {
-                        NodeStatus::Up => "up",
-                        NodeStatus::Crashed => "crashed",
-                        NodeStatus::Paused => "paused",
-                    }
-                );
-                let term = node
-                    .protocol
-                    .fields
-                    .iter()
-                    .find(|f| f.name == "term")
-                    .map(|f| format!("term {}", f.value.display()))
-                    .unwrap_or_default();
-                let timers = node
-                    .timers
+                RecordKind::Undeliverable { from: f, to, .. } => {
+                    out.push(Fallen { from: f.index(), to: to.index(), along: 0.85, age })
+                }
+                _ => {}
+            }
+        }
+        out
+    })
+    .unwrap_or_default()
+}
+
+fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
+    let n = v.nodes.len();
+    let r = node_radius(n);
+    let now = v.time_us as f64;
+    let selected = ctx.selected.get();
+    let reduced = crate::app::reduced_motion();
+    let slot = |role: &str| v.protocol.roles.iter().find(|x| x.name == role).map(|x| (x.colour, x.badge));
+    let flagged: Vec<_> = v.violations.iter().flat_map(|x| x.nodes.iter().copied()).collect();
+    let links = (0..n)
+        .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
+        .map(|(a, b)| {
+            let (x1, y1) = position(a, n);
+            let (x2, y2) = position(b, n);
+            let (ida, idb) = (v.nodes[a].id, v.nodes[b].id);
+            let cut_ab = v.cut_links.contains(&(ida, idb));
+            let cut_ba = v.cut_links.contains(&(idb, ida));
+            let (class, title) = match (cut_ab, cut_ba) {
+                (true, true) => ("link cut", format!("{ida} ✕ {idb}")),
+                (true, false) => ("link cut one-way", format!("{ida} → {idb} cut")),
+                (false, true) => ("link cut one-way", format!("{idb} → {ida} cut")),
+                _ => ("link", String::new()),
+            };
+            // A one-way cut is marked by an ✕ near the receiver it cannot reach.
+            let mark = match (cut_ab, cut_ba) {
+                (true, false) => Some((x1 + (x2 - x1) * 0.7, y1 + (y2 - y1) * 0.7)),
+                (false, true) => Some((x1 + (x2 - x1) * 0.3, y1 + (y2 - y1) * 0.3)),
+                (true, true) => Some(((x1 + x2) / 2.0, (y1 + y2) / 2.0)),
+                _ => None,
+            };
+            view! {
+                <g>
+                    <line class=class x1=x1 y1=y1 x2=x2 y2=y2><title>{title}</title></line>
+                    {mark.map(|(x, y)| view! { <text class="cut-mark" x=x y=y + 6.0>"✕"</text> })}
+                </g>
+            }
+        })
+        .collect_view();
+    let messages = v
+        .messages
+        .iter()
+        .map(|m| {
+            let (x1, y1) = position(m.from.index(), n);
+            let (x2, y2) = position(m.to.index(), n);
+            let span = (m.deliver_us.saturating_sub(m.sent_us)).max(1) as f64;
+            let mut f = ((now - m.sent_us as f64) / span).clamp(0.0, 1.0);
+            if reduced {
+                // Reduced motion: messages jump (sender side, then receiver side).
+                f = if f < 0.5 { 0.2 } else { 0.8 };
+            }
+            // Stop short of the node's body so a waiting message stays visible.
+            let reach = 1.0 - (r + 8.0) / ((x2 - x1).hypot(y2 - y1)).max(1.0);
+            let g = f.min(reach).max(1.0 - reach);
+            let (x, y) = (x1 + (x2 - x1) * g, y1 + (y2 - y1) * g);
+            let id = m.id;
+            let is_sel = selected == Selection::Message(id);
+            let class = format!(
+                "msg kind-{}{}{}{}",
+                m.message.kind,
+                if m.held { " held" } else { "" },
+                if m.duplicate { " dup" } else { "" },
+                if is_sel { " selected" } else { "" }
+            );
+            let title = format!("{} {} → {}: {}", m.id, m.from, m.to, m.message.summary);
+            view! {
+                <g class=class data-testid=format!("msg-{}", id.0) data-kind=m.message.kind
+                    on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Message(id)); }>
+                    <circle class="hit" cx=x cy=y r=13></circle>
+                    <circle class="dot" cx=x cy=y r=7></circle>
+                    {m.held.then(|| view! { <text class="held-mark" x=x y=y - 12.0>"❚❚"</text> })}
+                    <title>{title}</title>
+                </g>
+            }
+        })
+        .collect_view();
+    // Lost messages fall for about 0.8 s of wall time (none with reduced motion).
+    let window = Micros(((800.0 * 1000.0 * ctx.speed()) as u64).max(1));
+    let fallen = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
+    let fallen = fallen
+        .into_iter()
+        .map(|d| {
+            let (x1, y1) = position(d.from, n);
+            let (x2, y2) = position(d.to, n);
+            let (x, y) = (x1 + (x2 - x1) * d.along, y1 + (y2 - y1) * d.along + 60.0 * d.age * d.age);
+            view! { <circle class="msg-lost" cx=x cy=y r=6 opacity=format!("{:.2}", 1.0 - d.age)></circle> }
+        })
+        .collect_view();
+    let nodes = v
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let (cx, cy) = position(i, n);
+            let role = node.protocol.role;
+            let (colour, badge) = slot(role).unwrap_or((0, "?"));
+            let id = node.id;
+            let class = format!(
+                "node role-slot-{colour} status-{}{}{}",
+                node.status.name(),
+                if selected == Selection::Node(id) { " selected" } else { "" },
+                if flagged.contains(&id) { " flagged" } else { "" },
+            );
+            let term = node
+                .protocol
+                .fields
+                .iter()
+                .find(|f| f.name == "term")
+                .map(|f| format!("term {}", f.value.display()))
+                .unwrap_or_default();
+            let timers = if node.status == NodeStatus::Up {
+                node.timers
                     .iter()
                     .map(|t| {
                         let total = (t.fires_at_us.saturating_sub(t.set_at_us)).max(1) as f64;
                         let left = (t.fires_at_us as f64 - now).max(0.0) / total;
-                        view! { <path class=format!("timer timer-{}", t.name) d=arc(cx, cy, NODE_R + 7.0, left)></path> }
+                        view! {
+                            <path class=format!("timer timer-{}", t.name) d=arc(cx, cy, r + 7.0, left)>
+                                <title>{format!("{}: {:.1} ms", t.name, (t.fires_at_us as f64 - now).max(0.0) / 1000.0)}</title>
+                            </path>
+                        }
                     })
-                    .collect_view();
-                let label = node.id.to_string();
-                let role_text = if status == NodeStatus::Crashed { "crashed".to_string() } else { role.to_string() };
-                view! {
-                    <g class=class data-testid=format!("node-{}", node.id.0) data-role=role>
-                        {timers}
-                        <circle class="body" cx=cx cy=cy r=NODE_R></circle>
-                        <text class="name" x=cx y=cy - 12.0>{label}</text>
-                        <text class="term" x=cx y=cy + 6.0>{term}</text>
-                        <text class="role" x=cx y=cy + 22.0>{role_text}</text>
-                        <g class="badge">
-                            <circle cx=cx + 32.0 cy=cy - 32.0 r=12></circle>
-                            <text x=cx + 32.0 y=cy - 28.0>{badge}</text>
-                        </g>
+                    .collect_view()
+                    .into_any()
+            } else {
+                ().into_any()
+            };
+            let status_mark = match node.status {
+                NodeStatus::Crashed => Some("✕"),
+                NodeStatus::Paused => Some("❚❚"),
+                NodeStatus::Up => None,
+            };
+            let role_text = if node.status == NodeStatus::Crashed { "crashed".to_string() } else { role.to_string() };
+            let aria = format!("{id} {role_text} {term}");
+            view! {
+                <g class=class data-testid=format!("node-{}", id.0) data-role=role data-status=node.status.name()
+                    tabindex="0" role="button" aria-label=aria
+                    on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Node(id)); }
+                    on:keydown=move |ev| { if ev.key() == "Enter" { ctx.selected.set(Selection::Node(id)); } }>
+                    {timers}
+                    <circle class="body" cx=cx cy=cy r=r></circle>
+                    <text class="name" x=cx y=cy - 10.0>{id.to_string()}</text>
+                    <text class="term" x=cx y=cy + 7.0>{term}</text>
+                    <text class="role" x=cx y=cy + 22.0>{role_text}</text>
+                    <g class="badge">
+                        <circle cx=cx + r * 0.72 cy=cy - r * 0.72 r=12></circle>
+                        <text x=cx + r * 0.72 y=cy - r * 0.72 + 4.0>{badge}</text>
                     </g>
-                }
+                    {status_mark.map(|m| view! { <text class="status-mark" x=cx - r * 0.72 y=cy - r * 0.72 + 5.0>{m}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster of nodes"
+            on:click=move |_| ctx.selected.set(Selection::None)>
+            <g class="links">{links}</g>
+            <g class="nodes">{nodes}</g>
+            <g class="messages">{messages}{fallen}</g>
+        </svg>
+    }
+    .into_any()
+}
+
+/// See the module docs.
+#[component]
+pub fn ClusterView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || match ctx.view.get() {
+        Some(v) => draw(ctx, &v),
+        None => view! { <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600"></svg> }.into_any(),
+    }
+}
+
+/// The role legend: colour, badge letter and name for each role.
+#[component]
+pub fn Legend() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.view.with(|v| {
+            v.as_ref().map(|v| {
+                v.protocol
+                    .roles
+                    .iter()
+                    .map(|r| {
+                        view! {
+                            <span class=format!("legend-item role-slot-{}", r.colour)>
+                                <span class="swatch">{r.badge}</span>
+                                {r.name}
+                            </span>
+                        }
+                    })
+                    .collect_view()
             })
-            .collect_view();
-        view! {
-            <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster of nodes">
-                <g class="links">{links}</g>
-                <g class="messages">{messages}</g>
-                <g class="nodes">{nodes}</g>
-            </svg>
-        }
-        .into_any()
+        })
     }
 }

@@ -10,6 +10,14 @@ pub mod app;
 pub mod bench;
 pub mod clock;
 pub mod cluster;
+pub mod lesson_pane;
+pub mod markdown;
+pub mod panels;
+pub mod share;
+pub mod spacetime;
+pub mod state;
+pub mod strings;
+pub mod transport;
 pub mod tutorials;
 
 /// Mounts the lab into the page body.

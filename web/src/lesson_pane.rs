@@ -1,0 +1,72 @@
+//! The lesson player: the step's text (Markdown, made safe by
+//! [`crate::markdown`]), what the step waits for, and Back / Continue.
+//! Back rewinds to where the previous step began; Continue begins the next
+//! step (performing its action). Challenge steps say when they are met.
+
+use crate::markdown;
+use crate::state::Ctx;
+use crate::strings::fill;
+use distlab_core::lesson::StepState;
+use leptos::prelude::*;
+
+/// See the module docs.
+#[component]
+pub fn LessonPane() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let go = move |to: usize, back: bool| {
+        let r = ctx.with_lab(|lab| if back { lab.back_to_step(to) } else { lab.begin_step(to) });
+        if let Some(Err(e)) = r {
+            ctx.notice.set(Some(e));
+        }
+        ctx.refresh();
+    };
+    move || {
+        let t = ctx.t();
+        let l = ctx.lesson.get()?;
+        if !ctx.lesson_open.get() {
+            return Some(
+                view! {
+                    <button class="lesson-tab" data-testid="lesson-open" on:click=move |_| ctx.lesson_open.set(true)>
+                        {t.show_lesson}
+                    </button>
+                }
+                .into_any(),
+            );
+        }
+        let (status, class) = match l.state {
+            StepState::Free => (None, "status"),
+            StepState::Waiting { .. } => (Some(t.waiting.to_string()), "status waiting"),
+            StepState::Met if l.challenge => (Some(t.challenge_met.to_string()), "status met"),
+            StepState::Met => (Some(t.condition_met.to_string()), "status met"),
+            StepState::TimedOut => (Some(fill(t.timed_out, &[&l.within_ms])), "status timed-out"),
+        };
+        let last = l.index + 1 >= l.count;
+        let can_continue = !matches!(l.state, StepState::Waiting { .. }) && !last;
+        let index = l.index;
+        let html = markdown::to_html(&l.markdown);
+        Some(
+            view! {
+                <aside class="panel lesson" data-testid="lesson">
+                    <div class="bar">
+                        <h2>{l.title.clone()}</h2>
+                        <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.lesson_open.set(false)>{t.hide}</button>
+                    </div>
+                    <p class="muted" data-testid="step-of">{fill(t.step_of, &[&(l.index + 1), &l.count])}</p>
+                    {l.challenge.then(|| view! { <p class="challenge-tag">{format!("★ {}", t.challenge)}</p> })}
+                    {l.heading.clone().map(|h| view! { <h3>{h}</h3> })}
+                    <div class="markdown" data-testid="lesson-text" inner_html=html></div>
+                    {status.map(|s| view! { <p class=class data-testid="step-status" role="status">{s}</p> })}
+                    {(last && !matches!(l.state, StepState::Waiting { .. })).then(|| view! { <p class="status met">{t.finished}</p> })}
+                    <div class="actions">
+                        <button data-testid="lesson-back" disabled=index == 0 on:click=move |_| go(index.saturating_sub(1), true)>{format!("← {}", t.back)}</button>
+                        <button class="primary" data-testid="lesson-continue" disabled=!can_continue on:click=move |_| {
+                            go(index + 1, false);
+                            ctx.playing.set(true);
+                        }>{format!("{} →", t.continue_)}</button>
+                    </div>
+                </aside>
+            }
+            .into_any(),
+        )
+    }
+}

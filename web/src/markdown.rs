@@ -1,0 +1,70 @@
+//! Lesson Markdown to HTML with pulldown-cmark. Lessons are data from
+//! anyone, so nothing in them may run in the page: raw HTML is shown as
+//! text, links only keep `http(s)`, `mailto` and in-page targets, and
+//! images become their alt text.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+fn safe_url(url: &str) -> bool {
+    let u = url.trim_start().to_ascii_lowercase();
+    match u.find(':') {
+        // Relative and in-page links have no scheme (a colon after a
+        // slash, ? or # is part of the path).
+        Some(i) if !u[..i].contains(['/', '?', '#']) => {
+            u.starts_with("http:") || u.starts_with("https:") || u.starts_with("mailto:")
+        }
+        _ => true,
+    }
+}
+
+/// Renders `markdown` to HTML that is safe to put into the page.
+pub fn to_html(markdown: &str) -> String {
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let events = parser.filter_map(|e| match e {
+        // Raw HTML is shown, never interpreted.
+        Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            let dest_url = if safe_url(&dest_url) { dest_url } else { CowStr::Borrowed("#") };
+            Some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
+        }
+        // An image keeps only its alt text (the text events inside it).
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        other => Some(other),
+    });
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_html;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn markdown_renders() {
+        let h = to_html("**Raft** has `terms`.\n\n- one\n- two");
+        assert!(h.contains("<strong>Raft</strong>") && h.contains("<code>terms</code>") && h.contains("<li>one</li>"));
+    }
+
+    #[wasm_bindgen_test]
+    fn nothing_in_a_lesson_can_run_script() {
+        for attack in [
+            "<img src=x onerror=alert(1)>",
+            "<script>alert(1)</script>",
+            "hello <b onmouseover=alert(1)>x</b>",
+            "[click](javascript:alert(1))",
+            "[click]( JavaScript:alert(1))",
+            "![x](javascript:alert(1))",
+            "<a href=\"javascript:alert(1)\">a</a>",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        ] {
+            let h = to_html(attack).to_ascii_lowercase();
+            assert!(!h.contains("<script") && !h.contains("<img") && !h.contains("<b "), "{attack} -> {h}");
+            assert!(!h.contains("href=\"javascript") && !h.contains("href=\" javascript"), "{attack} -> {h}");
+            assert!(!h.contains("href=\"data:"), "{attack} -> {h}");
+        }
+        assert!(to_html("[DistLab](https://example.org/a:b)").contains("href=\"https://example.org/a:b\""));
+        assert!(to_html("[next](#step-2)").contains("href=\"#step-2\""));
+    }
+}

@@ -1,0 +1,336 @@
+//! The side panels: the inspector (the selected node or message, with the
+//! actions on it), the invariant lights, and the network and partition
+//! tools. Every action is a `Command` given through [`Ctx::act`].
+
+use crate::state::{Ctx, Selection};
+use crate::strings::fill;
+use distlab_core::command::{Command, NodeRef};
+use distlab_core::ids::NodeId;
+use distlab_core::network::{Latency, NetworkParams};
+use distlab_core::view::{NodeStatus, NodeView, WorldView};
+use leptos::prelude::*;
+
+fn ms(us: u64) -> String {
+    format!("{:.3} ms", us as f64 / 1000.0)
+}
+
+fn node_panel(ctx: Ctx, v: &WorldView, node: &NodeView) -> AnyView {
+    let t = ctx.t();
+    let id = node.id;
+    let target = move || NodeRef::Id(id);
+    let status = match node.status {
+        NodeStatus::Up => t.up,
+        NodeStatus::Crashed => t.crashed,
+        NodeStatus::Paused => t.paused,
+    };
+    let fields = node
+        .protocol
+        .fields
+        .iter()
+        .map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> })
+        .collect_view();
+    let timers = node
+        .timers
+        .iter()
+        .map(|tm| view! { <li>{format!("{} → {}", tm.name, ms(tm.fires_at_us))}</li> })
+        .collect_view();
+    let log = node
+        .protocol
+        .log
+        .iter()
+        .rev()
+        .take(40)
+        .map(|e| {
+            let class = if e.committed { "entry committed" } else { "entry uncommitted" };
+            let title = if e.committed { t.committed } else { t.uncommitted };
+            view! {
+                <li class=class title=title>
+                    <span class="idx">{e.index}</span>
+                    <span class="eterm">{format!("t{}", e.term)}</span>
+                    <span class="etext">{e.text.clone()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let store = if node.protocol.store.is_empty() {
+        view! { <p class="muted">{t.empty}</p> }.into_any()
+    } else {
+        node.protocol
+            .store
+            .iter()
+            .map(|(k, val)| view! { <tr><th>{k.clone()}</th><td>{val.clone()}</td></tr> })
+            .collect_view()
+            .into_any()
+    };
+    let crashed = node.status == NodeStatus::Crashed;
+    let timer_names = v.protocol.timers;
+    let example = v.protocol.request_examples.first().copied().unwrap_or("");
+    let pause_ms = RwSignal::new("300".to_string());
+    let request = RwSignal::new(example.to_string());
+    let timer_buttons = timer_names
+        .iter()
+        .map(|name| {
+            let name = *name;
+            view! {
+                <button disabled=crashed data-testid=format!("timeout-{name}")
+                    on:click=move |_| { ctx.act(Command::Timeout { node: target(), timer: name.to_string() }); }>
+                    {format!("{} ({name})", t.fire_timer)}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="inspect-node" data-testid="inspect-node">
+            <h3>{format!("{} {id}", t.node)} <span class="muted">{format!(" · {status} · {}", node.protocol.role)}</span></h3>
+            <div class="actions">
+                {if crashed {
+                    view! { <button data-testid="restart" on:click=move |_| { ctx.act(Command::Restart { node: target() }); }>{t.restart}</button> }.into_any()
+                } else {
+                    view! { <button class="danger" data-testid="crash" on:click=move |_| { ctx.act(Command::Crash { node: target() }); }>{t.crash}</button> }.into_any()
+                }}
+                <button data-testid="isolate" on:click=move |_| { ctx.act(Command::Isolate { node: target() }); }>{t.isolate}</button>
+                {timer_buttons}
+            </div>
+            <form class="inline" on:submit=move |ev| {
+                ev.prevent_default();
+                match pause_ms.get_untracked().trim().parse::<u64>() {
+                    Ok(v) => { ctx.act(Command::Pause { node: target(), for_us: v.saturating_mul(1000) }); }
+                    Err(_) => ctx.notice.set(Some(format!("'{}' is not a whole number of milliseconds", pause_ms.get_untracked()))),
+                }
+            }>
+                <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
+                    prop:value=move || pause_ms.get() on:input=move |ev| pause_ms.set(event_target_value(&ev)) /></label>
+                <button type="submit" disabled=crashed data-testid="pause-node">"❚❚"</button>
+            </form>
+            <form class="inline" on:submit=move |ev| {
+                ev.prevent_default();
+                ctx.act(Command::Request { node: target(), op: request.get_untracked() });
+            }>
+                <label>{t.request}" "<input type="text" size="10" maxlength="64" data-testid="request-op" placeholder=example
+                    prop:value=move || request.get() on:input=move |ev| request.set(event_target_value(&ev)) /></label>
+                <button type="submit" data-testid="send-request">{t.send}</button>
+            </form>
+            <table class="fields"><tbody>
+                <tr><th>{t.clock}</th><td>{format!("{}{}", ms(node.clock_us), if node.drift_ppm != 0 { format!(" ({:+} ppm)", node.drift_ppm) } else { String::new() })}</td></tr>
+                {fields}
+            </tbody></table>
+            {(!node.timers.is_empty()).then(|| view! { <h4>{t.timers}</h4><ul class="timers">{timers}</ul> })}
+            {(!node.protocol.log.is_empty()).then(|| view! { <h4>{t.log}</h4><ol class="log" data-testid="log">{log}</ol> })}
+            <h4>{t.store}</h4>
+            <table class="fields"><tbody>{store}</tbody></table>
+        </div>
+    }
+    .into_any()
+}
+
+fn message_panel(ctx: Ctx, v: &WorldView, id: distlab_core::ids::MsgId) -> AnyView {
+    let t = ctx.t();
+    let Some(m) = v.messages.iter().find(|m| m.id == id) else {
+        return view! { <div class="inspect-msg"><h3>{format!("{} {id}", t.message)}</h3><p class="muted">{t.message_gone}</p></div> }
+            .into_any();
+    };
+    let fields = m
+        .message
+        .fields
+        .iter()
+        .map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> })
+        .collect_view();
+    let held = m.held;
+    view! {
+        <div class="inspect-msg" data-testid="inspect-msg">
+            <h3>{format!("{} {id}", t.message)} <span class="muted">{format!(" · {}", m.message.kind)}{held.then_some(format!(" · {}", t.held))}</span></h3>
+            <div class="actions">
+                <button class="danger" data-testid="drop-msg" on:click=move |_| { ctx.act(Command::Drop { msg: id }); }>{t.drop}</button>
+                <button data-testid="dup-msg" on:click=move |_| { ctx.act(Command::Duplicate { msg: id }); }>{t.duplicate}</button>
+                {if held {
+                    view! { <button data-testid="release-msg" on:click=move |_| { ctx.act(Command::Release { msg: id }); }>{t.release}</button> }.into_any()
+                } else {
+                    view! { <button data-testid="hold-msg" on:click=move |_| { ctx.act(Command::Hold { msg: id }); }>{t.hold}</button> }.into_any()
+                }}
+            </div>
+            <p class="summary">{m.message.summary.clone()}</p>
+            <table class="fields"><tbody>
+                <tr><th>{t.from_to}</th><td>{format!("{} → {}", m.from, m.to)}</td></tr>
+                <tr><th>{t.sent_at}</th><td>{ms(m.sent_us)}</td></tr>
+                <tr><th>{t.arrives_at}</th><td>{ms(m.deliver_us)}</td></tr>
+                {fields}
+            </tbody></table>
+        </div>
+    }
+    .into_any()
+}
+
+/// The inspector: follows the time cursor.
+#[component]
+pub fn Inspector() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <section class="panel inspector" data-testid="inspector">
+            <h2>{move || ctx.t().inspector}</h2>
+            {move || {
+                let sel = ctx.selected.get();
+                ctx.view.with(|v| {
+                    let Some(v) = v.as_ref() else { return ().into_any() };
+                    match sel {
+                        Selection::Node(id) => match v.nodes.iter().find(|n| n.id == id) {
+                            Some(n) => node_panel(ctx, v, n),
+                            None => ().into_any(),
+                        },
+                        Selection::Message(id) => message_panel(ctx, v, id),
+                        Selection::None => view! { <p class="muted">{ctx.t().nothing_selected}</p> }.into_any(),
+                    }
+                })
+            }}
+        </section>
+    }
+}
+
+/// A light per invariant; the violation sentences below.
+#[component]
+pub fn Invariants() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        let t = ctx.t();
+        ctx.view.with(|v| {
+            let v = v.as_ref()?;
+            let lights = v
+                .protocol
+                .invariants
+                .iter()
+                .map(|inv| {
+                    let broken = v.violations.iter().any(|x| x.invariant == inv.name);
+                    view! {
+                        <li class=if broken { "light broken" } else { "light ok" } title=format!("{} — {}", inv.rule, inv.source)
+                            data-testid=format!("inv-{}", inv.name.replace(' ', "-"))>
+                            <span class="dot" aria-hidden="true">{if broken { "✕" } else { "✓" }}</span>
+                            {inv.name}
+                            {broken.then(|| view! { <span class="sr">{format!(" ({})", t.violated)}</span> })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let sentences = v
+                .violations
+                .iter()
+                .take(5)
+                .map(|x| view! { <p class="violation" role="alert" data-testid="violation">{format!("{} — {}", ms(x.time_us), x.message)}</p> })
+                .collect_view();
+            Some(view! {
+                <section class="panel invariants" data-testid="invariants">
+                    <h2>{t.invariants}</h2>
+                    <ul class="lights">{lights}</ul>
+                    {if v.violations.is_empty() {
+                        view! { <p class="ok" data-testid="invariants-ok">{fill(t.all_hold, &[&v.protocol.invariants.len()])}</p> }.into_any()
+                    } else {
+                        sentences.into_any()
+                    }}
+                </section>
+            })
+        })
+    }
+}
+
+/// Parses a form field, naming it in the error.
+fn number(label: &str, text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{label}: '{}' is not a number", text.trim()))
+}
+
+/// Network conditions and the partition tool.
+#[component]
+pub fn NetworkPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lat_min = RwSignal::new("5".to_string());
+    let lat_max = RwSignal::new("15".to_string());
+    let loss = RwSignal::new("0".to_string());
+    let dup = RwSignal::new("0".to_string());
+    let reorder = RwSignal::new("0".to_string());
+    let cut_from = RwSignal::new(1u32);
+    let cut_to = RwSignal::new(2u32);
+    let apply = move || -> Result<NetworkParams, String> {
+        let t = ctx.t();
+        let min = number(t.min, &lat_min.get_untracked())?;
+        let max = number(t.max, &lat_max.get_untracked())?;
+        let ratio = |label: &str, s: &str| -> Result<f64, String> {
+            let v = number(label, s)?;
+            if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("{label}: {v} is outside 0 to 1")) }
+        };
+        if min < 0.0 || max < min || max > 60_000.0 {
+            return Err(format!("{}: need 0 ≤ min ≤ max ≤ 60000, got {min} and {max}", t.latency_ms));
+        }
+        let mut params = ctx.with_lab(|lab| lab.scenario.network.clone()).unwrap_or_default();
+        params.latency = Latency::Uniform { min_us: (min * 1000.0) as u64, max_us: (max * 1000.0) as u64 };
+        params.loss_ratio = ratio(t.loss, &loss.get_untracked())?;
+        params.duplicate_ratio = ratio(t.duplication, &dup.get_untracked())?;
+        params.reorder_ratio = ratio(t.reordering, &reorder.get_untracked())?;
+        Ok(params)
+    };
+    let field = move |label: &'static str, sig: RwSignal<String>, testid: &'static str| {
+        view! {
+            <label>{label}<input type="text" inputmode="decimal" size="5" data-testid=testid
+                prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) /></label>
+        }
+    };
+    let node_ids = move || ctx.view.with(|v| v.as_ref().map(|v| v.nodes.iter().map(|n| n.id).collect::<Vec<_>>()).unwrap_or_default());
+    let options = move |sel: RwSignal<u32>| {
+        node_ids()
+            .into_iter()
+            .map(|id| view! { <option value=id.0.to_string() selected=move || sel.get() == id.0>{id.to_string()}</option> })
+            .collect_view()
+    };
+    view! {
+        <section class="panel network" data-testid="network">
+            <details>
+                <summary><h2>{move || ctx.t().network}</h2></summary>
+                <form class="grid" on:submit=move |ev| {
+                    ev.prevent_default();
+                    match apply() {
+                        Ok(params) => { ctx.act(Command::SetNetwork { params }); }
+                        Err(e) => ctx.notice.set(Some(e)),
+                    }
+                }>
+                    <span class="span2">{move || ctx.t().latency_ms}</span>
+                    {move || field(ctx.t().min, lat_min, "lat-min")}
+                    {move || field(ctx.t().max, lat_max, "lat-max")}
+                    {move || field(ctx.t().loss, loss, "loss")}
+                    {move || field(ctx.t().duplication, dup, "dup")}
+                    {move || field(ctx.t().reordering, reorder, "reorder")}
+                    <button type="submit" data-testid="apply-network">{move || ctx.t().apply}</button>
+                </form>
+            </details>
+            <details>
+                <summary><h2>{move || ctx.t().partitions}</h2></summary>
+                <p class="muted">{move || ctx.t().pick_nodes}</p>
+                <div class="picks">
+                    {move || node_ids().into_iter().map(|id| view! {
+                        <label class="pick">
+                            <input type="checkbox" data-testid=format!("pick-{}", id.0)
+                                prop:checked=move || ctx.picked.with(|p| p.contains(&id))
+                                on:change=move |_| ctx.picked.update(|p| { if let Some(i) = p.iter().position(|x| *x == id) { p.remove(i); } else { p.push(id); p.sort(); } }) />
+                            {id.to_string()}
+                        </label>
+                    }).collect_view()}
+                </div>
+                <div class="actions">
+                    <button data-testid="split" disabled=move || ctx.picked.with(|p| p.is_empty())
+                        on:click=move |_| { let g = ctx.picked.get_untracked(); ctx.act(Command::Partition { groups: vec![g] }); }>
+                        {move || ctx.t().split_selected}
+                    </button>
+                    <button data-testid="heal" on:click=move |_| { ctx.act(Command::Heal); }>{move || ctx.t().heal_all}</button>
+                </div>
+                <div class="actions">
+                    {move || ctx.t().cut_one_way}" "
+                    <select data-testid="cut-from" on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { cut_from.set(v) } }>{move || options(cut_from)}</select>
+                    " → "
+                    <select data-testid="cut-to" on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { cut_to.set(v) } }>{move || options(cut_to)}</select>
+                    <button data-testid="cut" on:click=move |_| {
+                        ctx.act(Command::Cut { from: NodeId(cut_from.get_untracked()), to: NodeId(cut_to.get_untracked()), both: false });
+                    }>{move || ctx.t().cut}</button>
+                </div>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,163 @@
+//! Share links: the URL fragment carries which file, its fingerprint, the
+//! seed, the cursor time, the lesson step and the command log, as JSON,
+//! deflated and base64url-encoded behind a version tag (`#v1.`). Opening
+//! one replays the run bit-for-bit (same file + seed + commands = same
+//! trace). Every way a link can be broken gets its own sentence.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use distlab_core::Micros;
+use distlab_core::command::CommandRecord;
+use distlab_core::trace::Fingerprint;
+use serde::{Deserialize, Serialize};
+
+/// The version tag this build writes and reads.
+pub const PREFIX: &str = "v1.";
+/// Longest fragment this build writes (characters after `#`).
+pub const MAX_LINK: usize = 2048;
+/// Longest fragment it tries to read (a little slack for older builds).
+const MAX_READ: usize = 4096;
+/// Largest JSON a link may inflate to.
+const MAX_JSON: usize = 256 * 1024;
+
+/// What a share link holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shared {
+    /// File under `tutorials/`.
+    pub f: String,
+    /// Fingerprint of the file's text (hex), so a changed file is noticed.
+    pub h: String,
+    /// Seed.
+    pub s: u64,
+    /// Cursor time in microseconds.
+    pub t: u64,
+    /// Lesson step (from 0).
+    #[serde(default)]
+    pub l: usize,
+    /// The command log up to the cursor.
+    pub c: Vec<CommandRecord>,
+}
+
+impl Shared {
+    /// The cursor time.
+    pub fn at(&self) -> Micros {
+        Micros(self.t)
+    }
+}
+
+/// Fingerprint of a file's text, as written into links.
+pub fn file_hash(text: &str) -> String {
+    let mut f = Fingerprint::default();
+    f.text(text);
+    format!("{:016x}", f.finish())
+}
+
+/// Why a link could not be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TooLong {
+    /// Its length.
+    pub len: usize,
+}
+
+/// The fragment (without `#`) for `shared`.
+pub fn encode(shared: &Shared) -> Result<String, TooLong> {
+    let json = serde_json::to_vec(shared).unwrap_or_default();
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    let out = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed));
+    if out.len() > MAX_LINK { Err(TooLong { len: out.len() }) } else { Ok(out) }
+}
+
+/// Reads a fragment (with or without `#`). `None` means there is no link
+/// at all; `Some(Err)` a link that is broken, with the reason.
+pub fn decode(fragment: &str) -> Option<Result<Shared, String>> {
+    let frag = fragment.strip_prefix('#').unwrap_or(fragment).trim();
+    if frag.is_empty() {
+        return None;
+    }
+    Some(decode_inner(frag))
+}
+
+fn decode_inner(frag: &str) -> Result<Shared, String> {
+    if frag.len() > MAX_READ {
+        return Err(format!("the link is {} characters long; the limit is {MAX_READ}.", frag.len()));
+    }
+    let Some(body) = frag.strip_prefix(PREFIX) else {
+        let version = frag.split('.').next().unwrap_or("");
+        return Err(if version.starts_with('v') && frag.contains('.') {
+            format!("it was made by another version of DistLab ({version}); this one reads {}.", &PREFIX[..2])
+        } else {
+            "it is not a DistLab share link (it should start with #v1.).".to_string()
+        });
+    };
+    let packed = URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|e| format!("the link is damaged (not valid base64: {e}); was it cut off when copied?"))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON)
+        .map_err(|_| "the link is damaged (its compressed data does not unpack); was it cut off?".to_string())?;
+    serde_json::from_slice::<Shared>(&json).map_err(|e| format!("the link's contents are not understood: {e}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distlab_core::command::Command;
+    use distlab_core::ids::NodeId;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn sample(n: usize) -> Shared {
+        Shared {
+            f: "raft/playground.toml".into(),
+            h: file_hash("x"),
+            s: 7,
+            t: 123_456,
+            l: 0,
+            c: (0..n)
+                .map(|i| CommandRecord {
+                    after_events: i as u64 * 10,
+                    after_pops: i as u64 * 12,
+                    at: Micros(i as u64 * 1000),
+                    command: Command::Crash { node: NodeId(1).into() },
+                    target_role: Some("leader".into()),
+                })
+                .collect(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn round_trip() {
+        let s = sample(5);
+        let link = encode(&s).unwrap();
+        assert!(link.starts_with("v1."));
+        assert_eq!(decode(&format!("#{link}")).unwrap().unwrap(), s);
+    }
+
+    #[wasm_bindgen_test]
+    fn broken_links_say_why() {
+        assert!(decode("").is_none());
+        let e = |f: &str| decode(f).unwrap().unwrap_err();
+        assert!(e("#v9.abc").contains("another version"), "{}", e("#v9.abc"));
+        assert!(e("#hello").contains("not a DistLab share link"));
+        assert!(e("#v1.@@@").contains("base64"));
+        assert!(e("#v1.AAAA").contains("does not unpack"));
+        let link = encode(&sample(3)).unwrap();
+        assert!(e(&link[..link.len() / 2]).contains("damaged"));
+        assert!(e(&format!("v1.{}", "A".repeat(5000))).contains("limit"));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_long_run_is_refused_not_truncated() {
+        // Varied commands compress less; enough of them exceed the limit.
+        let mut s = sample(0);
+        s.c = (0..2000)
+            .map(|i| CommandRecord {
+                after_events: i * 7919 % 100_003,
+                after_pops: i * 104_729 % 1_000_003,
+                at: Micros(i * 15_485_863 % 99_999_989),
+                command: Command::Crash { node: NodeId((i % 9 + 1) as u32).into() },
+                target_role: None,
+            })
+            .collect();
+        assert!(encode(&s).is_err());
+    }
+}

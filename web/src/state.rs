@@ -1,0 +1,392 @@
+//! The lab's state: the running simulation (not reactive, held once) and
+//! the signals the components read. Every change to the run goes through
+//! [`Ctx`], which applies it and refreshes the signals, so components never
+//! touch the simulation directly.
+
+use crate::strings::{self, Strings};
+use crate::tutorials;
+use distlab_core::Micros;
+use distlab_core::command::{Command, CommandRecord};
+use distlab_core::ids::{MsgId, NodeId};
+use distlab_core::lesson::{Lang, LessonRun, StepMark, StepState};
+use distlab_core::scenario::{self, Scenario, Source, StartOptions};
+use distlab_core::sim::Sim;
+use distlab_core::view::WorldView;
+use leptos::prelude::*;
+
+/// What the inspector shows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Nothing.
+    None,
+    /// A node.
+    Node(NodeId),
+    /// A message (in flight, or in the space-time diagram).
+    Message(MsgId),
+}
+
+/// A file of `tutorials/` as the pickers list it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CatalogEntry {
+    /// Path under `tutorials/`.
+    pub path: &'static str,
+    /// Title in English and Chinese (the file name if it has none).
+    pub title: (String, String),
+    /// Whether the file is a lesson.
+    pub lesson: bool,
+    /// Sort key.
+    pub order: i64,
+}
+
+/// Every embedded file that loads, lessons first in their order.
+pub fn catalog() -> Vec<CatalogEntry> {
+    let mut out: Vec<CatalogEntry> = tutorials::TUTORIALS
+        .iter()
+        .filter_map(|(path, text)| {
+            let s = scenario::load(Source { name: path, text }).ok()?;
+            Some(match &s.lesson {
+                Some(l) => CatalogEntry {
+                    path,
+                    title: (l.title.en.clone(), l.title.zh_cn.clone()),
+                    lesson: true,
+                    order: l.order,
+                },
+                None => CatalogEntry {
+                    path,
+                    title: (format!("{} playground", s.protocol().title), format!("{} 实验场", s.protocol().title)),
+                    lesson: false,
+                    order: i64::MAX,
+                },
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (!a.lesson, a.order, a.path).cmp(&(!b.lesson, b.order, b.path)));
+    out
+}
+
+/// The lesson player's state, as plain data for the lesson pane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonView {
+    /// Title in the current language.
+    pub title: String,
+    /// Step position (from 0) and count.
+    pub index: usize,
+    /// Number of steps.
+    pub count: usize,
+    /// The step's heading.
+    pub heading: Option<String>,
+    /// The step's Markdown.
+    pub markdown: String,
+    /// Whether the step is a challenge.
+    pub challenge: bool,
+    /// Where the step stands.
+    pub state: StepState,
+    /// The step's time limit in ms.
+    pub within_ms: u64,
+}
+
+/// The running simulation and what belongs to it.
+pub struct Lab {
+    /// Path of the file under `tutorials/`.
+    pub file: &'static str,
+    /// The loaded file.
+    pub scenario: Scenario,
+    /// The run.
+    pub sim: Box<dyn Sim>,
+    /// The lesson being played, if the file is a lesson.
+    pub lesson: Option<LessonRun>,
+    /// Where each step began (for Back), by step position.
+    pub step_marks: Vec<Option<StepMark>>,
+    /// Violations already reported (a new one pauses the run).
+    pub seen_violations: usize,
+}
+
+impl Lab {
+    /// Loads `file` from the embedded tutorials, starts it with `seed`
+    /// (the file's own seed if none) and begins its first lesson step.
+    pub fn open(file: &str, seed: Option<u64>) -> Result<Lab, String> {
+        let mut lab = Lab::start(file, seed)?;
+        lab.begin_step(0)?;
+        Ok(lab)
+    }
+
+    /// Like [`Lab::open`], then replays a recorded command log (which holds
+    /// the lesson actions too) up to `at`, and stands at lesson step `step`.
+    pub fn restore(
+        file: &str,
+        seed: Option<u64>,
+        commands: Vec<CommandRecord>,
+        at: Micros,
+        step: usize,
+    ) -> Result<Lab, String> {
+        let mut lab = Lab::start(file, seed)?;
+        lab.sim.adopt(commands).map_err(|e| e.to_string())?;
+        lab.sim.seek(at.min(lab.sim.end())).map_err(|e| e.to_string())?;
+        if let Some(run) = lab.lesson.as_mut() {
+            run.resume(step, StepMark::of(lab.sim.as_ref()));
+            if let Some(m) = lab.step_marks.get_mut(run.index()) {
+                *m = Some(run.mark());
+            }
+        }
+        Ok(lab)
+    }
+
+    fn start(file: &str, seed: Option<u64>) -> Result<Lab, String> {
+        let (path, text) = tutorials::TUTORIALS
+            .iter()
+            .find(|(p, _)| *p == file)
+            .ok_or_else(|| format!("there is no scenario or lesson called '{file}' in this build"))?;
+        let s = scenario::load(Source { name: path, text })
+            .map_err(|ds| ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
+        let sim = s.start(seed, StartOptions { store_trace: true }).map_err(|e| e.to_string())?;
+        let lesson = s.lesson.clone().map(LessonRun::new);
+        let steps = s.lesson.as_ref().map_or(0, |l| l.steps.len());
+        Ok(Lab { file: path, scenario: s, sim, lesson, step_marks: vec![None; steps], seen_violations: 0 })
+    }
+
+    /// Begins lesson step `i` (performs its action).
+    pub fn begin_step(&mut self, i: usize) -> Result<(), String> {
+        let Some(run) = self.lesson.as_mut() else { return Ok(()) };
+        if run.lesson().steps.is_empty() {
+            return Ok(());
+        }
+        run.begin(i, self.sim.as_mut()).map_err(|e| e.to_string())?;
+        let mark = StepMark::of(self.sim.as_ref());
+        if let Some(m) = self.step_marks.get_mut(run.index()) {
+            *m = Some(mark);
+        }
+        Ok(())
+    }
+
+    /// Goes back to the start of step `i`: rewinds to where it began (just
+    /// after its action) and waits for its condition again.
+    pub fn back_to_step(&mut self, i: usize) -> Result<(), String> {
+        let Some(mark) = self.step_marks.get(i).copied().flatten() else { return Ok(()) };
+        self.sim.seek(mark.time).map_err(|e| e.to_string())?;
+        if let Some(run) = self.lesson.as_mut() {
+            run.resume(i, StepMark::of(self.sim.as_ref()));
+        }
+        Ok(())
+    }
+
+    /// The lesson pane's data in `lang`.
+    pub fn lesson_view(&mut self, lang: Lang) -> Option<LessonView> {
+        let run = self.lesson.as_mut()?;
+        let state = run.poll(self.sim.as_mut());
+        let lesson = run.lesson();
+        let step = run.step()?;
+        Some(LessonView {
+            title: lesson.title.get(lang).to_string(),
+            index: run.index(),
+            count: lesson.steps.len(),
+            heading: step.title.as_ref().map(|t| t.get(lang).to_string()),
+            markdown: step.text.get(lang).to_string(),
+            challenge: step.challenge,
+            state,
+            within_ms: step.within.0 / 1000,
+        })
+    }
+}
+
+/// The lab's signals and the one place that changes the run.
+#[derive(Copy, Clone)]
+pub struct Ctx {
+    /// The run (absent only if even the default file failed to load).
+    pub lab: StoredValue<Option<Lab>, LocalStorage>,
+    /// The world at the cursor.
+    pub view: RwSignal<Option<WorldView>>,
+    /// Furthest time reached (for the scrubber).
+    pub horizon_us: RwSignal<u64>,
+    /// Bumped after every change, for views derived from the trace.
+    pub revision: RwSignal<u64>,
+    /// Whether time runs.
+    pub playing: RwSignal<bool>,
+    /// Speed as log10 of simulated seconds per wall second (-3 ..= 1).
+    pub speed_log: RwSignal<f64>,
+    /// What the inspector shows.
+    pub selected: RwSignal<Selection>,
+    /// Nodes picked for the partition tool.
+    pub picked: RwSignal<Vec<NodeId>>,
+    /// A one-line notice (a fork, a refused command).
+    pub notice: RwSignal<Option<String>>,
+    /// A message that replaces nothing but must be read (a broken link).
+    pub error: RwSignal<Option<String>>,
+    /// UI language.
+    pub lang: RwSignal<Lang>,
+    /// Dark theme.
+    pub dark: RwSignal<bool>,
+    /// The lesson pane's data.
+    pub lesson: RwSignal<Option<LessonView>>,
+    /// Whether the lesson pane is open.
+    pub lesson_open: RwSignal<bool>,
+    /// Shown inside an iframe (`?embed=1`).
+    pub embed: bool,
+}
+
+/// Speed bounds (log10 of simulated seconds per wall second).
+pub const SPEED_LOG_MIN: f64 = -3.0;
+/// See [`SPEED_LOG_MIN`].
+pub const SPEED_LOG_MAX: f64 = 1.0;
+/// The default speed: 1/100 of real time, so an election is watchable.
+pub const SPEED_LOG_DEFAULT: f64 = -2.0;
+
+impl Ctx {
+    /// Fresh signals around `lab`.
+    pub fn new(lab: Option<Lab>, lang: Lang, dark: bool, embed: bool) -> Ctx {
+        let ctx = Ctx {
+            lab: StoredValue::new_local(lab),
+            view: RwSignal::new(None),
+            horizon_us: RwSignal::new(0),
+            revision: RwSignal::new(0),
+            playing: RwSignal::new(false),
+            speed_log: RwSignal::new(SPEED_LOG_DEFAULT),
+            selected: RwSignal::new(Selection::None),
+            picked: RwSignal::new(Vec::new()),
+            notice: RwSignal::new(None),
+            error: RwSignal::new(None),
+            lang: RwSignal::new(lang),
+            dark: RwSignal::new(dark),
+            lesson: RwSignal::new(None),
+            lesson_open: RwSignal::new(true),
+            embed,
+        };
+        ctx.refresh();
+        ctx
+    }
+
+    /// The UI texts in the current language (tracked).
+    pub fn t(&self) -> &'static Strings {
+        strings::of(self.lang.get())
+    }
+
+    /// Speed in simulated seconds per wall second.
+    pub fn speed(&self) -> f64 {
+        10f64.powf(self.speed_log.get_untracked().clamp(SPEED_LOG_MIN, SPEED_LOG_MAX))
+    }
+
+    /// Reads the run.
+    pub fn with_lab<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
+        let mut out = None;
+        self.lab.update_value(|l| out = l.as_mut().map(f));
+        out
+    }
+
+    /// Re-reads everything the components show from the run.
+    pub fn refresh(&self) {
+        let lang = self.lang.get_untracked();
+        let got = self.with_lab(|lab| {
+            let view = lab.sim.view();
+            let fresh = view.violations.len() > lab.seen_violations;
+            lab.seen_violations = view.violations.len();
+            let lesson = lab.lesson_view(lang);
+            (view, lab.sim.horizon().1, fresh, lesson)
+        });
+        if let Some((view, horizon, fresh_violation, lesson)) = got {
+            if fresh_violation {
+                // A broken invariant stops the run where it happened.
+                self.playing.set(false);
+            }
+            self.horizon_us.set(horizon.0);
+            self.view.set(Some(view));
+            if self.lesson.get_untracked() != lesson {
+                self.lesson.set(lesson);
+            }
+            self.revision.update(|r| *r += 1);
+        }
+    }
+
+    /// Advances simulated time by `by` (the frame loop), up to the end.
+    pub fn advance(&self, by: Micros) {
+        let failed = self.with_lab(|lab| {
+            let target = lab.sim.now().saturating_add(by).min(lab.sim.end());
+            let at_end = lab.sim.now() >= lab.sim.end();
+            (lab.sim.run_until(target).err(), at_end)
+        });
+        match failed {
+            Some((Some(e), _)) => {
+                self.playing.set(false);
+                self.notice.set(Some(e.to_string()));
+            }
+            Some((None, true)) => {
+                self.playing.set(false);
+                self.notice.set(Some(self.t_untracked().ended.to_string()));
+            }
+            _ => {}
+        }
+        self.refresh();
+    }
+
+    fn t_untracked(&self) -> &'static Strings {
+        strings::of(self.lang.get_untracked())
+    }
+
+    /// Processes exactly one event.
+    pub fn step(&self) {
+        self.playing.set(false);
+        let r = self.with_lab(|lab| lab.sim.step());
+        if let Some(Err(e)) = r {
+            self.notice.set(Some(e.to_string()));
+        }
+        self.refresh();
+    }
+
+    /// Moves the cursor to `t` (clamped to the scenario).
+    pub fn seek(&self, t: Micros) {
+        let r = self.with_lab(|lab| {
+            let t = t.min(lab.sim.end());
+            lab.sim.seek(t)
+        });
+        if let Some(Err(e)) = r {
+            self.notice.set(Some(e.to_string()));
+        }
+        self.refresh();
+    }
+
+    /// Applies a command at the cursor; a refusal or a fork becomes the
+    /// notice line. Returns whether it applied.
+    pub fn act(&self, command: Command) -> bool {
+        let t = self.t_untracked();
+        let r = self.with_lab(|lab| lab.sim.apply(command));
+        let ok = match r {
+            Some(Ok(Some(fork))) => {
+                self.notice.set(Some(strings::fill(t.forked, &[&fork.at, &fork.discarded_events])));
+                true
+            }
+            Some(Ok(None)) => {
+                self.notice.set(None);
+                true
+            }
+            Some(Err(e)) => {
+                self.notice.set(Some(e.to_string()));
+                false
+            }
+            None => false,
+        };
+        self.refresh();
+        ok
+    }
+
+    /// Puts a new run in place (another file, seed, or a restored link).
+    pub fn install(&self, lab: Lab) {
+        self.playing.set(false);
+        self.selected.set(Selection::None);
+        self.picked.set(Vec::new());
+        self.notice.set(None);
+        self.lab.set_value(Some(lab));
+        self.refresh();
+    }
+
+    /// The current file, seed, command log and cursor (for share links).
+    pub fn snapshot(&self) -> Option<(&'static str, u64, Vec<CommandRecord>, Micros, usize)> {
+        self.with_lab(|lab| {
+            let applied = lab.sim.commands_applied();
+            (
+                lab.file,
+                lab.sim.seed(),
+                lab.sim.commands()[..applied].to_vec(),
+                lab.sim.now(),
+                lab.lesson.as_ref().map_or(0, |r| r.index()),
+            )
+        })
+    }
+}
