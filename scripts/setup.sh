@@ -69,11 +69,19 @@ if [ "$mode" = "test" ]; then
       [ "$(id -u)" -ne 0 ] && sudo="sudo"
       say "installing chromium and chromium-driver from Debian's packages"
       $sudo apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei
     else
       say "install Chromium and a matching ChromeDriver, put them on PATH as chromium and chromedriver, then run again"
       exit 1
     fi
+  fi
+  # A CJK font, so the zh-CN screenshots of the browser tests are readable.
+  if command -v fc-list >/dev/null 2>&1 && ! fc-list :lang=zh | grep -q . && command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    say "installing a Chinese font for the browser tests (fonts-wqy-microhei)"
+    $sudo apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-wqy-microhei || say "no Chinese font: zh-CN screenshots will show boxes"
   fi
 fi
 say "ready ($mode)"

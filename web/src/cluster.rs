@@ -165,7 +165,7 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
         .map(|(i, node)| {
             let (cx, cy) = position(i, n);
             let role = node.protocol.role;
-            let (colour, badge) = slot(role).unwrap_or((0, "?"));
+            let (colour, badge) = slot(role).unwrap_or((0, ""));
             let id = node.id;
             let class = format!(
                 "node role-slot-{colour} status-{}{}{}",
@@ -214,10 +214,12 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
                     <text class="name" x=cx y=cy - 10.0>{id.to_string()}</text>
                     <text class="term" x=cx y=cy + 7.0>{term}</text>
                     <text class="role" x=cx y=cy + 22.0>{role_text}</text>
-                    <g class="badge">
-                        <circle cx=cx + r * 0.72 cy=cy - r * 0.72 r=12></circle>
-                        <text x=cx + r * 0.72 y=cy - r * 0.72 + 4.0>{badge}</text>
-                    </g>
+                    {(!badge.is_empty()).then(|| view! {
+                        <g class="badge">
+                            <circle cx=cx + r * 0.72 cy=cy - r * 0.72 r=12></circle>
+                            <text x=cx + r * 0.72 y=cy - r * 0.72 + 4.0>{badge}</text>
+                        </g>
+                    })}
                     {status_mark.map(|m| view! { <text class="status-mark" x=cx - r * 0.72 y=cy - r * 0.72 + 5.0>{m}</text> })}
                 </g>
             }

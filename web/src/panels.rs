@@ -67,21 +67,28 @@ fn node_panel(ctx: Ctx, v: &WorldView, node: &NodeView) -> AnyView {
     let example = v.protocol.request_examples.first().copied().unwrap_or("");
     let pause_ms = RwSignal::new("300".to_string());
     let request = RwSignal::new(example.to_string());
-    let timer_buttons = timer_names
-        .iter()
-        .map(|name| {
-            let name = *name;
-            view! {
-                <button disabled=crashed data-testid=format!("timeout-{name}")
-                    on:click=move |_| { ctx.act(Command::Timeout { node: target(), timer: name.to_string() }); }>
-                    {format!("{} ({name})", t.fire_timer)}
+    let timer = RwSignal::new(timer_names.first().copied().unwrap_or(""));
+    let timer_buttons = (!timer_names.is_empty()).then(|| {
+        view! {
+            <span class="joined">
+                <button disabled=crashed data-testid="timeout"
+                    on:click=move |_| { ctx.act(Command::Timeout { node: target(), timer: timer.get_untracked().to_string() }); }>
+                    {t.fire_timer}
                 </button>
-            }
-        })
-        .collect_view();
+                <select aria-label=t.timers data-testid="timeout-timer" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if let Some(name) = timer_names.iter().find(|n| **n == v) { timer.set(name) }
+                }>
+                    {timer_names.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
+                </select>
+            </span>
+        }
+    });
     view! {
         <div class="inspect-node" data-testid="inspect-node">
-            <h3>{format!("{} {id}", t.node)} <span class="muted">{format!(" · {status} · {}", node.protocol.role)}</span></h3>
+            <h3>{format!("{} {id}", t.node)} <span class="muted">{
+                if node.status == NodeStatus::Up { format!(" · {}", node.protocol.role) } else { format!(" · {status}") }
+            }</span></h3>
             <div class="actions">
                 {if crashed {
                     view! { <button data-testid="restart" on:click=move |_| { ctx.act(Command::Restart { node: target() }); }>{t.restart}</button> }.into_any()

@@ -20,7 +20,13 @@ pub fn speed_label(log: f64) -> String {
 #[component]
 pub fn Transport() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let end = move || ctx.view.with(|v| v.as_ref().map_or(1, |v| v.end_us.max(1)));
+    // The scrubber spans what has been recorded plus a quarter more (at
+    // least a second), up to the scenario's end: the part a learner can
+    // reach back to stays wide enough to drag.
+    let end = move || {
+        let h = ctx.horizon_us.get();
+        ctx.view.with(|v| v.as_ref().map_or(1, |v| (h + (h / 4).max(1_000_000)).min(v.end_us).max(v.time_us).max(1)))
+    };
     let now = move || ctx.view.with(|v| v.as_ref().map_or(0, |v| v.time_us));
     let recorded = move || format!("{:.2}%", ctx.horizon_us.get() as f64 * 100.0 / end() as f64);
     view! {
