@@ -27,7 +27,12 @@ export function serve(dir, port = 0) {
         res.writeHead(404).end("not found");
         return;
       }
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      // A lab embedded with sandbox="allow-scripts" has an opaque origin, so
+      // its module script and wasm are cross-origin requests: allow them.
+      res.writeHead(200, {
+        "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
+        "access-control-allow-origin": "*",
+      });
       res.end(body);
     });
   });

@@ -36,7 +36,8 @@ try {
   await page.screenshot({ path: path.join(out, "smoke-start.png") });
 
   // Real time (1x) so an election happens within a second or two of wall time.
-  await page.selectOption("footer select", "1");
+  await page.locator('[data-testid="speed"]').fill("0");
+  await page.click('[data-testid="play"]');
   await page.waitForSelector('[data-role="leader"]', { timeout: 20_000 }).catch(() => fail("no leader was elected"));
   const term = await page.locator('[data-role="leader"] .term').textContent();
   if (!/^term [1-9]/.test(term ?? "")) fail(`the leader shows '${term}', expected a term of 1 or more`);

@@ -80,9 +80,13 @@ fn first_lab(hash: &str, lang: Lang) -> (Option<Lab>, Option<String>) {
     let fresh = || Lab::open(tutorials::DEFAULT, None);
     let restored = share::decode(hash).map(|r| {
         r.and_then(|s: Shared| {
-            let text = tutorials::text(&s.f).ok_or_else(|| format!("it names '{}', which this build does not have.", s.f))?;
+            let text =
+                tutorials::text(&s.f).ok_or_else(|| format!("it names '{}', which this build does not have.", s.f))?;
             if share::file_hash(text) != s.h {
-                return Err(format!("'{}' has changed since the link was made, so the run cannot be replayed exactly.", s.f));
+                return Err(format!(
+                    "'{}' has changed since the link was made, so the run cannot be replayed exactly.",
+                    s.f
+                ));
             }
             let at = s.at();
             Lab::restore(&s.f, Some(s.s), s.c, at, s.l).map_err(|e| format!("replaying it failed: {e}"))

@@ -20,6 +20,10 @@ pub mod strings;
 pub mod transport;
 pub mod tutorials;
 
+// Unit tests run in headless Chrome under wasm-pack, like the component tests.
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// Mounts the lab into the page body.
 pub fn start() {
     console_error_panic_hook::set_once();

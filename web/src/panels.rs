@@ -281,7 +281,9 @@ pub fn NetworkPanel() -> impl IntoView {
                 prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) /></label>
         }
     };
-    let node_ids = move || ctx.view.with(|v| v.as_ref().map(|v| v.nodes.iter().map(|n| n.id).collect::<Vec<_>>()).unwrap_or_default());
+    let node_ids = move || {
+        ctx.view.with(|v| v.as_ref().map(|v| v.nodes.iter().map(|n| n.id).collect::<Vec<_>>()).unwrap_or_default())
+    };
     let options = move |sel: RwSignal<u32>| {
         node_ids()
             .into_iter()

@@ -51,7 +51,8 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
         let records = lab.sim.trace().records();
         let end = records.upto(Micros(now));
         // Look back one more window so messages sent before it still show.
-        let start = records.upto(Micros(now.saturating_sub(window.saturating_mul(2)))).max(end.saturating_sub(MAX_SCAN));
+        let start =
+            records.upto(Micros(now.saturating_sub(window.saturating_mul(2)))).max(end.saturating_sub(MAX_SCAN));
         let t0 = now.saturating_sub(window);
         let mut arrows: BTreeMap<MsgId, Arrow> = BTreeMap::new();
         let mut marks = Vec::new();
@@ -60,7 +61,10 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
             match r.kind {
                 RecordKind::Send { msg, from, to, kind, .. } => {
                     let kind = kinds.get(kind as usize).copied().unwrap_or("?");
-                    arrows.insert(msg, Arrow { id: msg, from: from.index(), to: to.index(), kind, sent: t, fate: Fate::InFlight });
+                    arrows.insert(
+                        msg,
+                        Arrow { id: msg, from: from.index(), to: to.index(), kind, sent: t, fate: Fate::InFlight },
+                    );
                 }
                 RecordKind::Deliver { msg, .. } => {
                     if let Some(a) = arrows.get_mut(&msg) {
@@ -104,7 +108,8 @@ pub fn SpaceTime() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let window_ms = RwSignal::new(300u64);
     // Open unless the window is short (an 800x580 iframe needs the room).
-    let tall = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
+    let tall =
+        web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
     let open = RwSignal::new(tall);
     let diagram = move || {
         let _ = ctx.revision.get();
@@ -234,7 +239,8 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let props = web_sys::BlobPropertyBag::new();
     props.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props).map_err(|_| "could not make the file")?;
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &props).map_err(|_| "could not make the file")?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not make a download link")?;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a = doc.create_element("a").map_err(|_| "no anchor")?;

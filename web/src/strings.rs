@@ -332,7 +332,7 @@ pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
         }
         rest = &rest[i + 2..];
     }
-    out.push_str(&rest);
+    out.push_str(rest);
     out
 }
 

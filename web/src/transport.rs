@@ -9,11 +9,7 @@ use leptos::prelude::*;
 /// "1/100×", "2.5×": a speed for people.
 pub fn speed_label(log: f64) -> String {
     let s = 10f64.powf(log);
-    if s >= 1.0 {
-        format!("{}×", (s * 10.0).round() / 10.0)
-    } else {
-        format!("1/{}×", (1.0 / s).round())
-    }
+    if s >= 1.0 { format!("{}×", (s * 10.0).round() / 10.0) } else { format!("1/{}×", (1.0 / s).round()) }
 }
 
 /// See the module docs.

@@ -1,0 +1,206 @@
+// End-to-end test of the lab in real Chromium: elect a leader, crash it
+// through the UI and see a new leader in a higher term, rewind, drop a
+// message, open a share link and find the same state, open a broken link,
+// load ?embed=1 inside a sandboxed iframe, switch to zh-CN, play a lesson
+// step. Screenshots go to test-output/ (lab-*.png). Exits non-zero on any
+// failure, with every failure listed.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "./serve.mjs";
+import { launch, watchErrors } from "./browser.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const dist = path.join(root, "dist");
+const out = path.join(root, "test-output");
+fs.mkdirSync(out, { recursive: true });
+
+const failures = [];
+function check(ok, msg) {
+  if (!ok) failures.push(msg);
+  return ok;
+}
+const shot = (page, name) => page.screenshot({ path: path.join(out, `lab-${name}.png`) });
+
+// Node roles and terms as the cluster view shows them: "S1:leader:term 2".
+async function clusterState(page) {
+  return page.$$eval('[data-testid="cluster"] [data-testid^="node-"]', (gs) =>
+    gs.map((g) => `${g.dataset.testid}:${g.dataset.role}:${g.dataset.status}:${g.querySelector(".term")?.textContent}`),
+  );
+}
+const timeText = (page) => page.textContent('[data-testid="time"]');
+const termOf = (s) => Number((s.match(/term (\d+)/) ?? [])[1] ?? -1);
+
+async function setSpeed(page, log10) {
+  await page.locator('[data-testid="speed"]').fill(String(log10));
+}
+async function play(page) {
+  if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) !== "true") await page.click('[data-testid="play"]');
+}
+async function pause(page) {
+  if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) === "true") await page.click('[data-testid="play"]');
+}
+
+if (!fs.existsSync(path.join(dist, "index.html"))) {
+  console.error("lab: dist/index.html is missing; build the page first (trunk build --release --offline)");
+  process.exit(1);
+}
+const server = await serve(dist);
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]', { timeout: 20_000 });
+
+  // 1. A leader is elected.
+  await setSpeed(page, -1);
+  await play(page);
+  await page.waitForSelector('[data-role="leader"]', { timeout: 20_000 });
+  await pause(page);
+  const before = await clusterState(page);
+  const leader = before.find((s) => s.includes(":leader:"));
+  const leaderId = leader.split(":")[0];
+  const firstTerm = termOf(leader);
+  await shot(page, "1-leader");
+
+  // 2. Crash it through the UI: a new leader appears in a higher term.
+  await page.click(`[data-testid="${leaderId}"]`);
+  await page.click('[data-testid="crash"]');
+  check((await page.getAttribute(`[data-testid="${leaderId}"]`, "data-status")) === "crashed", `${leaderId} did not show as crashed`);
+  const crashTime = await timeText(page);
+  await play(page);
+  const newLeader = await page
+    .waitForFunction(
+      ([old, term]) => {
+        const g = [...document.querySelectorAll('[data-testid="cluster"] [data-role="leader"]')].find((n) => n.dataset.testid !== old);
+        const t = g && Number((g.querySelector(".term")?.textContent.match(/term (\d+)/) ?? [])[1]);
+        return g && t > term ? `${g.dataset.testid}:${t}` : null;
+      },
+      [leaderId, firstTerm],
+      { timeout: 30_000 },
+    )
+    .then((h) => h.jsonValue())
+    .catch(() => null);
+  await pause(page);
+  check(newLeader !== null, `no new leader with a term above ${firstTerm} after crashing ${leaderId}`);
+  await shot(page, "2-new-leader");
+
+  // 3. Rewind with the scrubber to before the crash: the old leader is back.
+  const crashUs = Math.round(parseFloat(crashTime) * 1000);
+  await page.locator('[data-testid="scrubber"]').fill(String(Math.max(0, Math.round((crashUs - 5000) / 100) * 100)));
+  const rewound = await clusterState(page);
+  check(rewound.some((s) => s.startsWith(`${leaderId}:leader:up`)), `after rewinding, ${leaderId} is not leader again: ${rewound}`);
+  check(parseFloat(await timeText(page)) < parseFloat(crashTime), "rewinding did not move time back");
+  await shot(page, "3-rewound");
+
+  // 4. Acting after a rewind forks, with a notice.
+  await page.click(`[data-testid="${leaderId}"]`);
+  await page.click('[data-testid="send-request"]');
+  const notice = await page.textContent('[data-testid="notice"]').catch(() => "");
+  check(/forked/.test(notice ?? ""), `acting after a rewind showed no fork notice (got '${notice}')`);
+
+  // 5. Drop a message: it leaves the view and the space-time diagram shows it lost.
+  await play(page);
+  await page.waitForSelector('[data-testid="cluster"] [data-testid^="msg-"]', { timeout: 20_000 });
+  await pause(page);
+  const msg = await page.getAttribute('[data-testid="cluster"] [data-testid^="msg-"]', "data-testid");
+  await page.click(`[data-testid="${msg}"]`, { force: true });
+  await page.waitForSelector('[data-testid="inspect-msg"]');
+  await page.click('[data-testid="drop-msg"]');
+  check((await page.locator(`[data-testid="cluster"] [data-testid="${msg}"]`).count()) === 0, `${msg} is still in flight after Drop`);
+  const arrowId = msg.replace("msg-", "arrow-");
+  check((await page.getAttribute(`[data-testid="${arrowId}"]`, "class").catch(() => "")).includes("lost"), `the space-time diagram does not show ${msg} as lost`);
+  await shot(page, "4-dropped");
+
+  // 6. Share link: a new page opened with it shows the same state.
+  await page.click('[data-testid="share"]');
+  const link = await page.inputValue('[data-testid="share-link"]');
+  check(link.includes("#v1."), `the share link has no versioned fragment: ${link}`);
+  check(link.length - link.indexOf("#") <= 2049, `the share link is ${link.length} characters`);
+  const state = await clusterState(page);
+  const time = await timeText(page);
+  const other = await context.newPage();
+  const errors2 = watchErrors(other);
+  await other.goto(link);
+  await other.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]');
+  check(JSON.stringify(await clusterState(other)) === JSON.stringify(state), `the share link opened a different state:\n${await clusterState(other)}\nvs\n${state}`);
+  check((await timeText(other)) === time, `the share link opened at ${await timeText(other)}, not ${time}`);
+  check((await other.locator('[data-testid="error"]').count()) === 0, "the share link showed an error");
+  await shot(other, "5-shared");
+  errors.push(...errors2);
+
+  // 7. A broken link: a clear message over a fresh lab.
+  for (const bad of ["#v1.AAAA", "#v7.abc", "#hello", `#v1.${"x".repeat(6000)}`]) {
+    const p = await context.newPage();
+    const errs = watchErrors(p);
+    await p.goto(url + bad);
+    await p.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]');
+    const text = await p.textContent('[data-testid="error"]').catch(() => null);
+    check(text && /could not be opened/.test(text), `broken link ${bad.slice(0, 12)} showed no clear message (got ${text})`);
+    if (bad === "#v7.abc") await shot(p, "6-broken-link");
+    errors.push(...errs);
+    await p.close();
+  }
+
+  // 8. Embedded in a sandboxed iframe (no allow-same-origin).
+  const host = await context.newPage();
+  const errors3 = watchErrors(host);
+  await host.setViewportSize({ width: 860, height: 640 });
+  await host.setContent(
+    `<iframe id="lab" src="${url}?embed=1" width="800" height="580" sandbox="allow-scripts" style="border:1px solid #ccc"></iframe>`,
+  );
+  const frame = host.frameLocator("#lab");
+  await frame.locator('[data-testid="cluster"] [data-testid^="node-"]').first().waitFor({ timeout: 20_000 });
+  check((await frame.locator("header.top").count()) === 0, "?embed=1 still shows the page header");
+  await frame.locator('[data-testid="play"]').click();
+  await host.waitForTimeout(500);
+  await shot(host, "7-embedded");
+  errors.push(...errors3);
+
+  // 9. zh-CN, kept after a reload.
+  await page.selectOption('[data-testid="lang"]', "zh-CN");
+  check((await page.textContent('[data-testid="share"]')) === "分享", "the UI did not switch to zh-CN");
+  await page.reload();
+  await page.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]');
+  check((await page.textContent('[data-testid="share"]')) === "分享", "the language choice did not persist");
+  check((await page.getAttribute("html", "lang")) === "zh-CN", "<html lang> does not follow the language");
+
+  // 10. A lesson in Chinese: text renders, the first step waits, Continue moves on.
+  await page.selectOption('[data-testid="picker"]', "raft/01-leader-election.toml");
+  await page.waitForSelector('[data-testid="lesson-text"]');
+  const lessonText = await page.textContent('[data-testid="lesson-text"]');
+  check(/跟随者/.test(lessonText), `the lesson is not in Chinese: ${lessonText.slice(0, 60)}`);
+  await page.click('[data-testid="lesson-continue"]');
+  check((await page.textContent('[data-testid="step-of"]')).includes("2"), "Continue did not move to step 2");
+  await shot(page, "8-lesson-zh");
+  await page.click('[data-testid="lesson-back"]');
+  check((await page.textContent('[data-testid="step-of"]')).includes("1"), "Back did not return to step 1");
+
+  // 11. The shortcut overlay.
+  await page.keyboard.press("?");
+  check(await page.isVisible('[data-testid="help-overlay"]'), "? did not open the shortcut list");
+  await page.keyboard.press("Escape");
+
+  // 12. 800x580, the smallest supported size: everything still on screen.
+  await page.selectOption('[data-testid="lang"]', "en");
+  await page.setViewportSize({ width: 800, height: 580 });
+  await page.waitForTimeout(200);
+  const box = await page.locator('[data-testid="cluster"]').boundingBox();
+  check(box && box.height > 200 && box.width > 250, `the cluster view is cramped at 800x580: ${JSON.stringify(box)}`);
+  check(await page.isVisible('[data-testid="play"]'), "Play is not visible at 800x580");
+  await shot(page, "9-small");
+
+  if (errors.length) failures.push(...errors);
+} finally {
+  await browser.close();
+  server.close();
+}
+if (failures.length) {
+  console.error(`lab: FAIL\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}
+console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, share, broken links, embed, zh-CN, lesson; screenshots in test-output/)");
