@@ -81,6 +81,11 @@ struct Browser {
     seek_max_ms: f64,
     bundle_gzip_bytes: u64,
     bundle: Vec<(String, u64)>,
+    frame_ms_median: f64,
+    frame_ms_p95: f64,
+    frames: u64,
+    in_flight_median: u64,
+    nodes: u64,
 }
 
 fn browser(args: &BenchArgs) -> Result<Browser, String> {
@@ -177,6 +182,15 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 format!("{:.1} / {:.1} ms", b.seek_median_ms, b.seek_max_ms),
                 "< 50 ms",
                 Some(b.seek_max_ms < 50.0),
+            );
+            row(
+                &format!(
+                    "lab frame time, {} nodes, {} messages in flight (median of {} frames), median / p95",
+                    b.nodes, b.in_flight_median, b.frames
+                ),
+                format!("{:.1} / {:.1} ms", b.frame_ms_median, b.frame_ms_p95),
+                "p95 <= 16.7 ms",
+                Some(b.frame_ms_p95 <= 16.7),
             );
             row(
                 "first load: wasm + js + css, gzip",

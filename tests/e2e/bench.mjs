@@ -36,6 +36,42 @@ try {
     },
     [Number(events), Number(seekEvents), Number(seeks)],
   );
+  // Frame time of the lab itself: nine servers in an election storm keep a
+  // couple of hundred messages in flight (tutorials/raft/slow-network.toml).
+  const lab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  errors.push(...watchErrors(lab));
+  await lab.goto(`http://127.0.0.1:${server.address().port}/?open=raft/slow-network.toml`);
+  await lab.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]', { timeout: 30_000 });
+  await lab.locator('[data-testid="speed"]').fill("-1");
+  await lab.click('[data-testid="play"]');
+  const inFlight = () => document.querySelectorAll('[data-testid="cluster"] [data-testid^="msg-"]').length;
+  await lab.waitForFunction(`(${inFlight})() >= 150`, null, { timeout: 60_000 }).catch(() => {});
+  const frames = await lab.evaluate(async (inFlightSrc) => {
+    const count = eval(inFlightSrc);
+    const gaps = [];
+    const flying = [];
+    await new Promise((done) => {
+      let last = null;
+      const end = performance.now() + 5000;
+      const tick = (t) => {
+        if (last !== null) gaps.push(t - last);
+        last = t;
+        flying.push(count());
+        if (t < end) requestAnimationFrame(tick);
+        else done();
+      };
+      requestAnimationFrame(tick);
+    });
+    const at = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+    return {
+      frame_ms_median: at(gaps, 0.5),
+      frame_ms_p95: at(gaps, 0.95),
+      frames: gaps.length,
+      in_flight_median: at(flying, 0.5),
+      nodes: document.querySelectorAll('[data-testid="cluster"] [data-testid^="node-"]').length,
+    };
+  }, `(${inFlight})`);
+  Object.assign(result, frames);
   if (errors.length) throw new Error(errors.join("\n"));
   const total = bundle.reduce((a, [, n]) => a + n, 0);
   console.log(JSON.stringify({ ...result, bundle_gzip_bytes: total, bundle }));

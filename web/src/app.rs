@@ -75,9 +75,26 @@ fn location() -> (String, String, String) {
 
 /// Opens what the URL fragment asks for, or the default scenario; a broken
 /// link becomes a message over a fresh lab.
-fn first_lab(hash: &str, lang: Lang) -> (Option<Lab>, Option<String>) {
+fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<String>) {
     let t = strings::of(lang);
-    let fresh = || Lab::open(tutorials::DEFAULT, None);
+    // `?open=raft/01-leader-election.toml` opens a file directly (course pages).
+    let asked = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("open="))
+        .map(|v| js_sys::decode_uri_component(v).ok().and_then(|s| s.as_string()).unwrap_or_default());
+    if let Some(file) = &asked
+        && tutorials::text(file).is_none()
+        && share::decode(hash).is_none()
+    {
+        let why = format!("it names '{file}', which this build does not have.");
+        return match Lab::open(tutorials::DEFAULT, None) {
+            Ok(l) => (Some(l), Some(fill(t.bad_link, &[&why]))),
+            Err(e) => (None, Some(e)),
+        };
+    }
+    let start = asked.filter(|f| tutorials::text(f).is_some()).unwrap_or_else(|| tutorials::DEFAULT.to_string());
+    let fresh = || Lab::open(&start, None);
     let restored = share::decode(hash).map(|r| {
         r.and_then(|s: Shared| {
             let text =
@@ -144,7 +161,7 @@ pub fn App() -> impl IntoView {
         Some("light") => false,
         _ => media("(prefers-color-scheme: dark)"),
     };
-    let (lab, problem) = first_lab(&hash, lang);
+    let (lab, problem) = first_lab(&search, &hash, lang);
     let ctx = Ctx::new(lab, lang, dark, embed);
     ctx.error.set(problem);
     provide_context(ctx);

@@ -51,12 +51,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
                     lesson: true,
                     order: l.order,
                 },
-                None => CatalogEntry {
-                    path,
-                    title: (format!("{} playground", s.protocol().title), format!("{} 实验场", s.protocol().title)),
-                    lesson: false,
-                    order: i64::MAX,
-                },
+                None => CatalogEntry { path, title: (s.name.clone(), s.name.clone()), lesson: false, order: i64::MAX },
             })
         })
         .collect();
