@@ -6,6 +6,7 @@
 
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
+use distlab_core::ids::MsgId;
 use distlab_core::trace::RecordKind;
 use distlab_core::view::{NodeStatus, WorldView};
 use leptos::prelude::*;
@@ -109,43 +110,6 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
             }
         })
         .collect_view();
-    let messages = v
-        .messages
-        .iter()
-        .map(|m| {
-            let (x1, y1) = position(m.from.index(), n);
-            let (x2, y2) = position(m.to.index(), n);
-            let span = (m.deliver_us.saturating_sub(m.sent_us)).max(1) as f64;
-            let mut f = ((now - m.sent_us as f64) / span).clamp(0.0, 1.0);
-            if reduced {
-                // Reduced motion: messages jump (sender side, then receiver side).
-                f = if f < 0.5 { 0.2 } else { 0.8 };
-            }
-            // Stop short of the node's body so a waiting message stays visible.
-            let reach = 1.0 - (r + 8.0) / ((x2 - x1).hypot(y2 - y1)).max(1.0);
-            let g = f.min(reach).max(1.0 - reach);
-            let (x, y) = (x1 + (x2 - x1) * g, y1 + (y2 - y1) * g);
-            let id = m.id;
-            let is_sel = selected == Selection::Message(id);
-            let class = format!(
-                "msg kind-{}{}{}{}",
-                m.message.kind,
-                if m.held { " held" } else { "" },
-                if m.duplicate { " dup" } else { "" },
-                if is_sel { " selected" } else { "" }
-            );
-            let title = format!("{} {} → {}: {}", m.id, m.from, m.to, m.message.summary);
-            view! {
-                <g class=class data-testid=format!("msg-{}", id.0) data-kind=m.message.kind
-                    on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Message(id)); }>
-                    <circle class="hit" cx=x cy=y r=13></circle>
-                    <circle class="dot" cx=x cy=y r=7></circle>
-                    {m.held.then(|| view! { <text class="held-mark" x=x y=y - 12.0>"❚❚"</text> })}
-                    <title>{title}</title>
-                </g>
-            }
-        })
-        .collect_view();
     // Lost messages fall for about 0.8 s of wall time (none with reduced motion).
     let window = Micros(((800.0 * 1000.0 * ctx.speed()) as u64).max(1));
     let fallen = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
@@ -226,23 +190,108 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
         })
         .collect_view();
     view! {
-        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster of nodes"
-            on:click=move |_| ctx.selected.set(Selection::None)>
-            <g class="links">{links}</g>
-            <g class="nodes">{nodes}</g>
-            <g class="messages">{messages}{fallen}</g>
-        </svg>
+        <g class="links">{links}</g>
+        <g class="nodes">{nodes}</g>
+        <g class="fallen">{fallen}</g>
     }
     .into_any()
+}
+
+/// A message in flight, with what its animation needs.
+#[derive(Clone, Debug, PartialEq)]
+struct Flying {
+    id: MsgId,
+    kind: &'static str,
+    from: (f64, f64),
+    to: (f64, f64),
+    sent: u64,
+    deliver: u64,
+    held: bool,
+    dup: bool,
+    title: String,
+    /// Fraction of the link it may travel before it would hide under a node.
+    reach: f64,
+}
+
+fn flying(v: &WorldView) -> Vec<Flying> {
+    let n = v.nodes.len();
+    let r = node_radius(n);
+    v.messages
+        .iter()
+        .map(|m| {
+            let from = position(m.from.index(), n);
+            let to = position(m.to.index(), n);
+            let reach = 1.0 - (r + 8.0) / ((to.0 - from.0).hypot(to.1 - from.1)).max(1.0);
+            Flying {
+                id: m.id,
+                kind: m.message.kind,
+                from,
+                to,
+                sent: m.sent_us,
+                deliver: m.deliver_us,
+                held: m.held,
+                dup: m.duplicate,
+                title: format!("{} {} → {}: {}", m.id, m.from, m.to, m.message.summary),
+                reach,
+            }
+        })
+        .collect()
+}
+
+/// Messages in flight. Each dot is created once (keyed by message) and
+/// only its position changes from frame to frame, so a few hundred
+/// messages stay smooth.
+fn messages_layer(ctx: Ctx) -> impl IntoView {
+    let reduced = crate::app::reduced_motion();
+    view! {
+        <For
+            each=move || ctx.view.with(|v| v.as_ref().map(flying).unwrap_or_default())
+            key=|m| (m.id.0, m.held, m.deliver)
+            children=move |m: Flying| {
+                let id = m.id;
+                let transform = move || {
+                    let now = ctx.now_us.get() as f64;
+                    let span = (m.deliver.saturating_sub(m.sent)).max(1) as f64;
+                    let mut f = ((now - m.sent as f64) / span).clamp(0.0, 1.0);
+                    if reduced {
+                        // Reduced motion: messages jump (sender side, then receiver side).
+                        f = if f < 0.5 { 0.2 } else { 0.8 };
+                    }
+                    let g = f.min(m.reach).max(1.0 - m.reach);
+                    let (x, y) = (m.from.0 + (m.to.0 - m.from.0) * g, m.from.1 + (m.to.1 - m.from.1) * g);
+                    format!("translate({x:.1} {y:.1})")
+                };
+                let class = format!(
+                    "msg kind-{}{}{}",
+                    m.kind,
+                    if m.held { " held" } else { "" },
+                    if m.dup { " dup" } else { "" },
+                );
+                view! {
+                    <g class=class class:selected=move || ctx.selected.get() == Selection::Message(id)
+                        data-testid=format!("msg-{}", id.0) data-kind=m.kind transform=transform
+                        on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Message(id)); }>
+                        <circle class="hit" r=13></circle>
+                        <circle class="dot" r=7></circle>
+                        {m.held.then(|| view! { <text class="held-mark" y=-12>"❚❚"</text> })}
+                        <title>{m.title.clone()}</title>
+                    </g>
+                }
+            }
+        />
+    }
 }
 
 /// See the module docs.
 #[component]
 pub fn ClusterView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    move || match ctx.view.get() {
-        Some(v) => draw(ctx, &v),
-        None => view! { <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600"></svg> }.into_any(),
+    view! {
+        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster of nodes"
+            on:click=move |_| ctx.selected.set(Selection::None)>
+            {move || ctx.view.with(|v| v.as_ref().map(|v| draw(ctx, v)))}
+            <g class="messages">{messages_layer(ctx)}</g>
+        </svg>
     }
 }
 
@@ -250,11 +299,11 @@ pub fn ClusterView() -> impl IntoView {
 #[component]
 pub fn Legend() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let roles = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| v.protocol.roles)));
     move || {
-        ctx.view.with(|v| {
-            v.as_ref().map(|v| {
-                v.protocol
-                    .roles
+        roles.with(|v| {
+            v.map(|roles| {
+                roles
                     .iter()
                     .map(|r| {
                         view! {

@@ -1,11 +1,15 @@
 //! The side panels: the inspector (the selected node or message, with the
 //! actions on it), the invariant lights, and the network and partition
 //! tools. Every action is a `Command` given through [`Ctx::act`].
+//!
+//! Everything here is split so that what changes every frame (fields,
+//! timers, the log) is redrawn every frame, and what a learner types into
+//! or clicks (forms, buttons) is rebuilt only when what it offers changes.
 
 use crate::state::{Ctx, Selection};
 use crate::strings::fill;
 use distlab_core::command::{Command, NodeRef};
-use distlab_core::ids::NodeId;
+use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::network::{Latency, NetworkParams};
 use distlab_core::view::{NodeStatus, NodeView, WorldView};
 use leptos::prelude::*;
@@ -14,15 +18,85 @@ fn ms(us: u64) -> String {
     format!("{:.3} ms", us as f64 / 1000.0)
 }
 
-fn node_panel(ctx: Ctx, v: &WorldView, node: &NodeView) -> AnyView {
-    let t = ctx.t();
-    let id = node.id;
+/// The node's buttons and forms; rebuilt when the node's status changes.
+fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
+    // (status, timers, first request example), watched as a memo.
+    let shape = Memo::new(move |_| {
+        ctx.view.with(|v| {
+            v.as_ref().and_then(|v| {
+                let n = v.nodes.iter().find(|n| n.id == id)?;
+                Some((n.status, v.protocol.timers, v.protocol.request_examples.first().copied().unwrap_or("")))
+            })
+        })
+    });
+    let pause_ms = RwSignal::new("300".to_string());
+    let request = RwSignal::new(shape.get_untracked().map_or("", |s| s.2).to_string());
     let target = move || NodeRef::Id(id);
-    let status = match node.status {
-        NodeStatus::Up => t.up,
-        NodeStatus::Crashed => t.crashed,
-        NodeStatus::Paused => t.paused,
-    };
+    move || {
+        let t = ctx.t();
+        let (status, timer_names, example) = shape.get()?;
+        let crashed = status == NodeStatus::Crashed;
+        let timer = RwSignal::new(timer_names.first().copied().unwrap_or(""));
+        let status_text = match status {
+            NodeStatus::Up => t.up,
+            NodeStatus::Crashed => t.crashed,
+            NodeStatus::Paused => t.paused,
+        };
+        let timers = (!timer_names.is_empty()).then(|| {
+            view! {
+                <span class="joined">
+                    <button disabled=crashed data-testid="timeout"
+                        on:click=move |_| { ctx.act(Command::Timeout { node: target(), timer: timer.get_untracked().to_string() }); }>
+                        {t.fire_timer}
+                    </button>
+                    <select aria-label=t.timers data-testid="timeout-timer" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        if let Some(name) = timer_names.iter().find(|n| **n == v) { timer.set(name) }
+                    }>
+                        {timer_names.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
+                    </select>
+                </span>
+            }
+        });
+        Some(view! {
+            <div class="inspect-node" data-testid="inspect-node">
+                <h3>{format!("{} {id}", t.node)} <span class="muted">{format!(" · {status_text}")}</span></h3>
+                <div class="actions">
+                    {if crashed {
+                        view! { <button data-testid="restart" on:click=move |_| { ctx.act(Command::Restart { node: target() }); }>{t.restart}</button> }.into_any()
+                    } else {
+                        view! { <button class="danger" data-testid="crash" on:click=move |_| { ctx.act(Command::Crash { node: target() }); }>{t.crash}</button> }.into_any()
+                    }}
+                    <button data-testid="isolate" on:click=move |_| { ctx.act(Command::Isolate { node: target() }); }>{t.isolate}</button>
+                    {timers}
+                </div>
+                <form class="inline" on:submit=move |ev| {
+                    ev.prevent_default();
+                    match pause_ms.get_untracked().trim().parse::<u64>() {
+                        Ok(v) => { ctx.act(Command::Pause { node: target(), for_us: v.saturating_mul(1000) }); }
+                        Err(_) => ctx.notice.set(Some(format!("{}: '{}' is not a whole number of milliseconds", t.pause_for, pause_ms.get_untracked()))),
+                    }
+                }>
+                    <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
+                        prop:value=move || pause_ms.get() on:input=move |ev| pause_ms.set(event_target_value(&ev)) /></label>
+                    <button type="submit" disabled=crashed data-testid="pause-node">"❚❚"</button>
+                </form>
+                <form class="inline" on:submit=move |ev| {
+                    ev.prevent_default();
+                    ctx.act(Command::Request { node: target(), op: request.get_untracked() });
+                }>
+                    <label>{t.request}" "<input type="text" size="10" maxlength="64" data-testid="request-op" placeholder=example
+                        prop:value=move || request.get() on:input=move |ev| request.set(event_target_value(&ev)) /></label>
+                    <button type="submit" data-testid="send-request">{t.send}</button>
+                </form>
+            </div>
+        })
+    }
+}
+
+/// The node's state at the cursor; redrawn every frame.
+fn node_details(ctx: Ctx, node: &NodeView) -> impl IntoView + use<> {
+    let t = ctx.t();
     let fields = node
         .protocol
         .fields
@@ -53,7 +127,7 @@ fn node_panel(ctx: Ctx, v: &WorldView, node: &NodeView) -> AnyView {
         })
         .collect_view();
     let store = if node.protocol.store.is_empty() {
-        view! { <p class="muted">{t.empty}</p> }.into_any()
+        view! { <tr><td class="muted">{t.empty}</td></tr> }.into_any()
     } else {
         node.protocol
             .store
@@ -62,91 +136,41 @@ fn node_panel(ctx: Ctx, v: &WorldView, node: &NodeView) -> AnyView {
             .collect_view()
             .into_any()
     };
-    let crashed = node.status == NodeStatus::Crashed;
-    let timer_names = v.protocol.timers;
-    let example = v.protocol.request_examples.first().copied().unwrap_or("");
-    let pause_ms = RwSignal::new("300".to_string());
-    let request = RwSignal::new(example.to_string());
-    let timer = RwSignal::new(timer_names.first().copied().unwrap_or(""));
-    let timer_buttons = (!timer_names.is_empty()).then(|| {
-        view! {
-            <span class="joined">
-                <button disabled=crashed data-testid="timeout"
-                    on:click=move |_| { ctx.act(Command::Timeout { node: target(), timer: timer.get_untracked().to_string() }); }>
-                    {t.fire_timer}
-                </button>
-                <select aria-label=t.timers data-testid="timeout-timer" on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    if let Some(name) = timer_names.iter().find(|n| **n == v) { timer.set(name) }
-                }>
-                    {timer_names.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
-                </select>
-            </span>
-        }
-    });
+    let clock = format!(
+        "{}{}",
+        ms(node.clock_us),
+        if node.drift_ppm != 0 { format!(" ({:+} ppm)", node.drift_ppm) } else { String::new() }
+    );
+    let has_timers = !node.timers.is_empty();
+    let has_log = !node.protocol.log.is_empty();
     view! {
-        <div class="inspect-node" data-testid="inspect-node">
-            <h3>{format!("{} {id}", t.node)} <span class="muted">{
-                if node.status == NodeStatus::Up { format!(" · {}", node.protocol.role) } else { format!(" · {status}") }
-            }</span></h3>
-            <div class="actions">
-                {if crashed {
-                    view! { <button data-testid="restart" on:click=move |_| { ctx.act(Command::Restart { node: target() }); }>{t.restart}</button> }.into_any()
-                } else {
-                    view! { <button class="danger" data-testid="crash" on:click=move |_| { ctx.act(Command::Crash { node: target() }); }>{t.crash}</button> }.into_any()
-                }}
-                <button data-testid="isolate" on:click=move |_| { ctx.act(Command::Isolate { node: target() }); }>{t.isolate}</button>
-                {timer_buttons}
-            </div>
-            <form class="inline" on:submit=move |ev| {
-                ev.prevent_default();
-                match pause_ms.get_untracked().trim().parse::<u64>() {
-                    Ok(v) => { ctx.act(Command::Pause { node: target(), for_us: v.saturating_mul(1000) }); }
-                    Err(_) => ctx.notice.set(Some(format!("'{}' is not a whole number of milliseconds", pause_ms.get_untracked()))),
-                }
-            }>
-                <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
-                    prop:value=move || pause_ms.get() on:input=move |ev| pause_ms.set(event_target_value(&ev)) /></label>
-                <button type="submit" disabled=crashed data-testid="pause-node">"❚❚"</button>
-            </form>
-            <form class="inline" on:submit=move |ev| {
-                ev.prevent_default();
-                ctx.act(Command::Request { node: target(), op: request.get_untracked() });
-            }>
-                <label>{t.request}" "<input type="text" size="10" maxlength="64" data-testid="request-op" placeholder=example
-                    prop:value=move || request.get() on:input=move |ev| request.set(event_target_value(&ev)) /></label>
-                <button type="submit" data-testid="send-request">{t.send}</button>
-            </form>
+        <div class="details" data-testid="node-details">
             <table class="fields"><tbody>
-                <tr><th>{t.clock}</th><td>{format!("{}{}", ms(node.clock_us), if node.drift_ppm != 0 { format!(" ({:+} ppm)", node.drift_ppm) } else { String::new() })}</td></tr>
+                <tr><th>{t.role}</th><td>{node.protocol.role}</td></tr>
+                <tr><th>{t.clock}</th><td>{clock}</td></tr>
                 {fields}
             </tbody></table>
-            {(!node.timers.is_empty()).then(|| view! { <h4>{t.timers}</h4><ul class="timers">{timers}</ul> })}
-            {(!node.protocol.log.is_empty()).then(|| view! { <h4>{t.log}</h4><ol class="log" data-testid="log">{log}</ol> })}
+            {has_timers.then(|| view! { <h4>{t.timers}</h4><ul class="timers">{timers}</ul> })}
+            {has_log.then(|| view! { <h4>{t.log}</h4><ol class="log" data-testid="log">{log}</ol> })}
             <h4>{t.store}</h4>
             <table class="fields"><tbody>{store}</tbody></table>
         </div>
     }
-    .into_any()
 }
 
-fn message_panel(ctx: Ctx, v: &WorldView, id: distlab_core::ids::MsgId) -> AnyView {
-    let t = ctx.t();
-    let Some(m) = v.messages.iter().find(|m| m.id == id) else {
-        return view! { <div class="inspect-msg"><h3>{format!("{} {id}", t.message)}</h3><p class="muted">{t.message_gone}</p></div> }
-            .into_any();
-    };
-    let fields = m
-        .message
-        .fields
-        .iter()
-        .map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> })
-        .collect_view();
-    let held = m.held;
-    view! {
-        <div class="inspect-msg" data-testid="inspect-msg">
-            <h3>{format!("{} {id}", t.message)} <span class="muted">{format!(" · {}", m.message.kind)}{held.then_some(format!(" · {}", t.held))}</span></h3>
-            <div class="actions">
+/// The message's buttons; rebuilt when it is held, released or gone.
+fn message_controls(ctx: Ctx, id: MsgId) -> impl IntoView {
+    let held = Memo::new(move |_| {
+        ctx.view.with(|v| v.as_ref().and_then(|v| v.messages.iter().find(|m| m.id == id).map(|m| m.held)))
+    });
+    move || {
+        let t = ctx.t();
+        let Some(held) = held.get() else {
+            return view! { <h3>{format!("{} {id}", t.message)}</h3><p class="muted">{t.message_gone}</p> }.into_any();
+        };
+        view! {
+            <h3>{format!("{} {id}", t.message)} <span class="muted">{held.then_some(format!(" · {}", t.held))}</span></h3>
+            <div class="actions" data-testid="inspect-msg">
                 <button class="danger" data-testid="drop-msg" on:click=move |_| { ctx.act(Command::Drop { msg: id }); }>{t.drop}</button>
                 <button data-testid="dup-msg" on:click=move |_| { ctx.act(Command::Duplicate { msg: id }); }>{t.duplicate}</button>
                 {if held {
@@ -155,14 +179,29 @@ fn message_panel(ctx: Ctx, v: &WorldView, id: distlab_core::ids::MsgId) -> AnyVi
                     view! { <button data-testid="hold-msg" on:click=move |_| { ctx.act(Command::Hold { msg: id }); }>{t.hold}</button> }.into_any()
                 }}
             </div>
-            <p class="summary">{m.message.summary.clone()}</p>
-            <table class="fields"><tbody>
-                <tr><th>{t.from_to}</th><td>{format!("{} → {}", m.from, m.to)}</td></tr>
-                <tr><th>{t.sent_at}</th><td>{ms(m.sent_us)}</td></tr>
-                <tr><th>{t.arrives_at}</th><td>{ms(m.deliver_us)}</td></tr>
-                {fields}
-            </tbody></table>
-        </div>
+        }
+        .into_any()
+    }
+}
+
+/// The message's fields at the cursor.
+fn message_details(ctx: Ctx, v: &WorldView, id: MsgId) -> AnyView {
+    let t = ctx.t();
+    let Some(m) = v.messages.iter().find(|m| m.id == id) else { return ().into_any() };
+    let fields = m
+        .message
+        .fields
+        .iter()
+        .map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> })
+        .collect_view();
+    view! {
+        <p class="summary">{m.message.summary.clone()}</p>
+        <table class="fields"><tbody>
+            <tr><th>{t.from_to}</th><td>{format!("{} → {}", m.from, m.to)}</td></tr>
+            <tr><th>{t.sent_at}</th><td>{ms(m.sent_us)}</td></tr>
+            <tr><th>{t.arrives_at}</th><td>{ms(m.deliver_us)}</td></tr>
+            {fields}
+        </tbody></table>
     }
     .into_any()
 }
@@ -176,36 +215,42 @@ pub fn Inspector() -> impl IntoView {
             <h2>{move || ctx.t().inspector}</h2>
             {move || {
                 let sel = ctx.selected.get();
+                match sel {
+                    Selection::Node(id) => node_controls(ctx, id).into_any(),
+                    Selection::Message(id) => message_controls(ctx, id).into_any(),
+                    Selection::None => view! { <p class="muted">{move || ctx.t().nothing_selected}</p> }.into_any(),
+                }
+            }}
+            {move || {
+                let sel = ctx.selected.get();
                 ctx.view.with(|v| {
-                    let Some(v) = v.as_ref() else { return ().into_any() };
-                    match sel {
-                        Selection::Node(id) => match v.nodes.iter().find(|n| n.id == id) {
-                            Some(n) => node_panel(ctx, v, n),
-                            None => ().into_any(),
-                        },
-                        Selection::Message(id) => message_panel(ctx, v, id),
-                        Selection::None => view! { <p class="muted">{ctx.t().nothing_selected}</p> }.into_any(),
-                    }
+                    let v = v.as_ref()?;
+                    Some(match sel {
+                        Selection::Node(id) => v.nodes.iter().find(|n| n.id == id).map(|n| node_details(ctx, n)).into_any(),
+                        Selection::Message(id) => message_details(ctx, v, id),
+                        Selection::None => ().into_any(),
+                    })
                 })
             }}
         </section>
     }
 }
 
-/// A light per invariant; the violation sentences below.
+/// A light per invariant; the violation sentences below. Redrawn only when
+/// the violations change.
 #[component]
 pub fn Invariants() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let state =
+        Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| (v.protocol.invariants, v.violations.clone()))));
     move || {
         let t = ctx.t();
-        ctx.view.with(|v| {
-            let v = v.as_ref()?;
-            let lights = v
-                .protocol
-                .invariants
+        state.with(|s| {
+            let (invariants, violations) = s.as_ref()?;
+            let lights = invariants
                 .iter()
                 .map(|inv| {
-                    let broken = v.violations.iter().any(|x| x.invariant == inv.name);
+                    let broken = violations.iter().any(|x| x.invariant == inv.name);
                     view! {
                         <li class=if broken { "light broken" } else { "light ok" } title=format!("{} — {}", inv.rule, inv.source)
                             data-testid=format!("inv-{}", inv.name.replace(' ', "-"))>
@@ -216,8 +261,7 @@ pub fn Invariants() -> impl IntoView {
                     }
                 })
                 .collect_view();
-            let sentences = v
-                .violations
+            let sentences = violations
                 .iter()
                 .take(5)
                 .map(|x| view! { <p class="violation" role="alert" data-testid="violation">{format!("{} — {}", ms(x.time_us), x.message)}</p> })
@@ -226,8 +270,8 @@ pub fn Invariants() -> impl IntoView {
                 <section class="panel invariants" data-testid="invariants">
                     <h2>{t.invariants}</h2>
                     <ul class="lights">{lights}</ul>
-                    {if v.violations.is_empty() {
-                        view! { <p class="ok" data-testid="invariants-ok">{fill(t.all_hold, &[&v.protocol.invariants.len()])}</p> }.into_any()
+                    {if violations.is_empty() {
+                        view! { <p class="ok" data-testid="invariants-ok">{fill(t.all_hold, &[&invariants.len()])}</p> }.into_any()
                     } else {
                         sentences.into_any()
                     }}
@@ -281,9 +325,11 @@ pub fn NetworkPanel() -> impl IntoView {
                 prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) /></label>
         }
     };
-    let node_ids = move || {
+    // A memo: the node list changes with the file, not every frame.
+    let node_ids = Memo::new(move |_| {
         ctx.view.with(|v| v.as_ref().map(|v| v.nodes.iter().map(|n| n.id).collect::<Vec<_>>()).unwrap_or_default())
-    };
+    });
+    let node_ids = move || node_ids.get();
     let options = move |sel: RwSignal<u32>| {
         node_ids()
             .into_iter()

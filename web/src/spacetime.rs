@@ -102,6 +102,27 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
     .unwrap_or_default()
 }
 
+/// An arrow as drawn: in time coordinates (x = time × scale), so it never
+/// moves inside the layer; the layer slides as time passes.
+#[derive(Clone, Debug, PartialEq)]
+struct Drawn {
+    key: (u64, u8, u64),
+    id: MsgId,
+    kind: &'static str,
+    x1: f64,
+    y1: f64,
+    x2: f64,
+    y2: f64,
+    lost: bool,
+    inflight: bool,
+    from: usize,
+    to: usize,
+}
+
+fn lane_y(i: usize) -> f64 {
+    16.0 + i as f64 * LANE
+}
+
 /// See the module docs.
 #[component]
 pub fn SpaceTime() -> impl IntoView {
@@ -111,98 +132,144 @@ pub fn SpaceTime() -> impl IntoView {
     let tall =
         web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
     let open = RwSignal::new(tall);
-    let diagram = move || {
+    let names = Memo::new(move |_| {
+        ctx.view.with(|v| {
+            v.as_ref().map(|v| v.nodes.iter().map(|n| n.id.to_string()).collect::<Vec<_>>()).unwrap_or_default()
+        })
+    });
+    let span = WIDTH - LEFT - 10.0;
+    let scale = move || span / (window_ms.get() * 1000).max(1) as f64;
+    let (data, set_data) = signal((Vec::<Drawn>::new(), Vec::<Mark>::new()));
+    // Re-read the trace after every change, only while the diagram is open.
+    Effect::new(move |_| {
         let _ = ctx.revision.get();
-        let selected = ctx.selected.get();
-        let (now, n, names) = ctx.view.with(|v| {
-            v.as_ref().map_or((0, 0, Vec::new()), |v| {
-                (v.time_us, v.nodes.len(), v.nodes.iter().map(|n| n.id.to_string()).collect::<Vec<_>>())
-            })
-        });
+        if !open.get() {
+            return;
+        }
         let window = window_ms.get() * 1000;
-        let t0 = now.saturating_sub(window);
-        let x = move |t: u64| LEFT + (t.saturating_sub(t0)) as f64 / window.max(1) as f64 * (WIDTH - LEFT - 10.0);
-        let y = |i: usize| 16.0 + i as f64 * LANE;
-        let height = 16.0 + n as f64 * LANE;
+        let now = ctx.now_us.get_untracked();
+        let k = span / window.max(1) as f64;
         let (arrows, marks) = collect(&ctx, now, window);
-        let lanes = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                view! {
-                    <g class="lane">
-                        <text x=4 y=y(i) + 4.0>{name.clone()}</text>
-                        <line x1=LEFT y1=y(i) x2=WIDTH - 10.0 y2=y(i)></line>
-                    </g>
-                }
-            })
-            .collect_view();
-        let arrows = arrows
+        let drawn = arrows
             .into_iter()
             .map(|a| {
-                let (x1, y1) = (x(a.sent.max(t0)), y(a.from));
-                let (end_t, lost) = match a.fate {
-                    Fate::Delivered(t) => (t, false),
-                    Fate::Lost(t) => (t, true),
-                    Fate::InFlight => (now, false),
+                let (end_t, lost, inflight, fate) = match a.fate {
+                    Fate::Delivered(t) => (t, false, false, 0),
+                    Fate::Lost(t) => (t, true, false, 1),
+                    Fate::InFlight => (now, false, true, 2),
                 };
-                let (x2, y2) = if lost {
-                    // A lost message ends half-way, with an ✕.
-                    (x(end_t), (y(a.from) + y(a.to)) / 2.0)
-                } else {
-                    (x(end_t), y(a.to))
-                };
-                let id = a.id;
-                let class = format!(
-                    "arrow kind-{}{}{}{}",
-                    a.kind,
-                    if lost { " lost" } else { "" },
-                    if matches!(a.fate, Fate::InFlight) { " inflight" } else { "" },
-                    if selected == Selection::Message(id) { " selected" } else { "" }
-                );
-                view! {
-                    <g class=class data-testid=format!("arrow-{}", id.0)
-                        on:click=move |_| ctx.selected.set(Selection::Message(id))>
-                        <line class="hit" x1=x1 y1=y1 x2=x2 y2=y2></line>
-                        <line class="shaft" x1=x1 y1=y1 x2=x2 y2=y2 marker-end=if lost { "" } else { "url(#st-head)" }></line>
-                        {lost.then(|| view! { <text class="x" x=x2 y=y2 + 4.0>"✕"</text> })}
-                        <title>{format!("{id} {} S{} → S{}", a.kind, a.from + 1, a.to + 1)}</title>
-                    </g>
+                let y2 = if lost { (lane_y(a.from) + lane_y(a.to)) / 2.0 } else { lane_y(a.to) };
+                Drawn {
+                    key: (a.id.0, fate, window),
+                    id: a.id,
+                    kind: a.kind,
+                    x1: a.sent as f64 * k,
+                    y1: lane_y(a.from),
+                    x2: end_t as f64 * k,
+                    y2,
+                    lost,
+                    inflight,
+                    from: a.from,
+                    to: a.to,
                 }
             })
-            .collect_view();
-        let marks = marks
-            .into_iter()
-            .map(|m| match m {
-                Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=y(i) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
-                Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=y(i) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
-                Mark::Pause(i, a, b) => view! {
-                    <rect class="mark pause" x=x(a.max(t0)) y=y(i) - 5.0 width=(x(b.min(now)) - x(a.max(t0))).max(2.0) height=10><title>"pause"</title></rect>
-                }
-                .into_any(),
-                Mark::Network(verb, t) => view! {
-                    <g class="mark net"><line x1=x(t) y1=4 x2=x(t) y2=height - 4.0></line><text x=x(t) + 3.0 y=10>{verb}</text></g>
-                }
-                .into_any(),
+            .collect();
+        set_data.set((drawn, marks));
+    });
+    let slide = move || format!("translate({:.2} 0)", LEFT + span - ctx.now_us.get() as f64 * scale());
+    let height = move || 16.0 + names.with(|n| n.len()) as f64 * LANE;
+    let diagram = move || {
+        let lanes = names.with(|names| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    view! {
+                        <g class="lane">
+                            <text x=4 y=lane_y(i) + 4.0>{name.clone()}</text>
+                            <line x1=LEFT y1=lane_y(i) x2=WIDTH - 10.0 y2=lane_y(i)></line>
+                        </g>
+                    }
+                })
+                .collect_view()
+        });
+        let marks = move || {
+            let k = scale();
+            let h = height();
+            data.with(|(_, marks)| {
+                marks
+                    .iter()
+                    .map(|m| match *m {
+                        Mark::Crash(i, t) => view! { <text class="mark crash" x=t as f64 * k y=lane_y(i) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
+                        Mark::Restart(i, t) => view! { <text class="mark restart" x=t as f64 * k y=lane_y(i) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
+                        Mark::Pause(i, a, b) => view! {
+                            <rect class="mark pause" x=a as f64 * k y=lane_y(i) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>"pause"</title></rect>
+                        }
+                        .into_any(),
+                        Mark::Network(verb, t) => view! {
+                            <g class="mark net"><line x1=t as f64 * k y1=4 x2=t as f64 * k y2=h - 4.0></line><text x=t as f64 * k + 3.0 y=10>{verb}</text></g>
+                        }
+                        .into_any(),
+                    })
+                    .collect_view()
             })
-            .collect_view();
-        let ticks = (0..=5)
-            .map(|k| {
-                let t = t0 + window * k / 5;
-                view! { <text class="tick" x=x(t) y=height + 12.0>{format!("{:.0}", t as f64 / 1000.0)}</text> }
-            })
-            .collect_view();
+        };
+        let ticks = move || {
+            let now = ctx.now_us.get();
+            let window = window_ms.get() * 1000;
+            let t0 = now.saturating_sub(window);
+            let h = height();
+            (0..=5)
+                .map(|i| {
+                    let t = t0 + window * i / 5;
+                    let x = LEFT + (t - t0) as f64 / window.max(1) as f64 * span;
+                    view! { <text class="tick" x=x y=h + 12.0>{format!("{:.0}", t as f64 / 1000.0)}</text> }
+                })
+                .collect_view()
+        };
         view! {
             <svg id="spacetime-svg" class="spacetime" data-testid="spacetime" xmlns="http://www.w3.org/2000/svg"
-                viewBox=format!("0 0 {WIDTH} {}", height + 16.0) preserveAspectRatio="xMinYMin meet">
+                viewBox=move || format!("0 0 {WIDTH} {}", height() + 16.0) preserveAspectRatio="xMinYMin meet">
                 <style>{SVG_STYLE}</style>
                 <defs>
                     <marker id="st-head" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                         <path d="M0 0 L8 4 L0 8 z" class="head"></path>
                     </marker>
+                    <clipPath id="st-clip"><rect x=LEFT y=0 width=span height=2000></rect></clipPath>
                 </defs>
-                {lanes}{marks}{arrows}{ticks}
-                <line class="cursor" x1=x(now) y1=2 x2=x(now) y2=height></line>
+                {lanes}
+                <g clip-path="url(#st-clip)">
+                    <g transform=slide>
+                        {marks}
+                        <For
+                            each=move || data.with(|(a, _)| a.clone())
+                            key=|d| d.key
+                            children=move |d: Drawn| {
+                                let id = d.id;
+                                let class = format!(
+                                    "arrow kind-{}{}{}",
+                                    d.kind,
+                                    if d.lost { " lost" } else { "" },
+                                    if d.inflight { " inflight" } else { "" },
+                                );
+                                // An arrow in flight grows to the cursor.
+                                let x2 = move || if d.inflight { ctx.now_us.get() as f64 * scale() } else { d.x2 };
+                                view! {
+                                    <g class=class class:selected=move || ctx.selected.get() == Selection::Message(id)
+                                        data-testid=format!("arrow-{}", id.0)
+                                        on:click=move |_| ctx.selected.set(Selection::Message(id))>
+                                        <line class="hit" x1=d.x1 y1=d.y1 x2=x2 y2=d.y2></line>
+                                        <line class="shaft" x1=d.x1 y1=d.y1 x2=x2 y2=d.y2 marker-end=if d.lost { "" } else { "url(#st-head)" }></line>
+                                        {d.lost.then(|| view! { <text class="x" x=d.x2 y=d.y2 + 4.0>"✕"</text> })}
+                                        <title>{format!("{id} {} S{} → S{}", d.kind, d.from + 1, d.to + 1)}</title>
+                                    </g>
+                                }
+                            }
+                        />
+                    </g>
+                </g>
+                {ticks}
+                <line class="cursor" x1=LEFT + span y1=2 x2=LEFT + span y2=height></line>
             </svg>
         }
     };

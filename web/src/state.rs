@@ -190,6 +190,8 @@ pub struct Ctx {
     pub lab: StoredValue<Option<Lab>, LocalStorage>,
     /// The world at the cursor.
     pub view: RwSignal<Option<WorldView>>,
+    /// Simulated time at the cursor (cheap to watch: animations read it).
+    pub now_us: RwSignal<u64>,
     /// Furthest time reached (for the scrubber).
     pub horizon_us: RwSignal<u64>,
     /// Bumped after every change, for views derived from the trace.
@@ -231,6 +233,7 @@ impl Ctx {
         let ctx = Ctx {
             lab: StoredValue::new_local(lab),
             view: RwSignal::new(None),
+            now_us: RwSignal::new(0),
             horizon_us: RwSignal::new(0),
             revision: RwSignal::new(0),
             playing: RwSignal::new(false),
@@ -281,7 +284,10 @@ impl Ctx {
                 // A broken invariant stops the run where it happened.
                 self.playing.set(false);
             }
-            self.horizon_us.set(horizon.0);
+            if self.horizon_us.get_untracked() != horizon.0 {
+                self.horizon_us.set(horizon.0);
+            }
+            self.now_us.set(view.time_us);
             self.view.set(Some(view));
             if self.lesson.get_untracked() != lesson {
                 self.lesson.set(lesson);
