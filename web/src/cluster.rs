@@ -4,6 +4,7 @@
 //! messages with a marker, dropped messages falling away, cut links dashed
 //! (one-way cuts with an arrow). Clicking selects a node or a message.
 
+use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
 use distlab_core::ids::MsgId;
@@ -238,19 +239,27 @@ fn flying(v: &WorldView) -> Vec<Flying> {
         .collect()
 }
 
-/// Messages in flight. Each dot is created once (keyed by message) and
-/// only its position changes from frame to frame, so a few hundred
-/// messages stay smooth.
+/// Messages in flight, drawn with a [`Pool`]: one effect writes the
+/// positions of every dot each frame, touching only what changed.
 fn messages_layer(ctx: Ctx) -> impl IntoView {
     let reduced = crate::app::reduced_motion();
-    view! {
-        <For
-            each=move || ctx.view.with(|v| v.as_ref().map(flying).unwrap_or_default())
-            key=|m| (m.id.0, m.held, m.deliver)
-            children=move |m: Flying| {
-                let id = m.id;
-                let transform = move || {
-                    let now = ctx.now_us.get() as f64;
+    let layer = NodeRef::<leptos::svg::G>::new();
+    let pool = StoredValue::new_local(None::<Pool>);
+    Effect::new(move |_| {
+        let Some(g) = layer.get() else { return };
+        let now = ctx.now_us.get() as f64;
+        let selected = ctx.selected.get();
+        ctx.view.with(|v| {
+            let list = v.as_ref().map(flying).unwrap_or_default();
+            pool.update_value(|p| {
+                let p = p.get_or_insert_with(|| {
+                    Pool::new(
+                        g.clone().into(),
+                        r#"<circle class="dot" r="8"></circle><text class="held-mark" y="-12"></text><title></title>"#,
+                    )
+                });
+                p.sync(list.len(), |i, w| {
+                    let m = &list[i];
                     let span = (m.deliver.saturating_sub(m.sent)).max(1) as f64;
                     let mut f = ((now - m.sent as f64) / span).clamp(0.0, 1.0);
                     if reduced {
@@ -259,26 +268,34 @@ fn messages_layer(ctx: Ctx) -> impl IntoView {
                     }
                     let g = f.min(m.reach).max(1.0 - m.reach);
                     let (x, y) = (m.from.0 + (m.to.0 - m.from.0) * g, m.from.1 + (m.to.1 - m.from.1) * g);
-                    format!("translate({x:.1} {y:.1})")
-                };
-                let class = format!(
-                    "msg kind-{}{}{}",
-                    m.kind,
-                    if m.held { " held" } else { "" },
-                    if m.dup { " dup" } else { "" },
-                );
-                view! {
-                    <g class=class class:selected=move || ctx.selected.get() == Selection::Message(id)
-                        data-testid=format!("msg-{}", id.0) data-kind=m.kind transform=transform
-                        on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Message(id)); }>
-                        <circle class="hit" r=13></circle>
-                        <circle class="dot" r=7></circle>
-                        {m.held.then(|| view! { <text class="held-mark" y=-12>"❚❚"</text> })}
-                        <title>{m.title.clone()}</title>
-                    </g>
-                }
+                    w.set(0, "transform", &format!("translate({x:.1} {y:.1})"));
+                    w.set(
+                        0,
+                        "class",
+                        &format!(
+                            "msg kind-{}{}{}{}",
+                            m.kind,
+                            if m.held { " held" } else { "" },
+                            if m.dup { " dup" } else { "" },
+                            if selected == Selection::Message(m.id) { " selected" } else { "" },
+                        ),
+                    );
+                    w.set(0, "data-testid", &format!("msg-{}", m.id.0));
+                    w.set(0, "data-msg", &m.id.0.to_string());
+                    w.set(0, "data-kind", m.kind);
+                    w.set(2, "text", if m.held { "❚❚" } else { "" });
+                    w.set(3, "text", &m.title);
+                });
+            });
+        });
+    });
+    view! {
+        <g class="messages" node_ref=layer on:click=move |ev| {
+            if let Some(id) = closest_attr(&ev, "data-msg").and_then(|s| s.parse().ok()) {
+                ev.stop_propagation();
+                ctx.selected.set(Selection::Message(MsgId(id)));
             }
-        />
+        }></g>
     }
 }
 
@@ -290,7 +307,7 @@ pub fn ClusterView() -> impl IntoView {
         <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster of nodes"
             on:click=move |_| ctx.selected.set(Selection::None)>
             {move || ctx.view.with(|v| v.as_ref().map(|v| draw(ctx, v)))}
-            <g class="messages">{messages_layer(ctx)}</g>
+            {messages_layer(ctx)}
         </svg>
     }
 }

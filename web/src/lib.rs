@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod lesson_pane;
 pub mod markdown;
 pub mod panels;
+pub mod pool;
 pub mod share;
 pub mod spacetime;
 pub mod state;

@@ -5,6 +5,7 @@
 //! follows the scrubber. Clicking an arrow selects the message in both
 //! views. It exports as SVG; the trace exports as JSON.
 
+use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
 use distlab_core::ids::MsgId;
@@ -106,7 +107,6 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
 /// moves inside the layer; the layer slides as time passes.
 #[derive(Clone, Debug, PartialEq)]
 struct Drawn {
-    key: (u64, u8, u64),
     id: MsgId,
     kind: &'static str,
     x1: f64,
@@ -140,12 +140,21 @@ pub fn SpaceTime() -> impl IntoView {
     let span = WIDTH - LEFT - 10.0;
     let scale = move || span / (window_ms.get() * 1000).max(1) as f64;
     let (data, set_data) = signal((Vec::<Drawn>::new(), Vec::<Mark>::new()));
-    // Re-read the trace after every change, only while the diagram is open.
+    // Re-read the trace after every change, only while the diagram is open,
+    // and while playing at most every 100 ms of wall time (arrows in flight
+    // grow every frame anyway; new ones may appear a few frames late).
+    let last_read = std::rc::Rc::new(std::cell::Cell::new(f64::NEG_INFINITY));
     Effect::new(move |_| {
         let _ = ctx.revision.get();
         if !open.get() {
             return;
         }
+        let wall = crate::clock::now_ms();
+        // Tracked: pausing re-reads, so a paused diagram is never stale.
+        if ctx.playing.get() && wall - last_read.get() < 100.0 {
+            return;
+        }
+        last_read.set(wall);
         let window = window_ms.get() * 1000;
         let now = ctx.now_us.get_untracked();
         let k = span / window.max(1) as f64;
@@ -153,14 +162,13 @@ pub fn SpaceTime() -> impl IntoView {
         let drawn = arrows
             .into_iter()
             .map(|a| {
-                let (end_t, lost, inflight, fate) = match a.fate {
-                    Fate::Delivered(t) => (t, false, false, 0),
-                    Fate::Lost(t) => (t, true, false, 1),
-                    Fate::InFlight => (now, false, true, 2),
+                let (end_t, lost, inflight) = match a.fate {
+                    Fate::Delivered(t) => (t, false, false),
+                    Fate::Lost(t) => (t, true, false),
+                    Fate::InFlight => (now, false, true),
                 };
                 let y2 = if lost { (lane_y(a.from) + lane_y(a.to)) / 2.0 } else { lane_y(a.to) };
                 Drawn {
-                    key: (a.id.0, fate, window),
                     id: a.id,
                     kind: a.kind,
                     x1: a.sent as f64 * k,
@@ -175,6 +183,51 @@ pub fn SpaceTime() -> impl IntoView {
             })
             .collect();
         set_data.set((drawn, marks));
+    });
+    // The arrows: a pool of elements written by one effect (see `pool.rs`).
+    let arrows_layer = NodeRef::<leptos::svg::G>::new();
+    let pool = StoredValue::new_local(None::<Pool>);
+    Effect::new(move |_| {
+        let Some(g) = arrows_layer.get() else { return };
+        let now = ctx.now_us.get() as f64 * scale();
+        let selected = ctx.selected.get();
+        data.with(|(arrows, _)| {
+            pool.update_value(|p| {
+                let p = p.get_or_insert_with(|| {
+                    Pool::new(
+                        g.clone().into(),
+                        r#"<line class="hit"></line><line class="shaft"></line><text class="x"></text><title></title>"#,
+                    )
+                });
+                p.sync(arrows.len(), |i, w| {
+                    let d = &arrows[i];
+                    let class = format!(
+                        "arrow kind-{}{}{}{}",
+                        d.kind,
+                        if d.lost { " lost" } else { "" },
+                        if d.inflight { " inflight" } else { "" },
+                        if selected == Selection::Message(d.id) { " selected" } else { "" },
+                    );
+                    w.set(0, "class", &class);
+                    w.set(0, "data-testid", &format!("arrow-{}", d.id.0));
+                    w.set(0, "data-msg", &d.id.0.to_string());
+                    // An arrow in flight grows to the cursor.
+                    let x2 = format!("{:.2}", if d.inflight { now } else { d.x2 });
+                    let (x1, y1, y2) = (format!("{:.2}", d.x1), format!("{:.1}", d.y1), format!("{:.1}", d.y2));
+                    for part in [1, 2] {
+                        w.set(part, "x1", &x1);
+                        w.set(part, "y1", &y1);
+                        w.set(part, "x2", &x2);
+                        w.set(part, "y2", &y2);
+                    }
+                    w.set(2, "marker-end", if d.lost { "" } else { "url(#st-head)" });
+                    w.set(3, "x", &x2);
+                    w.set(3, "y", &format!("{:.1}", d.y2 + 4.0));
+                    w.set(3, "text", if d.lost { "✕" } else { "" });
+                    w.set(4, "text", &format!("{} {} S{} → S{}", d.id, d.kind, d.from + 1, d.to + 1));
+                });
+            });
+        });
     });
     let slide = move || format!("translate({:.2} 0)", LEFT + span - ctx.now_us.get() as f64 * scale());
     let height = move || 16.0 + names.with(|n| n.len()) as f64 * LANE;
@@ -241,31 +294,11 @@ pub fn SpaceTime() -> impl IntoView {
                 <g clip-path="url(#st-clip)">
                     <g transform=slide>
                         {marks}
-                        <For
-                            each=move || data.with(|(a, _)| a.clone())
-                            key=|d| d.key
-                            children=move |d: Drawn| {
-                                let id = d.id;
-                                let class = format!(
-                                    "arrow kind-{}{}{}",
-                                    d.kind,
-                                    if d.lost { " lost" } else { "" },
-                                    if d.inflight { " inflight" } else { "" },
-                                );
-                                // An arrow in flight grows to the cursor.
-                                let x2 = move || if d.inflight { ctx.now_us.get() as f64 * scale() } else { d.x2 };
-                                view! {
-                                    <g class=class class:selected=move || ctx.selected.get() == Selection::Message(id)
-                                        data-testid=format!("arrow-{}", id.0)
-                                        on:click=move |_| ctx.selected.set(Selection::Message(id))>
-                                        <line class="hit" x1=d.x1 y1=d.y1 x2=x2 y2=d.y2></line>
-                                        <line class="shaft" x1=d.x1 y1=d.y1 x2=x2 y2=d.y2 marker-end=if d.lost { "" } else { "url(#st-head)" }></line>
-                                        {d.lost.then(|| view! { <text class="x" x=d.x2 y=d.y2 + 4.0>"✕"</text> })}
-                                        <title>{format!("{id} {} S{} → S{}", d.kind, d.from + 1, d.to + 1)}</title>
-                                    </g>
-                                }
+                        <g class="arrows" node_ref=arrows_layer on:click=move |ev| {
+                            if let Some(id) = closest_attr(&ev, "data-msg").and_then(|s| s.parse().ok()) {
+                                ctx.selected.set(Selection::Message(MsgId(id)));
                             }
-                        />
+                        }></g>
                     </g>
                 </g>
                 {ticks}

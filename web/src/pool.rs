@@ -1,0 +1,102 @@
+//! A pool of SVG elements updated in place, for the layers that hold
+//! hundreds of moving things (messages in flight, space-time arrows).
+//!
+//! Why not one reactive closure per attribute: every such closure
+//! subscribes to the same few signals, and the reactive graph's cost of
+//! re-subscribing grows with the number of subscribers, so a few hundred
+//! animated items cost more in bookkeeping than in drawing. Here one effect
+//! per layer walks the pool and writes only the attributes whose text
+//! changed since the last frame. Elements are created when the pool grows
+//! and hidden (not destroyed) when it shrinks.
+
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// One pooled element and the attribute values last written to it.
+struct Slot {
+    root: Element,
+    parts: Vec<Element>,
+    cache: Vec<(usize, &'static str, String)>,
+}
+
+impl Slot {
+    fn set(&mut self, part: usize, name: &'static str, value: &str) {
+        let hit = self.cache.iter_mut().find(|(p, n, _)| *p == part && *n == name);
+        match hit {
+            Some((_, _, old)) if old == value => return,
+            Some((_, _, old)) => {
+                old.clear();
+                old.push_str(value);
+            }
+            None => self.cache.push((part, name, value.to_string())),
+        }
+        let el = if part == 0 { &self.root } else { &self.parts[part - 1] };
+        if name == "text" {
+            el.set_text_content(Some(value));
+        } else {
+            let _ = el.set_attribute(name, value);
+        }
+    }
+}
+
+/// A pool of `<g>` elements under `parent`, each built from `template`
+/// (inner SVG markup whose child elements become parts 1, 2, ...).
+pub struct Pool {
+    parent: Element,
+    template: &'static str,
+    slots: Vec<Slot>,
+    shown: usize,
+}
+
+/// Writes to one pooled element: part 0 is the `<g>` itself, part *k* its
+/// *k*-th child element; the name `text` sets text content.
+pub struct Writer<'a> {
+    slot: &'a mut Slot,
+}
+
+impl Writer<'_> {
+    /// Sets an attribute (or the text, for `text`) if it changed.
+    pub fn set(&mut self, part: usize, name: &'static str, value: &str) {
+        self.slot.set(part, name, value);
+    }
+}
+
+impl Pool {
+    /// An empty pool drawing into `parent`.
+    pub fn new(parent: Element, template: &'static str) -> Pool {
+        Pool { parent, template, slots: Vec::new(), shown: 0 }
+    }
+
+    /// Shows `n` elements and lets `write` fill element `i`.
+    pub fn sync(&mut self, n: usize, mut write: impl FnMut(usize, &mut Writer<'_>)) {
+        let Some(doc) = self.parent.owner_document() else { return };
+        while self.slots.len() < n {
+            let Ok(g) = doc.create_element_ns(Some(SVG_NS), "g") else { return };
+            g.set_inner_html(self.template);
+            let kids = g.children();
+            let parts = (0..kids.length()).filter_map(|k| kids.item(k)).collect();
+            let _ = self.parent.append_child(&g);
+            self.slots.push(Slot { root: g, parts, cache: Vec::new() });
+        }
+        for (i, slot) in self.slots.iter_mut().enumerate().take(n) {
+            if i >= self.shown {
+                slot.set(0, "display", "inline");
+            }
+            write(i, &mut Writer { slot });
+        }
+        for slot in self.slots.iter_mut().skip(n).take(self.shown.saturating_sub(n)) {
+            slot.set(0, "display", "none");
+        }
+        self.shown = n;
+    }
+}
+
+/// The value of `attr` on the nearest element at or above the event's
+/// target that has it (click delegation for pooled elements).
+pub fn closest_attr(ev: &web_sys::Event, attr: &str) -> Option<String> {
+    let target = ev.target()?.dyn_into::<Element>().ok()?;
+    let el = target.closest(&format!("[{attr}]")).ok()??;
+    el.get_attribute(attr)
+}
