@@ -1014,17 +1014,18 @@ impl Scenario {
 
 /// Loads and validates a scenario or lesson file.
 pub fn load(src: Source<'_>) -> Result<Scenario, Vec<Diagnostic>> {
+    // Problems with the whole file are reported at its start (1:1).
     if src.text.len() > limits::MAX_FILE_BYTES {
         return Err(vec![src.at(
-            None,
+            Some(0..0),
             format!("the file is {} bytes; the limit is {} bytes", src.text.len(), limits::MAX_FILE_BYTES),
         )]);
     }
     if src.text.contains('\0') {
-        return Err(vec![src.at(None, "this is a binary file, not TOML text")]);
+        return Err(vec![src.at(Some(0..0), "this is a binary file, not TOML text")]);
     }
     if src.text.trim().is_empty() {
-        return Err(vec![src.at(None, "the file is empty; a scenario needs at least protocol = \"...\"")]);
+        return Err(vec![src.at(Some(0..0), "the file is empty; a scenario needs at least protocol = \"...\"")]);
     }
     let doc = DeTable::parse(src.text).map_err(|e| vec![src.toml_error(&e)])?;
     let spec: FileSpec<toml::Table> = toml::from_str(src.text).map_err(|e| vec![src.toml_error(&e)])?;
