@@ -53,6 +53,8 @@ pub trait Sim {
     fn in_flight(&self) -> usize;
     /// Time of the next pending event after the cursor, if any.
     fn next_event_time(&mut self) -> Option<Micros>;
+    /// The network parameters in force at the cursor.
+    fn network(&self) -> &crate::network::NetworkParams;
     /// Takes over a recorded command log (see [`Engine::adopt`]).
     fn adopt(&mut self, commands: Vec<CommandRecord>) -> Result<(), SimError>;
 
@@ -128,6 +130,9 @@ impl<P: Protocol> Sim for Engine<P> {
     }
     fn next_event_time(&mut self) -> Option<Micros> {
         self.world_mut().next_event_time()
+    }
+    fn network(&self) -> &crate::network::NetworkParams {
+        self.world().network()
     }
     fn adopt(&mut self, commands: Vec<CommandRecord>) -> Result<(), SimError> {
         Engine::adopt(self, commands)

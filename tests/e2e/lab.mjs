@@ -180,6 +180,24 @@ try {
   await page.click('[data-testid="lesson-back"]');
   check((await page.textContent('[data-testid="step-of"]')).includes("1"), "Back did not return to step 1");
 
+  // 10b. Absurd values typed into the network panel: a clear message, nothing applied.
+  await page.click('[data-testid="network"] details:first-of-type summary');
+  const loss = await page.inputValue('[data-testid="loss"]');
+  check(loss === "0", `the loss field does not show the network in force (got '${loss}')`);
+  await page.fill('[data-testid="loss"]', "2");
+  await page.click('[data-testid="apply-network"]');
+  const refusal = await page.textContent('[data-testid="notice"]').catch(() => "");
+  check(/2/.test(refusal ?? "") && /0/.test(refusal ?? "") && /1/.test(refusal ?? ""), `a loss of 2 was not refused with its range (got '${refusal}')`);
+  await page.fill('[data-testid="lat-min"]', "abc");
+  await page.fill('[data-testid="loss"]', "0.1");
+  await page.click('[data-testid="apply-network"]');
+  check(/abc/.test((await page.textContent('[data-testid="notice"]').catch(() => "")) ?? ""), "a latency of 'abc' was not refused");
+  await page.fill('[data-testid="lat-min"]', "20");
+  await page.fill('[data-testid="lat-max"]', "40");
+  await page.click('[data-testid="apply-network"]');
+  check((await page.locator('[data-testid="notice"]').count()) === 0, "valid network settings were refused");
+  await shot(page, "8b-network");
+
   // 11. The shortcut overlay.
   await page.keyboard.press("?");
   check(await page.isVisible('[data-testid="help-overlay"]'), "? did not open the shortcut list");

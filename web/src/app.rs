@@ -283,7 +283,7 @@ pub fn App() -> impl IntoView {
                         ev.prevent_default();
                         match seed_text.get_untracked().trim().parse::<u64>() {
                             Ok(s) => open_file(current_file.get_untracked(), Some(s)),
-                            Err(_) => ctx.notice.set(Some(format!("{}: '{}' is not a whole number from 0 to {}", ctx.t().seed, seed_text.get_untracked(), u64::MAX))),
+                            Err(_) => ctx.notice.set(Some(fill(ctx.t().not_whole, &[&ctx.t().seed, &seed_text.get_untracked(), &u64::MAX]))),
                         }
                     }>
                         <label><span class="seed-label">{move || ctx.t().seed}" "</span>

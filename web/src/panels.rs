@@ -74,7 +74,7 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                     ev.prevent_default();
                     match pause_ms.get_untracked().trim().parse::<u64>() {
                         Ok(v) => { ctx.act(Command::Pause { node: target(), for_us: v.saturating_mul(1000) }); }
-                        Err(_) => ctx.notice.set(Some(format!("{}: '{}' is not a whole number of milliseconds", t.pause_for, pause_ms.get_untracked()))),
+                        Err(_) => ctx.notice.set(Some(fill(t.not_whole, &[&t.pause_for, &pause_ms.get_untracked(), &(u64::MAX / 1000)]))),
                     }
                 }>
                     <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
@@ -282,12 +282,12 @@ pub fn Invariants() -> impl IntoView {
 }
 
 /// Parses a form field, naming it in the error.
-fn number(label: &str, text: &str) -> Result<f64, String> {
+fn number(t: &crate::strings::Strings, label: &str, text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("{label}: '{}' is not a number", text.trim()))
+        .ok_or_else(|| fill(t.not_a_number, &[&label, &text.trim()]))
 }
 
 /// Network conditions and the partition tool.
@@ -299,20 +299,41 @@ pub fn NetworkPanel() -> impl IntoView {
     let loss = RwSignal::new("0".to_string());
     let dup = RwSignal::new("0".to_string());
     let reorder = RwSignal::new("0".to_string());
+    // The fields show the network in force; they follow it when it changes
+    // (another file, a command, a rewind), not while someone types.
+    let current = Memo::new(move |_| {
+        let _ = ctx.revision.get();
+        ctx.with_lab(|lab| lab.sim.network().clone())
+    });
+    Effect::new(move |_| {
+        let Some(p) = current.get() else { return };
+        let (min, max) = match p.latency {
+            Latency::Constant { us } => (us, us),
+            Latency::Uniform { min_us, max_us }
+            | Latency::Exponential { min_us, max_us, .. }
+            | Latency::Normal { min_us, max_us, .. } => (min_us, max_us),
+        };
+        let ms_text = |us: u64| format!("{}", us as f64 / 1000.0);
+        lat_min.set(ms_text(min));
+        lat_max.set(ms_text(max));
+        loss.set(p.loss_ratio.to_string());
+        dup.set(p.duplicate_ratio.to_string());
+        reorder.set(p.reorder_ratio.to_string());
+    });
     let cut_from = RwSignal::new(1u32);
     let cut_to = RwSignal::new(2u32);
     let apply = move || -> Result<NetworkParams, String> {
         let t = ctx.t();
-        let min = number(t.min, &lat_min.get_untracked())?;
-        let max = number(t.max, &lat_max.get_untracked())?;
+        let min = number(t, t.min, &lat_min.get_untracked())?;
+        let max = number(t, t.max, &lat_max.get_untracked())?;
         let ratio = |label: &str, s: &str| -> Result<f64, String> {
-            let v = number(label, s)?;
-            if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("{label}: {v} is outside 0 to 1")) }
+            let v = number(t, label, s)?;
+            if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(fill(t.out_of_range, &[&label, &v, &0, &1])) }
         };
         if min < 0.0 || max < min || max > 60_000.0 {
-            return Err(format!("{}: need 0 ≤ min ≤ max ≤ 60000, got {min} and {max}", t.latency_ms));
+            return Err(fill(t.latency_range, &[&t.latency_ms, &min, &max]));
         }
-        let mut params = ctx.with_lab(|lab| lab.scenario.network.clone()).unwrap_or_default();
+        let mut params = ctx.with_lab(|lab| lab.sim.network().clone()).unwrap_or_default();
         params.latency = Latency::Uniform { min_us: (min * 1000.0) as u64, max_us: (max * 1000.0) as u64 };
         params.loss_ratio = ratio(t.loss, &loss.get_untracked())?;
         params.duplicate_ratio = ratio(t.duplication, &dup.get_untracked())?;

@@ -107,6 +107,10 @@ pub struct Strings {
     pub events: &'static str,
     pub in_flight: &'static str,
     pub open_full: &'static str,
+    pub not_a_number: &'static str,
+    pub not_whole: &'static str,
+    pub out_of_range: &'static str,
+    pub latency_range: &'static str,
 }
 
 /// English.
@@ -208,6 +212,10 @@ pub static EN: Strings = Strings {
     events: "events",
     in_flight: "in flight",
     open_full: "Open in DistLab",
+    not_a_number: "{}: '{}' is not a number.",
+    not_whole: "{}: '{}' is not a whole number from 0 to {}.",
+    out_of_range: "{}: {} is outside {} to {}.",
+    latency_range: "{}: need 0 ≤ min ≤ max ≤ 60000, got {} and {}.",
 };
 
 /// Simplified Chinese.
@@ -309,6 +317,10 @@ pub static ZH_CN: Strings = Strings {
     events: "事件",
     in_flight: "传输中",
     open_full: "在 DistLab 中打开",
+    not_a_number: "{}：“{}”不是数字。",
+    not_whole: "{}：“{}”不是 0 到 {} 之间的整数。",
+    out_of_range: "{}：{} 不在 {} 到 {} 之间。",
+    latency_range: "{}：需要 0 ≤ 最小 ≤ 最大 ≤ 60000，实际为 {} 和 {}。",
 };
 
 /// The texts for `lang`.
