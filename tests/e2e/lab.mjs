@@ -212,6 +212,34 @@ try {
   check(await page.isVisible('[data-testid="play"]'), "Play is not visible at 800x580");
   await shot(page, "9-small");
 
+  // 13. The break-it lesson: the checker catches the violation, the run
+  // pauses, the nodes involved are marked and the rule is named.
+  const breaker = await context.newPage();
+  errors.push(...watchErrors(breaker));
+  await breaker.goto(`${url}?open=raft/03-break-election-restriction.toml`);
+  await breaker.selectOption('[data-testid="lang"]', "en");
+  await breaker.waitForSelector('[data-testid="lesson-text"]');
+  await setSpeed(breaker, 0);
+  await play(breaker);
+  for (let step = 2; step <= 4; step++) {
+    await breaker.waitForSelector('[data-testid="lesson-continue"]:not([disabled])', { timeout: 30_000 });
+    await breaker.click('[data-testid="lesson-continue"]');
+    if (step < 4) await play(breaker);
+    const at = await breaker.textContent('[data-testid="step-of"]');
+    check(at.includes(`Step ${step}`), `Continue did not reach step ${step} (${at})`);
+  }
+  const sentence = await breaker
+    .waitForSelector('[data-testid="violation"]', { timeout: 30_000 })
+    .then((e) => e.textContent())
+    .catch(() => "");
+  check(/Leader Completeness/.test(sentence), `no Leader Completeness sentence (got '${sentence}')`);
+  check((await breaker.getAttribute('[data-testid="play"]', "aria-pressed")) === "false", "the run did not pause at the violation");
+  const stoppedAt = await timeText(breaker);
+  check(sentence.startsWith(stoppedAt), `the run stopped at ${stoppedAt}, not where the violation happened (${sentence.slice(0, 14)})`);
+  check((await breaker.locator('[data-testid="cluster"] .node.flagged').count()) >= 2, "the nodes involved are not marked");
+  check((await breaker.locator('[data-testid="inv-Leader-Completeness"].broken').count()) === 1, "the Leader Completeness light is not red");
+  await shot(breaker, "10-violation");
+
   if (errors.length) failures.push(...errors);
 } finally {
   await browser.close();
@@ -221,4 +249,4 @@ if (failures.length) {
   console.error(`lab: FAIL\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, share, broken links, embed, zh-CN, lesson; screenshots in test-output/)");
+console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, share, broken links, embed, zh-CN, lesson, network panel, violation; screenshots in test-output/)");

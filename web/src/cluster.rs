@@ -51,8 +51,8 @@ fn recently_dropped(ctx: &Ctx, now: Micros, window: Micros) -> Vec<Fallen> {
         let from = now.0.saturating_sub(window.0);
         let mut out = Vec::new();
         let mut i = end;
-        // A bounded look back: a storm of drops shows its latest 64.
-        while i > 0 && out.len() < 64 && end - i < 4096 {
+        // A bounded look back: a storm of drops shows its latest 24.
+        while i > 0 && out.len() < 24 && end - i < 4096 {
             i -= 1;
             let Some(r) = records.get(i) else { break };
             if r.time.0 < from {
@@ -111,8 +111,8 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
             }
         })
         .collect_view();
-    // Lost messages fall for about 0.8 s of wall time (none with reduced motion).
-    let window = Micros(((800.0 * 1000.0 * ctx.speed()) as u64).max(1));
+    // Lost messages fall for about 0.4 s of wall time (none with reduced motion).
+    let window = Micros(((400.0 * 1000.0 * ctx.speed()) as u64).max(1));
     let fallen = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
     let fallen = fallen
         .into_iter()

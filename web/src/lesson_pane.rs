@@ -42,6 +42,11 @@ pub fn LessonPane() -> impl IntoView {
         };
         let last = l.index + 1 >= l.count;
         let can_continue = !matches!(l.state, StepState::Waiting { .. }) && !last;
+        // Continue plays on only into a step that waits for something; a step
+        // that only explains leaves the run where it stopped.
+        let next_waits = ctx.with_lab(|lab| {
+            lab.lesson.as_ref().and_then(|r| r.lesson().steps.get(l.index + 1)).is_some_and(|s| s.until.is_some())
+        });
         let index = l.index;
         let html = markdown::to_html(&l.markdown);
         Some(
@@ -61,7 +66,9 @@ pub fn LessonPane() -> impl IntoView {
                         <button data-testid="lesson-back" disabled=index == 0 on:click=move |_| go(index.saturating_sub(1), true)>{format!("← {}", t.back)}</button>
                         <button class="primary" data-testid="lesson-continue" disabled=!can_continue on:click=move |_| {
                             go(index + 1, false);
-                            ctx.playing.set(true);
+                            if next_waits == Some(true) {
+                                ctx.playing.set(true);
+                            }
                         }>{format!("{} →", t.continue_)}</button>
                     </div>
                 </aside>

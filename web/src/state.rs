@@ -301,7 +301,15 @@ impl Ctx {
         let failed = self.with_lab(|lab| {
             let target = lab.sim.now().saturating_add(by).min(lab.sim.end());
             let at_end = lab.sim.now() >= lab.sim.end();
-            (lab.sim.run_until(target).err(), at_end)
+            let before = lab.sim.violations().len();
+            let r = lab.sim.run_until(target).err();
+            // A new violation: stand exactly where it happened, not at the
+            // end of the frame that found it.
+            if let Some(v) = lab.sim.violations().get(before) {
+                let at = Micros(v.time_us);
+                let _ = lab.sim.seek(at);
+            }
+            (r, at_end)
         });
         match failed {
             Some((Some(e), _)) => {
