@@ -1,5 +1,11 @@
 //! Embeds every file in tutorials/ into the web bundle (lessons are data;
-//! the page reads them with the same loader as the CLI).
+//! the page reads them with the same loader as the CLI), and renders every
+//! lesson text (Markdown) to safe HTML with `src/markdown.rs`, so the
+//! bundle carries HTML instead of a Markdown parser.
+
+#[allow(dead_code)]
+#[path = "src/markdown.rs"]
+mod markdown;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,15 +23,44 @@ fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every Markdown string under a `text` or `summary` key (`text.en`, ...).
+fn markdown_texts(v: &toml::Value, inside: bool, out: &mut Vec<String>) {
+    match v {
+        toml::Value::String(s) if inside => out.push(s.clone()),
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                markdown_texts(v, inside || k == "text" || k == "summary", out);
+            }
+        }
+        toml::Value::Array(a) => a.iter().for_each(|v| markdown_texts(v, inside, out)),
+        _ => {}
+    }
+}
+
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../tutorials");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     toml_files(&root, &mut files);
     files.sort();
-    let mut code = String::from("/// Every file in tutorials/: (path relative to tutorials/, contents).\n");
+    let mut texts = Vec::new();
+    for f in &files {
+        // A file that does not parse is reported by the loader at run time.
+        if let Ok(v) = std::fs::read_to_string(f).unwrap_or_default().parse::<toml::Table>() {
+            markdown_texts(&toml::Value::Table(v), false, &mut texts);
+        }
+    }
+    texts.sort();
+    texts.dedup();
+    let mut code = String::from("/// Lesson Markdown and its HTML, rendered at build time (see build.rs).\n");
+    code.push_str("pub static LESSON_HTML: &[(&str, &str)] = &[\n");
+    for t in &texts {
+        writeln!(code, "    ({t:?}, {:?}),", markdown::to_html(t)).unwrap();
+    }
+    code.push_str("];\n");
+    code.push_str("/// Every file in tutorials/: (path relative to tutorials/, contents).\n");
     code.push_str("pub static TUTORIALS: &[(&str, &str)] = &[\n");
-    for f in files {
+    for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f.strip_prefix(&root).unwrap().display().to_string();
         writeln!(code, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).unwrap();

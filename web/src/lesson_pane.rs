@@ -1,9 +1,8 @@
-//! The lesson player: the step's text (Markdown, made safe by
-//! [`crate::markdown`]), what the step waits for, and Back / Continue.
+//! The lesson player: the step's text (Markdown rendered to safe HTML at
+//! build time, see `build.rs`), what the step waits for, and Back / Continue.
 //! Back rewinds to where the previous step began; Continue begins the next
 //! step (performing its action). Challenge steps say when they are met.
 
-use crate::markdown;
 use crate::state::Ctx;
 use crate::strings::fill;
 use distlab_core::lesson::StepState;
@@ -48,7 +47,7 @@ pub fn LessonPane() -> impl IntoView {
             lab.lesson.as_ref().and_then(|r| r.lesson().steps.get(l.index + 1)).is_some_and(|s| s.until.is_some())
         });
         let index = l.index;
-        let html = markdown::to_html(&l.markdown);
+        let html = crate::tutorials::lesson_html(&l.markdown);
         Some(
             view! {
                 <aside class="panel lesson" data-testid="lesson">

@@ -9,3 +9,14 @@ pub const DEFAULT: &str = "raft/playground.toml";
 pub fn text(path: &str) -> Option<&'static str> {
     TUTORIALS.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
 }
+
+/// The HTML of a lesson text, rendered and made safe at build time. A text
+/// that was not rendered (it cannot happen for embedded files) is shown as
+/// escaped plain text.
+pub fn lesson_html(markdown: &str) -> String {
+    if let Some((_, html)) = LESSON_HTML.iter().find(|(md, _)| *md == markdown) {
+        return (*html).to_string();
+    }
+    let escaped = markdown.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    format!("<p>{escaped}</p>")
+}
