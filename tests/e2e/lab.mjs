@@ -112,6 +112,8 @@ try {
   await page.waitForSelector('[data-testid="inspect-msg"]');
   await page.click('[data-testid="drop-msg"]');
   check((await page.locator(`[data-testid="cluster"] [data-testid="${msg}"]`).count()) === 0, `${msg} is still in flight after Drop`);
+  const inspected = await page.textContent('[data-testid="inspector"]');
+  check(/Lost at/.test(inspected), `the inspector does not say when the dropped message was lost: ${inspected}`);
   const arrowId = msg.replace("msg-", "arrow-");
   check((await page.getAttribute(`[data-testid="${arrowId}"]`, "class").catch(() => "")).includes("lost"), `the space-time diagram does not show ${msg} as lost`);
   await shot(page, "4-dropped");

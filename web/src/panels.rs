@@ -166,7 +166,25 @@ fn message_controls(ctx: Ctx, id: MsgId) -> impl IntoView {
     move || {
         let t = ctx.t();
         let Some(held) = held.get() else {
-            return view! { <h3>{format!("{} {id}", t.message)}</h3><p class="muted">{t.message_gone}</p> }.into_any();
+            // Not in flight at the cursor: what the trace says about it.
+            let _ = ctx.revision.get();
+            let past = message_history(&ctx, id).map(|h| {
+                let fate = match h.fate {
+                    Some((at, true)) => format!("{} {}", t.delivered_at, ms(at)),
+                    Some((at, false)) => format!("{} {}", t.lost_at, ms(at)),
+                    None => String::new(),
+                };
+                view! {
+                    <table class="fields"><tbody>
+                        <tr><th>{t.from_to}</th><td>{format!("{} → {}", h.from, h.to)}</td></tr>
+                        <tr><th>{t.sent_at}</th><td>{ms(h.sent)}</td></tr>
+                        <tr><th>{t.message}</th><td>{h.kind}</td></tr>
+                        {(!fate.is_empty()).then(|| view! { <tr><td colspan="2">{fate}</td></tr> })}
+                    </tbody></table>
+                }
+            });
+            return view! { <h3>{format!("{} {id}", t.message)}</h3><p class="muted">{t.message_gone}</p>{past} }
+                .into_any();
         };
         view! {
             <h3>{format!("{} {id}", t.message)} <span class="muted">{held.then_some(format!(" · {}", t.held))}</span></h3>
@@ -182,6 +200,43 @@ fn message_controls(ctx: Ctx, id: MsgId) -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// A message as the trace recorded it up to the cursor.
+struct History {
+    kind: &'static str,
+    from: NodeId,
+    to: NodeId,
+    sent: u64,
+    /// When it arrived (true) or was lost (false).
+    fate: Option<(u64, bool)>,
+}
+
+/// Looks `id` up in the trace before the cursor (a bounded look back).
+fn message_history(ctx: &Ctx, id: MsgId) -> Option<History> {
+    use distlab_core::trace::RecordKind;
+    ctx.with_lab(|lab| {
+        let kinds = lab.sim.info().message_kinds;
+        let records = lab.sim.trace().records();
+        let end = records.upto(lab.sim.now());
+        let mut fate = None;
+        for i in (end.saturating_sub(200_000)..end).rev() {
+            let r = records.get(i)?;
+            match r.kind {
+                RecordKind::Deliver { msg, .. } if msg == id => fate = Some((r.time.0, true)),
+                RecordKind::Drop { msg, .. } | RecordKind::Undeliverable { msg, .. } if msg == id => {
+                    fate = Some((r.time.0, false))
+                }
+                RecordKind::Send { msg, from, to, kind, .. } if msg == id => {
+                    let kind = kinds.get(kind as usize).copied().unwrap_or("?");
+                    return Some(History { kind, from, to, sent: r.time.0, fate });
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+    .flatten()
 }
 
 /// The message's fields at the cursor.
