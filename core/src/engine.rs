@@ -246,6 +246,34 @@ impl<P: Protocol> Engine<P> {
         self.run_until(t)
     }
 
+    /// Moves the cursor to exactly the point after `events` events with the
+    /// clock at `t` (a point seen live: several events and commands can
+    /// share one instant, so time alone is ambiguous).
+    pub fn seek_to(&mut self, t: Micros, events: u64) -> Result<(), SimError> {
+        if events < self.world.events() || self.dirty {
+            let cp = self.checkpoints.iter().rev().find(|c| c.world.events() <= events).unwrap_or(&self.checkpoints[0]);
+            let (world, next_command) = (cp.world.clone(), cp.next_command);
+            self.world = world;
+            self.next_command = next_command;
+            self.dirty = false;
+        }
+        while self.world.events() < events {
+            if !self.step()? {
+                return Err(SimError::Replay(format!(
+                    "the run ended after {} of {events} events",
+                    self.world.events()
+                )));
+            }
+        }
+        if self.world.now() <= t {
+            self.world.advance_clock(t);
+            if self.at_horizon() {
+                self.horizon_time = self.horizon_time.max(t);
+            }
+        }
+        Ok(())
+    }
+
     /// Applies a command at the cursor. Behind the horizon this forks first.
     pub fn apply(&mut self, command: Command) -> Result<Option<Fork>, SimError> {
         // A world stopped half-way through an event cannot be acted on; a

@@ -146,6 +146,9 @@ pub struct Lesson {
 pub struct StepMark {
     /// Time.
     pub time: Micros,
+    /// Events so far (with `time`, the exact point: several events can
+    /// share one instant).
+    pub events: u64,
     /// Trace records so far.
     pub records: usize,
     /// Commands so far.
@@ -160,6 +163,7 @@ impl StepMark {
     pub fn of(sim: &dyn Sim) -> StepMark {
         StepMark {
             time: sim.now(),
+            events: sim.events(),
             records: sim.trace().records().upto(sim.now()),
             commands: sim.commands_applied(),
             violations: sim.violations().len(),
@@ -208,7 +212,7 @@ impl LessonRun {
         LessonRun {
             lesson,
             step: 0,
-            mark: StepMark { time: Micros::ZERO, records: 0, commands: 0, violations: 0 },
+            mark: StepMark { time: Micros::ZERO, events: 0, records: 0, commands: 0, violations: 0 },
             latched: Vec::new(),
             scanned: 0,
             met: false,
@@ -240,14 +244,27 @@ impl LessonRun {
         if self.lesson.steps.is_empty() {
             return Ok(());
         }
-        self.step = index.min(self.lesson.steps.len() - 1);
-        self.mark = StepMark::of(sim);
+        let index = index.min(self.lesson.steps.len() - 1);
+        let mut mark = StepMark::of(sim);
+        // The action first: if it cannot apply, the lesson stays where it was.
+        if let Some(action) = self.lesson.steps[index].action.clone() {
+            sim.apply(action)?;
+            // Acting behind the horizon forks and cuts the recorded future:
+            // the action's own record then marks where the step began.
+            let records = sim.trace().records();
+            let n = records.len();
+            if let Some(k) = (n.saturating_sub(64)..n)
+                .rev()
+                .find(|&k| records.get(k).is_some_and(|r| matches!(r.kind, RecordKind::Command { .. })))
+            {
+                mark.records = mark.records.min(k);
+            }
+        }
+        self.step = index;
+        self.mark = mark;
         self.latched.clear();
         self.scanned = self.mark.records;
         self.met = false;
-        if let Some(action) = self.step().and_then(|s| s.action.clone()) {
-            sim.apply(action)?;
-        }
         Ok(())
     }
 
@@ -280,6 +297,10 @@ impl LessonRun {
         let Some(cond) = step.until.clone() else { return StepState::Free };
         if self.met {
             return StepState::Met;
+        }
+        // The cursor is before the step began (a rewind): nothing counts yet.
+        if sim.now() < self.mark.time || sim.events() < self.mark.events {
+            return StepState::Waiting { deadline: self.mark.time.saturating_add(within) };
         }
         let mut leaf = 0;
         let holds = self.holds(&cond, sim, &mut leaf);

@@ -30,6 +30,9 @@ pub trait Sim {
     fn run_until(&mut self, t: Micros) -> Result<(), SimError>;
     /// Moves the cursor to `t`, backwards or forwards.
     fn seek(&mut self, t: Micros) -> Result<(), SimError>;
+    /// Moves the cursor to exactly `events` events with the clock at `t`
+    /// (see [`Engine::seek_to`]).
+    fn seek_to(&mut self, t: Micros, events: u64) -> Result<(), SimError>;
     /// Applies a command at the cursor; returns what a fork discarded, if
     /// the cursor was behind the horizon.
     fn apply(&mut self, command: Command) -> Result<Option<Fork>, SimError>;
@@ -97,6 +100,9 @@ impl<P: Protocol> Sim for Engine<P> {
     }
     fn seek(&mut self, t: Micros) -> Result<(), SimError> {
         Engine::seek(self, t)
+    }
+    fn seek_to(&mut self, t: Micros, events: u64) -> Result<(), SimError> {
+        Engine::seek_to(self, t, events)
     }
     fn apply(&mut self, command: Command) -> Result<Option<Fork>, SimError> {
         Engine::apply(self, command)

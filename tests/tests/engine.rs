@@ -391,3 +391,33 @@ fn a_lesson_step_after_a_rewind_does_not_see_the_recorded_future() {
     sim.run_until(ms(2000)).unwrap();
     assert_eq!(run.poll(sim.as_mut()), StepState::Met);
 }
+
+#[test]
+fn seek_to_finds_a_point_that_time_alone_cannot() {
+    // Release an overdue held message (its delivery is due now), deliver it
+    // with one step, then act again at the same instant: three things at one
+    // time. Only (time, events) names the point after all of them.
+    let mut live = start(BUSY);
+    live.run_until(ms(300)).unwrap();
+    let msg = live.view().messages.first().expect("messages in flight").id;
+    live.apply(Command::Hold { msg }).unwrap();
+    live.run_until(ms(400)).unwrap();
+    live.apply(Command::Release { msg }).unwrap();
+    assert!(live.step().unwrap());
+    assert_eq!(live.now(), ms(400), "the released message arrives at once");
+    live.apply(Command::Request { node: NodeId(1).into(), op: "get x".into() }).unwrap();
+    let (t, events) = (live.now(), live.events());
+    let seen = live.view();
+    live.run_until(ms(900)).unwrap();
+
+    let mut shared = start(BUSY);
+    shared.adopt(live.commands().to_vec()).unwrap();
+    shared.seek_to(t, events).unwrap();
+    assert_eq!(shared.view(), seen);
+    // Back and forth within the same engine too.
+    live.seek_to(t, events).unwrap();
+    assert_eq!(live.view(), seen);
+    live.seek(ms(10)).unwrap();
+    live.seek_to(t, events).unwrap();
+    assert_eq!(live.view(), seen);
+}

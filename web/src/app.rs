@@ -105,8 +105,8 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
                     s.f
                 ));
             }
-            let at = s.at();
-            Lab::restore(&s.f, Some(s.s), s.c, at, s.l).map_err(|e| format!("replaying it failed: {e}"))
+            let at = (s.at(), s.e);
+            Lab::restore(&s.f, Some(s.s), s.c, at, s.l, &s.m).map_err(|e| format!("replaying it failed: {e}"))
         })
     });
     match restored {
@@ -126,9 +126,18 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
 }
 
 fn share_link(ctx: &Ctx, base: &str) -> Result<String, String> {
-    let (file, seed, commands, at, step) = ctx.snapshot().ok_or("nothing is running")?;
-    let text = tutorials::text(file).unwrap_or_default();
-    let shared = Shared { f: file.to_string(), h: share::file_hash(text), s: seed, t: at.0, l: step, c: commands };
+    let snap = ctx.snapshot().ok_or("nothing is running")?;
+    let text = tutorials::text(snap.file).unwrap_or_default();
+    let shared = Shared {
+        f: snap.file.to_string(),
+        h: share::file_hash(text),
+        s: snap.seed,
+        t: snap.at.0.0,
+        e: snap.at.1,
+        l: snap.step,
+        m: snap.marks,
+        c: snap.commands,
+    };
     let t = strings::of(ctx.lang.get_untracked());
     share::encode(&shared)
         .map(|frag| format!("{base}#{frag}"))
@@ -148,6 +157,15 @@ fn is_typing(ev: &web_sys::KeyboardEvent) -> bool {
         .map(|e| e.tag_name().to_ascii_lowercase())
         .unwrap_or_default();
     matches!(tag.as_str(), "input" | "select" | "textarea")
+}
+
+/// Whether Space would activate the focused element (a button, a link, a
+/// node): then Space is not the play shortcut.
+fn space_activates(ev: &web_sys::KeyboardEvent) -> bool {
+    ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()).is_some_and(|e| {
+        matches!(e.tag_name().to_ascii_lowercase().as_str(), "button" | "summary" | "a")
+            || e.get_attribute("role").as_deref() == Some("button")
+    })
 }
 
 /// The whole page.
@@ -205,7 +223,7 @@ pub fn App() -> impl IntoView {
             return;
         }
         match ev.key().as_str() {
-            " " => {
+            " " if !space_activates(&ev) => {
                 ev.prevent_default();
                 ctx.playing.update(|p| *p = !*p);
             }
@@ -245,7 +263,7 @@ pub fn App() -> impl IntoView {
         Ok(link) => {
             let embed_url = link.replacen('#', "?embed=1#", 1);
             embed_text.set(format!(
-                "<iframe src=\"{embed_url}\" width=\"800\" height=\"580\" sandbox=\"allow-scripts\" style=\"border:0\" title=\"DistLab\"></iframe>"
+                "<iframe src=\"{embed_url}\" width=\"800\" height=\"580\" sandbox=\"allow-scripts allow-popups allow-popups-to-escape-sandbox\" style=\"border:0\" title=\"DistLab\"></iframe>"
             ));
             share_text.set(link);
             share_open.set(true);
@@ -265,7 +283,7 @@ pub fn App() -> impl IntoView {
     };
     let lessons = StoredValue::new(lessons);
     let playgrounds = StoredValue::new(playgrounds);
-    let full_link = base.clone();
+    let full_link = StoredValue::new(base.clone());
 
     view! {
         <div class="app" class:embed=embed>
@@ -297,7 +315,7 @@ pub fn App() -> impl IntoView {
                     </form>
                     <span class="legend"><Legend /></span>
                     <button data-testid="share" on:click=move |_| make_share()>{move || ctx.t().share}</button>
-                    <select data-testid="lang" aria-label="language" on:change=move |ev| {
+                    <select data-testid="lang" aria-label="language / 语言" on:change=move |ev| {
                         ctx.lang.set(if event_target_value(&ev) == "zh-CN" { Lang::ZhCn } else { Lang::En });
                     }>
                         <option value="en" selected=move || ctx.lang.get() == Lang::En>"English"</option>
@@ -337,7 +355,15 @@ pub fn App() -> impl IntoView {
                 <LessonPane />
                 <section class="stage">
                     <ClusterView />
-                    {embed.then(|| view! { <a class="open-full" href=full_link.clone() target="_blank" rel="noopener">{move || ctx.t().open_full}</a> })}
+                    {embed.then(|| view! {
+                        // Opens this very run (a share link) in a full tab.
+                        <button class="link open-full" on:click=move |_| {
+                            let url = share_link(&ctx, &full_link.get_value()).unwrap_or_else(|_| full_link.get_value());
+                            if let Some(w) = window() {
+                                let _ = w.open_with_url_and_target(&url, "_blank");
+                            }
+                        }>{move || ctx.t().open_full}</button>
+                    })}
                 </section>
                 <aside class="side">
                     <Invariants />

@@ -167,7 +167,7 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
                 NodeStatus::Paused => Some("❚❚"),
                 NodeStatus::Up => None,
             };
-            let role_text = if node.status == NodeStatus::Crashed { "crashed".to_string() } else { role.to_string() };
+            let role_text = if node.status == NodeStatus::Crashed { ctx.t().crashed.to_string() } else { role.to_string() };
             let aria = format!("{id} {role_text} {term}");
             view! {
                 <g class=class data-testid=format!("node-{}", id.0) data-role=role data-status=node.status.name()
@@ -252,6 +252,10 @@ fn messages_layer(ctx: Ctx) -> impl IntoView {
         ctx.view.with(|v| {
             let list = v.as_ref().map(flying).unwrap_or_default();
             pool.update_value(|p| {
+                let el: web_sys::Element = g.clone().into();
+                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
+                    *p = None;
+                }
                 let p = p.get_or_insert_with(|| {
                     Pool::new(
                         g.clone().into(),

@@ -62,7 +62,7 @@ pub fn LessonPane() -> impl IntoView {
                     {status.map(|s| view! { <p class=class data-testid="step-status" role="status">{s}</p> })}
                     {(last && !matches!(l.state, StepState::Waiting { .. })).then(|| view! { <p class="status met">{t.finished}</p> })}
                     <div class="actions">
-                        <button data-testid="lesson-back" disabled=index == 0 on:click=move |_| go(index.saturating_sub(1), true)>{format!("← {}", t.back)}</button>
+                        <button data-testid="lesson-back" disabled=!l.can_back on:click=move |_| go(index.saturating_sub(1), true)>{format!("← {}", t.back)}</button>
                         <button class="primary" data-testid="lesson-continue" disabled=!can_continue on:click=move |_| {
                             go(index + 1, false);
                             if next_waits == Some(true) {

@@ -31,12 +31,12 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
     });
     let pause_ms = RwSignal::new("300".to_string());
     let request = RwSignal::new(shape.get_untracked().map_or("", |s| s.2).to_string());
+    let timer = RwSignal::new(shape.get_untracked().and_then(|s| s.1.first().copied()).unwrap_or(""));
     let target = move || NodeRef::Id(id);
     move || {
         let t = ctx.t();
         let (status, timer_names, example) = shape.get()?;
         let crashed = status == NodeStatus::Crashed;
-        let timer = RwSignal::new(timer_names.first().copied().unwrap_or(""));
         let status_text = match status {
             NodeStatus::Up => t.up,
             NodeStatus::Crashed => t.crashed,
@@ -49,7 +49,7 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                         on:click=move |_| { ctx.act(Command::Timeout { node: target(), timer: timer.get_untracked().to_string() }); }>
                         {t.fire_timer}
                     </button>
-                    <select aria-label=t.timers data-testid="timeout-timer" on:change=move |ev| {
+                    <select aria-label=t.timers data-testid="timeout-timer" prop:value=move || timer.get() on:change=move |ev| {
                         let v = event_target_value(&ev);
                         if let Some(name) = timer_names.iter().find(|n| **n == v) { timer.set(name) }
                     }>
@@ -79,7 +79,7 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                 }>
                     <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
                         prop:value=move || pause_ms.get() on:input=move |ev| pause_ms.set(event_target_value(&ev)) /></label>
-                    <button type="submit" disabled=crashed data-testid="pause-node">"❚❚"</button>
+                    <button type="submit" disabled=crashed data-testid="pause-node" aria-label=t.pause_for title=t.pause_for>"❚❚"</button>
                 </form>
                 <form class="inline" on:submit=move |ev| {
                     ev.prevent_default();

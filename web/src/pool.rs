@@ -69,6 +69,12 @@ impl Pool {
         Pool { parent, template, slots: Vec::new(), shown: 0 }
     }
 
+    /// Whether this pool draws into `el` (a view that is closed and opened
+    /// again has a new parent, and needs a new pool).
+    pub fn draws_into(&self, el: &Element) -> bool {
+        self.parent.is_same_node(Some(el))
+    }
+
     /// Shows `n` elements and lets `write` fill element `i`.
     pub fn sync(&mut self, n: usize, mut write: impl FnMut(usize, &mut Writer<'_>)) {
         let Some(doc) = self.parent.owner_document() else { return };

@@ -32,9 +32,15 @@ pub struct Shared {
     pub s: u64,
     /// Cursor time in microseconds.
     pub t: u64,
+    /// Events at the cursor (time alone can be ambiguous; 0: by time).
+    #[serde(default)]
+    pub e: u64,
     /// Lesson step (from 0).
     #[serde(default)]
     pub l: usize,
+    /// Where each lesson step began, as (time, events).
+    #[serde(default)]
+    pub m: Vec<Option<(u64, u64)>>,
     /// The command log up to the cursor.
     pub c: Vec<CommandRecord>,
 }
@@ -111,7 +117,9 @@ mod tests {
             h: file_hash("x"),
             s: 7,
             t: 123_456,
-            l: 0,
+            e: 99,
+            l: 1,
+            m: vec![Some((5, 2)), Some((100, 40))],
             c: (0..n)
                 .map(|i| CommandRecord {
                     after_events: i as u64 * 10,

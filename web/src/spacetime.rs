@@ -193,6 +193,10 @@ pub fn SpaceTime() -> impl IntoView {
         let selected = ctx.selected.get();
         data.with(|(arrows, _)| {
             pool.update_value(|p| {
+                let el: web_sys::Element = g.clone().into();
+                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
+                    *p = None;
+                }
                 let p = p.get_or_insert_with(|| {
                     Pool::new(
                         g.clone().into(),

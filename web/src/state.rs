@@ -78,6 +78,8 @@ pub struct LessonView {
     pub state: StepState,
     /// The step's time limit in ms.
     pub within_ms: u64,
+    /// Whether Back can rewind to the previous step's start.
+    pub can_back: bool,
 }
 
 /// The running simulation and what belongs to it.
@@ -90,7 +92,7 @@ pub struct Lab {
     pub sim: Box<dyn Sim>,
     /// The lesson being played, if the file is a lesson.
     pub lesson: Option<LessonRun>,
-    /// Where each step began (for Back), by step position.
+    /// Where each step began (just after its action; for Back), by step.
     pub step_marks: Vec<Option<StepMark>>,
     /// Violations already reported (a new one pauses the run).
     pub seen_violations: usize,
@@ -106,24 +108,66 @@ impl Lab {
     }
 
     /// Like [`Lab::open`], then replays a recorded command log (which holds
-    /// the lesson actions too) up to `at`, and stands at lesson step `step`.
+    /// the lesson actions too): visits where each lesson step began
+    /// (`marks`: time and events), so Back works, and ends at the cursor
+    /// (`at`, `events`; no events means "by time") at lesson step `step`.
     pub fn restore(
         file: &str,
         seed: Option<u64>,
         commands: Vec<CommandRecord>,
-        at: Micros,
+        at: (Micros, u64),
         step: usize,
+        marks: &[Option<(u64, u64)>],
     ) -> Result<Lab, String> {
         let mut lab = Lab::start(file, seed)?;
         lab.sim.adopt(commands).map_err(|e| e.to_string())?;
-        lab.sim.seek(at.min(lab.sim.end())).map_err(|e| e.to_string())?;
+        let err = |e: distlab_core::sim::SimError| e.to_string();
+        for (i, m) in marks.iter().enumerate().take(lab.step_marks.len()) {
+            if let Some((t, e)) = *m {
+                lab.sim.seek_to(Micros(t), e).map_err(err)?;
+                lab.step_marks[i] = Some(StepMark::of(lab.sim.as_ref()));
+            }
+        }
+        let (t, events) = at;
+        if events > 0 {
+            lab.sim.seek_to(t, events).map_err(err)?;
+        } else {
+            lab.sim.seek(t.min(lab.sim.end())).map_err(err)?;
+        }
+        let here = StepMark::of(lab.sim.as_ref());
         if let Some(run) = lab.lesson.as_mut() {
-            run.resume(step, StepMark::of(lab.sim.as_ref()));
-            if let Some(m) = lab.step_marks.get_mut(run.index()) {
-                *m = Some(run.mark());
+            // The step's own start when the link has it, so "since the step
+            // began" means the same as it did for the sender.
+            let mark = lab.step_marks.get(step).copied().flatten().unwrap_or(here);
+            run.resume(step, mark);
+            let i = run.index();
+            if let Some(m) = lab.step_marks.get_mut(i) {
+                m.get_or_insert(mark);
             }
         }
         Ok(lab)
+    }
+
+    /// Where each lesson step began, as (time, events), for share links.
+    pub fn marks(&self) -> Vec<Option<(u64, u64)>> {
+        self.step_marks.iter().map(|m| m.map(|m| (m.time.0, m.events))).collect()
+    }
+
+    /// Moves the lesson back to the step the cursor is in, after a rewind to
+    /// before the current step began.
+    fn follow_cursor(&mut self) {
+        let Some(run) = self.lesson.as_mut() else { return };
+        let here = (self.sim.now(), self.sim.events());
+        let current = run.mark();
+        if here >= (current.time, current.events) {
+            return;
+        }
+        let back = (0..run.index()).rev().find_map(|i| {
+            self.step_marks.get(i).copied().flatten().filter(|m| (m.time, m.events) <= here).map(|m| (i, m))
+        });
+        if let Some((i, m)) = back {
+            run.resume(i, m);
+        }
     }
 
     fn start(file: &str, seed: Option<u64>) -> Result<Lab, String> {
@@ -156,16 +200,23 @@ impl Lab {
     /// Goes back to the start of step `i`: rewinds to where it began (just
     /// after its action) and waits for its condition again.
     pub fn back_to_step(&mut self, i: usize) -> Result<(), String> {
-        let Some(mark) = self.step_marks.get(i).copied().flatten() else { return Ok(()) };
-        self.sim.seek(mark.time).map_err(|e| e.to_string())?;
+        let Some(mark) = self.step_marks.get(i).copied().flatten() else {
+            return Err("this step's start is not known here (the link was made at a later step)".into());
+        };
+        self.sim.seek_to(mark.time, mark.events).map_err(|e| e.to_string())?;
         if let Some(run) = self.lesson.as_mut() {
-            run.resume(i, StepMark::of(self.sim.as_ref()));
+            run.resume(i, mark);
         }
         Ok(())
     }
 
     /// The lesson pane's data in `lang`.
     pub fn lesson_view(&mut self, lang: Lang) -> Option<LessonView> {
+        self.follow_cursor();
+        let can_back = self
+            .lesson
+            .as_ref()
+            .is_some_and(|r| r.index() > 0 && self.step_marks.get(r.index() - 1).is_some_and(Option::is_some));
         let run = self.lesson.as_mut()?;
         let state = run.poll(self.sim.as_mut());
         let lesson = run.lesson();
@@ -179,8 +230,25 @@ impl Lab {
             challenge: step.challenge,
             state,
             within_ms: step.within.0 / 1000,
+            can_back,
         })
     }
+}
+
+/// See [`Ctx::snapshot`].
+pub struct Snapshot {
+    /// File under `tutorials/`.
+    pub file: &'static str,
+    /// Seed.
+    pub seed: u64,
+    /// Commands applied up to the cursor.
+    pub commands: Vec<CommandRecord>,
+    /// Cursor: time and events.
+    pub at: (Micros, u64),
+    /// Lesson step.
+    pub step: usize,
+    /// Where each lesson step began.
+    pub marks: Vec<Option<(u64, u64)>>,
 }
 
 /// The lab's signals and the one place that changes the run.
@@ -308,6 +376,12 @@ impl Ctx {
             if let Some(v) = lab.sim.violations().get(before) {
                 let at = Micros(v.time_us);
                 let _ = lab.sim.seek(at);
+                // Time alone may stop before the event that broke the rule
+                // (commands at the same instant): step up to it.
+                let mut budget = 100_000;
+                while lab.sim.violations().len() <= before && budget > 0 && matches!(lab.sim.step(), Ok(true)) {
+                    budget -= 1;
+                }
             }
             (r, at_end)
         });
@@ -385,17 +459,19 @@ impl Ctx {
         self.refresh();
     }
 
-    /// The current file, seed, command log and cursor (for share links).
-    pub fn snapshot(&self) -> Option<(&'static str, u64, Vec<CommandRecord>, Micros, usize)> {
+    /// What a share link needs: file, seed, command log up to the cursor,
+    /// the cursor (time, events), lesson step and where each step began.
+    pub fn snapshot(&self) -> Option<Snapshot> {
         self.with_lab(|lab| {
             let applied = lab.sim.commands_applied();
-            (
-                lab.file,
-                lab.sim.seed(),
-                lab.sim.commands()[..applied].to_vec(),
-                lab.sim.now(),
-                lab.lesson.as_ref().map_or(0, |r| r.index()),
-            )
+            Snapshot {
+                file: lab.file,
+                seed: lab.sim.seed(),
+                commands: lab.sim.commands()[..applied].to_vec(),
+                at: (lab.sim.now(), lab.sim.events()),
+                step: lab.lesson.as_ref().map_or(0, |r| r.index()),
+                marks: lab.marks(),
+            }
         })
     }
 }
