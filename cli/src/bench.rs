@@ -184,7 +184,10 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 Some(b.seek_max_ms < 50.0),
             );
             row(
-                &format!("lab frame time, {} nodes, {} in flight, median / p95", b.nodes, b.in_flight_median),
+                &format!(
+                    "lab frame time, {} nodes, {} in flight, {} frames, median / p95",
+                    b.nodes, b.in_flight_median, b.frames
+                ),
                 format!("{:.1} / {:.1} ms", b.frame_ms_median, b.frame_ms_p95),
                 "p95 <= 16.7 ms",
                 Some(b.frame_ms_p95 <= 16.7),
