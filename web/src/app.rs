@@ -7,7 +7,7 @@ use crate::clock;
 use crate::cluster::{ClusterView, Legend};
 use crate::lesson_pane::LessonPane;
 use crate::panels::{Inspector, Invariants, NetworkPanel};
-use crate::share::{self, Shared};
+use crate::share::{self, LinkError, Shared};
 use crate::spacetime::SpaceTime;
 use crate::state::{self, Ctx, Lab, Selection};
 use crate::strings::{self, fill};
@@ -87,7 +87,7 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
         && tutorials::text(file).is_none()
         && share::decode(hash).is_none()
     {
-        let why = format!("it names '{file}', which this build does not have.");
+        let why = LinkError::UnknownFile(file.clone()).say(t);
         return match Lab::open(tutorials::DEFAULT, None) {
             Ok(l) => (Some(l), Some(fill(t.bad_link, &[&why]))),
             Err(e) => (None, Some(e)),
@@ -97,17 +97,14 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
     let fresh = || Lab::open(&start, None);
     let restored = share::decode(hash).map(|r| {
         r.and_then(|s: Shared| {
-            let text =
-                tutorials::text(&s.f).ok_or_else(|| format!("it names '{}', which this build does not have.", s.f))?;
+            let text = tutorials::text(&s.f).ok_or_else(|| LinkError::UnknownFile(s.f.clone()))?;
             if share::file_hash(text) != s.h {
-                return Err(format!(
-                    "'{}' has changed since the link was made, so the run cannot be replayed exactly.",
-                    s.f
-                ));
+                return Err(LinkError::FileChanged(s.f.clone()));
             }
             let at = (s.at(), s.e);
-            Lab::restore(&s.f, Some(s.s), s.c, at, s.l, &s.m).map_err(|e| format!("replaying it failed: {e}"))
+            Lab::restore(&s.f, Some(s.s), s.c, at, s.l, &s.m).map_err(LinkError::ReplayFailed)
         })
+        .map_err(|e| e.say(t))
     });
     match restored {
         None => match fresh() {

@@ -74,9 +74,47 @@ pub fn encode(shared: &Shared) -> Result<String, TooLong> {
     if out.len() > MAX_LINK { Err(TooLong { len: out.len() }) } else { Ok(out) }
 }
 
+/// Why a link cannot be opened (shown in the learner's language).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// Longer than this build reads.
+    TooLong(usize),
+    /// Made by another format version.
+    OtherVersion(String),
+    /// Not a DistLab link at all.
+    NotALink,
+    /// Cut off or altered: base64 or deflate do not decode.
+    Damaged,
+    /// Decodes, but the contents do not fit (the detail is technical).
+    NotUnderstood(String),
+    /// Names a file this build does not have.
+    UnknownFile(String),
+    /// The file changed since the link was made.
+    FileChanged(String),
+    /// The replay stopped (the detail comes from the simulator).
+    ReplayFailed(String),
+}
+
+impl LinkError {
+    /// The reason, as a sentence in the UI language.
+    pub fn say(&self, t: &crate::strings::Strings) -> String {
+        use crate::strings::fill;
+        match self {
+            LinkError::TooLong(n) => fill(t.link_too_long_read, &[n, &MAX_READ]),
+            LinkError::OtherVersion(v) => fill(t.link_other_version, &[v, &&PREFIX[..2]]),
+            LinkError::NotALink => t.link_not_ours.to_string(),
+            LinkError::Damaged => t.link_damaged.to_string(),
+            LinkError::NotUnderstood(d) => fill(t.link_not_understood, &[d]),
+            LinkError::UnknownFile(f) => fill(t.link_unknown_file, &[f]),
+            LinkError::FileChanged(f) => fill(t.link_file_changed, &[f]),
+            LinkError::ReplayFailed(d) => fill(t.link_replay_failed, &[d]),
+        }
+    }
+}
+
 /// Reads a fragment (with or without `#`). `None` means there is no link
 /// at all; `Some(Err)` a link that is broken, with the reason.
-pub fn decode(fragment: &str) -> Option<Result<Shared, String>> {
+pub fn decode(fragment: &str) -> Option<Result<Shared, LinkError>> {
     let frag = fragment.strip_prefix('#').unwrap_or(fragment).trim();
     if frag.is_empty() {
         return None;
@@ -84,24 +122,21 @@ pub fn decode(fragment: &str) -> Option<Result<Shared, String>> {
     Some(decode_inner(frag))
 }
 
-fn decode_inner(frag: &str) -> Result<Shared, String> {
+fn decode_inner(frag: &str) -> Result<Shared, LinkError> {
     if frag.len() > MAX_READ {
-        return Err(format!("the link is {} characters long; the limit is {MAX_READ}.", frag.len()));
+        return Err(LinkError::TooLong(frag.len()));
     }
     let Some(body) = frag.strip_prefix(PREFIX) else {
         let version = frag.split('.').next().unwrap_or("");
         return Err(if version.starts_with('v') && frag.contains('.') {
-            format!("it was made by another version of DistLab ({version}); this one reads {}.", &PREFIX[..2])
+            LinkError::OtherVersion(version.chars().take(12).collect())
         } else {
-            "it is not a DistLab share link (it should start with #v1.).".to_string()
+            LinkError::NotALink
         });
     };
-    let packed = URL_SAFE_NO_PAD
-        .decode(body)
-        .map_err(|e| format!("the link is damaged (not valid base64: {e}); was it cut off when copied?"))?;
-    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON)
-        .map_err(|_| "the link is damaged (its compressed data does not unpack); was it cut off?".to_string())?;
-    serde_json::from_slice::<Shared>(&json).map_err(|e| format!("the link's contents are not understood: {e}."))
+    let packed = URL_SAFE_NO_PAD.decode(body).map_err(|_| LinkError::Damaged)?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON).map_err(|_| LinkError::Damaged)?;
+    serde_json::from_slice::<Shared>(&json).map_err(|e| LinkError::NotUnderstood(e.to_string()))
 }
 
 #[cfg(test)]
@@ -144,13 +179,20 @@ mod tests {
     fn broken_links_say_why() {
         assert!(decode("").is_none());
         let e = |f: &str| decode(f).unwrap().unwrap_err();
-        assert!(e("#v9.abc").contains("another version"), "{}", e("#v9.abc"));
-        assert!(e("#hello").contains("not a DistLab share link"));
-        assert!(e("#v1.@@@").contains("base64"));
-        assert!(e("#v1.AAAA").contains("does not unpack"));
+        assert_eq!(e("#v9.abc"), LinkError::OtherVersion("v9".into()));
+        assert_eq!(e("#hello"), LinkError::NotALink);
+        assert_eq!(e("#v1.@@@"), LinkError::Damaged);
+        assert_eq!(e("#v1.AAAA"), LinkError::Damaged);
         let link = encode(&sample(3)).unwrap();
-        assert!(e(&link[..link.len() / 2]).contains("damaged"));
-        assert!(e(&format!("v1.{}", "A".repeat(5000))).contains("limit"));
+        assert_eq!(e(&link[..link.len() / 2]), LinkError::Damaged);
+        assert_eq!(e(&format!("v1.{}", "A".repeat(5000))), LinkError::TooLong(5003));
+        // Every reason reads as a sentence in both languages.
+        for err in [e("#v9.abc"), e("#hello"), e("#v1.AAAA"), LinkError::UnknownFile("x.toml".into())] {
+            for t in [&crate::strings::EN, &crate::strings::ZH_CN] {
+                let s = err.say(t);
+                assert!(!s.is_empty() && !s.contains("{}"), "{s}");
+            }
+        }
     }
 
     #[wasm_bindgen_test]

@@ -113,6 +113,14 @@ pub struct Strings {
     pub not_whole: &'static str,
     pub out_of_range: &'static str,
     pub latency_range: &'static str,
+    pub link_too_long_read: &'static str,
+    pub link_other_version: &'static str,
+    pub link_not_ours: &'static str,
+    pub link_damaged: &'static str,
+    pub link_not_understood: &'static str,
+    pub link_unknown_file: &'static str,
+    pub link_file_changed: &'static str,
+    pub link_replay_failed: &'static str,
 }
 
 /// English.
@@ -220,6 +228,14 @@ pub static EN: Strings = Strings {
     not_whole: "{}: '{}' is not a whole number from 0 to {}.",
     out_of_range: "{}: {} is outside {} to {}.",
     latency_range: "{}: need 0 ≤ min ≤ max ≤ 60000, got {} and {}.",
+    link_too_long_read: "the link is {} characters long; the limit is {}.",
+    link_other_version: "it was made by another version of DistLab ({}); this one reads {}.",
+    link_not_ours: "it is not a DistLab share link (those start with #v1.).",
+    link_damaged: "the link is damaged; was it cut off when it was copied?",
+    link_not_understood: "its contents are not understood ({}).",
+    link_unknown_file: "it names '{}', which this build does not have.",
+    link_file_changed: "'{}' has changed since the link was made, so the run cannot be replayed exactly.",
+    link_replay_failed: "replaying it failed: {}",
 };
 
 /// Simplified Chinese.
@@ -327,6 +343,14 @@ pub static ZH_CN: Strings = Strings {
     not_whole: "{}：“{}”不是 0 到 {} 之间的整数。",
     out_of_range: "{}：{} 不在 {} 到 {} 之间。",
     latency_range: "{}：需要 0 ≤ 最小 ≤ 最大 ≤ 60000，实际为 {} 和 {}。",
+    link_too_long_read: "链接长 {} 个字符，上限是 {}。",
+    link_other_version: "它由另一个版本的 DistLab 生成（{}），当前版本读取 {}。",
+    link_not_ours: "这不是 DistLab 分享链接（分享链接以 #v1. 开头）。",
+    link_damaged: "链接已损坏；复制时是不是被截断了？",
+    link_not_understood: "无法理解链接内容（{}）。",
+    link_unknown_file: "它指向“{}”，但当前版本中没有这个文件。",
+    link_file_changed: "“{}”在生成链接之后被修改过，无法精确重放这次运行。",
+    link_replay_failed: "重放失败：{}",
 };
 
 /// The texts for `lang`.
