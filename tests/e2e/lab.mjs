@@ -118,6 +118,19 @@ try {
   check((await page.getAttribute(`[data-testid="${arrowId}"]`, "class").catch(() => "")).includes("lost"), `the space-time diagram does not show ${msg} as lost`);
   await shot(page, "4-dropped");
 
+  // 5b. Exports: the diagram as a standalone SVG, the trace as JSON.
+  const [svgDownload] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-svg"]')]);
+  const svgText = fs.readFileSync(await svgDownload.path(), "utf8");
+  check(svgText.startsWith("<svg") && svgText.includes("<style>") && svgText.includes(arrowId), "the SVG export is not a standalone diagram with the arrows");
+  const [jsonDownload] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-trace"]')]);
+  let exported = null;
+  try {
+    exported = JSON.parse(fs.readFileSync(await jsonDownload.path(), "utf8"));
+  } catch (e) {
+    check(false, `the trace export is not JSON: ${e}`);
+  }
+  check(exported && exported.records.length > 10 && exported.commands.some((c) => c.command.do === "drop"), "the trace export lacks records or the drop command");
+
   // 6. Share link: a new page opened with it shows the same state.
   await page.click('[data-testid="share"]');
   const link = await page.inputValue('[data-testid="share-link"]');
@@ -271,4 +284,4 @@ if (failures.length) {
   console.error(`lab: FAIL\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, share, broken links, embed, zh-CN, lesson, network panel, violation; screenshots in test-output/)");
+console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, zh-CN, lesson, network panel, violation; screenshots in test-output/)");
