@@ -56,6 +56,7 @@ pub fn LessonPane() -> impl IntoView {
                         <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.lesson_open.set(false)>{t.hide}</button>
                     </div>
                     <p class="muted" data-testid="step-of">{fill(t.step_of, &[&(l.index + 1), &l.count])}</p>
+                    {l.summary.clone().map(|s| view! { <p class="summary-text" data-testid="lesson-summary">{s}</p> })}
                     {l.challenge.then(|| view! { <p class="challenge-tag">{format!("★ {}", t.challenge)}</p> })}
                     {l.heading.clone().map(|h| view! { <h3>{h}</h3> })}
                     <div class="markdown" data-testid="lesson-text" inner_html=html></div>

@@ -130,8 +130,16 @@ pub fn SpaceTime() -> impl IntoView {
     let window_ms = RwSignal::new(300u64);
     // Open unless the window is short (an 800x580 iframe needs the room).
     let tall =
-        web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
-    let open = RwSignal::new(tall);
+        || web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
+    let open = RwSignal::new(tall());
+    // Shrinking the window below that closes it; the learner can reopen it.
+    let was_tall = std::cell::Cell::new(tall());
+    let _resize = window_event_listener(leptos::ev::resize, move |_| {
+        let now_tall = tall();
+        if was_tall.replace(now_tall) && !now_tall {
+            open.set(false);
+        }
+    });
     let names = Memo::new(move |_| {
         ctx.view.with(|v| {
             v.as_ref().map(|v| v.nodes.iter().map(|n| n.id.to_string()).collect::<Vec<_>>()).unwrap_or_default()

@@ -68,6 +68,8 @@ pub struct LessonView {
     pub index: usize,
     /// Number of steps.
     pub count: usize,
+    /// The lesson's summary (shown with the first step).
+    pub summary: Option<String>,
     /// The step's heading.
     pub heading: Option<String>,
     /// The step's Markdown.
@@ -225,6 +227,7 @@ impl Lab {
             title: lesson.title.get(lang).to_string(),
             index: run.index(),
             count: lesson.steps.len(),
+            summary: lesson.summary.as_ref().filter(|_| run.index() == 0).map(|t| t.get(lang).to_string()),
             heading: step.title.as_ref().map(|t| t.get(lang).to_string()),
             markdown: step.text.get(lang).to_string(),
             challenge: step.challenge,
