@@ -35,6 +35,9 @@ struct Arrow {
     to: usize,
     kind: &'static str,
     sent: u64,
+    /// Scheduled arrival (where an arrow in flight is drawn to; the part
+    /// beyond the cursor is clipped, so it appears to grow as time passes).
+    due: u64,
     fate: Fate,
 }
 
@@ -60,11 +63,19 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
         for r in records.iter_from(start).take(end - start) {
             let t = r.time.0;
             match r.kind {
-                RecordKind::Send { msg, from, to, kind, .. } => {
+                RecordKind::Send { msg, from, to, kind, deliver_at, .. } => {
                     let kind = kinds.get(kind as usize).copied().unwrap_or("?");
                     arrows.insert(
                         msg,
-                        Arrow { id: msg, from: from.index(), to: to.index(), kind, sent: t, fate: Fate::InFlight },
+                        Arrow {
+                            id: msg,
+                            from: from.index(),
+                            to: to.index(),
+                            kind,
+                            sent: t,
+                            due: deliver_at.0.max(t),
+                            fate: Fate::InFlight,
+                        },
                     );
                 }
                 RecordKind::Deliver { msg, .. } => {
@@ -148,6 +159,32 @@ pub fn SpaceTime() -> impl IntoView {
     let span = WIDTH - LEFT - 10.0;
     let scale = move || span / (window_ms.get() * 1000).max(1) as f64;
     let (data, set_data) = signal((Vec::<Drawn>::new(), Vec::<Mark>::new()));
+    // The arrows live in their own layer, drawn for the moment they were
+    // read (`anchor`) with the cursor at the right edge. Between reads the
+    // layer is only moved left by a CSS transform, which the compositor does
+    // without redrawing it; `px` converts diagram units to CSS pixels.
+    let anchor = RwSignal::new(0u64);
+    let px = RwSignal::new(1.0f64);
+    let base_svg = NodeRef::<leptos::svg::Svg>::new();
+    // Pixels per diagram unit, as the browser lays out the base drawing.
+    let measure = move || {
+        if let Some(svg) = base_svg.get_untracked() {
+            let el: &web_sys::Element = svg.as_ref();
+            let r = el.get_bounding_client_rect();
+            let units_h = 16.0 + 16.0 + names.with_untracked(|n| n.len()) as f64 * LANE;
+            let s = (r.width() / WIDTH).min(r.height() / units_h.max(1.0));
+            if s.is_finite() && s > 0.0 && (s - px.get_untracked()).abs() > 1e-6 {
+                px.set(s);
+            }
+        }
+    };
+    // Measure when the diagram appears and whenever the window resizes.
+    Effect::new(move |_| {
+        if base_svg.get().is_some() {
+            measure();
+        }
+    });
+    let _measure_on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
     // Re-read the trace after every change, only while the diagram is open,
     // and while playing at most every 100 ms of wall time (arrows in flight
     // grow every frame anyway; new ones may appear a few frames late).
@@ -166,6 +203,9 @@ pub fn SpaceTime() -> impl IntoView {
         let window = window_ms.get() * 1000;
         let now = ctx.now_us.get_untracked();
         let k = span / window.max(1) as f64;
+        // x of time t in the layer: the cursor (LEFT + span) at `now`.
+        let x_of = move |t: u64| LEFT + span + (t as f64 - now as f64) * k;
+        measure();
         let (arrows, marks) = collect(&ctx, now, window);
         let drawn = arrows
             .into_iter()
@@ -173,15 +213,15 @@ pub fn SpaceTime() -> impl IntoView {
                 let (end_t, lost, inflight) = match a.fate {
                     Fate::Delivered(t) => (t, false, false),
                     Fate::Lost(t) => (t, true, false),
-                    Fate::InFlight => (now, false, true),
+                    Fate::InFlight => (a.due, false, true),
                 };
                 let y2 = if lost { (lane_y(a.from) + lane_y(a.to)) / 2.0 } else { lane_y(a.to) };
                 Drawn {
                     id: a.id,
                     kind: a.kind,
-                    x1: a.sent as f64 * k,
+                    x1: x_of(a.sent),
                     y1: lane_y(a.from),
-                    x2: end_t as f64 * k,
+                    x2: x_of(end_t),
                     y2,
                     lost,
                     inflight,
@@ -190,6 +230,7 @@ pub fn SpaceTime() -> impl IntoView {
                 }
             })
             .collect();
+        anchor.set(now);
         set_data.set((drawn, marks));
     });
     // The arrows: a pool of elements written by one effect (see `pool.rs`).
@@ -197,7 +238,6 @@ pub fn SpaceTime() -> impl IntoView {
     let pool = StoredValue::new_local(None::<Pool>);
     Effect::new(move |_| {
         let Some(g) = arrows_layer.get() else { return };
-        let now = ctx.now_us.get() as f64 * scale();
         let selected = ctx.selected.get();
         data.with(|(arrows, _)| {
             pool.update_value(|p| {
@@ -223,8 +263,7 @@ pub fn SpaceTime() -> impl IntoView {
                     w.set(0, "class", &class);
                     w.set(0, "data-testid", &format!("arrow-{}", d.id.0));
                     w.set(0, "data-msg", &d.id.0.to_string());
-                    // An arrow in flight grows to the cursor.
-                    let x2 = format!("{:.2}", if d.inflight { now } else { d.x2 });
+                    let x2 = format!("{:.2}", d.x2);
                     let (x1, y1, y2) = (format!("{:.2}", d.x1), format!("{:.1}", d.y1), format!("{:.1}", d.y2));
                     for part in [1, 2] {
                         w.set(part, "x1", &x1);
@@ -241,8 +280,21 @@ pub fn SpaceTime() -> impl IntoView {
             });
         });
     });
-    let slide = move || format!("translate({:.2} 0)", LEFT + span - ctx.now_us.get() as f64 * scale());
+    // Per frame only this changes: a CSS transform on the arrow layer.
+    let slide = move || {
+        let shift = (ctx.now_us.get() as f64 - anchor.get() as f64) * scale() * px.get();
+        format!("transform: translate3d({:.2}px, 0, 0)", -shift)
+    };
     let height = move || 16.0 + names.with(|n| n.len()) as f64 * LANE;
+    let view_box = move || format!("0 0 {WIDTH} {}", height() + 16.0);
+    // The clip box: from the lane start to the cursor, in pixels.
+    let clip_style = move || {
+        let s = px.get();
+        format!("left: {:.1}px; width: {:.1}px;", LEFT * s, span * s)
+    };
+    // The layer has the base's size in pixels, so the same viewBox maps the
+    // same way; it starts LEFT units to the left, under the lane labels.
+    let layer_style = move || format!("left: {:.1}px; width: {:.1}px;", -LEFT * px.get(), WIDTH * px.get());
     let diagram = move || {
         let lanes = names.with(|names| {
             names
@@ -258,21 +310,25 @@ pub fn SpaceTime() -> impl IntoView {
                 })
                 .collect_view()
         });
+        // Marks and time ticks are drawn in the layer, at the anchor's
+        // coordinates, so they slide with the arrows.
         let marks = move || {
             let k = scale();
             let h = height();
+            let at = anchor.get() as f64;
+            let x = move |t: u64| LEFT + span + (t as f64 - at) * k;
             data.with(|(_, marks)| {
                 marks
                     .iter()
                     .map(|m| match *m {
-                        Mark::Crash(i, t) => view! { <text class="mark crash" x=t as f64 * k y=lane_y(i) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
-                        Mark::Restart(i, t) => view! { <text class="mark restart" x=t as f64 * k y=lane_y(i) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
+                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=lane_y(i) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
+                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=lane_y(i) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
                         Mark::Pause(i, a, b) => view! {
-                            <rect class="mark pause" x=a as f64 * k y=lane_y(i) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>"pause"</title></rect>
+                            <rect class="mark pause" x=x(a) y=lane_y(i) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>"pause"</title></rect>
                         }
                         .into_any(),
                         Mark::Network(verb, t) => view! {
-                            <g class="mark net"><line x1=t as f64 * k y1=4 x2=t as f64 * k y2=h - 4.0></line><text x=t as f64 * k + 3.0 y=10>{verb}</text></g>
+                            <g class="mark net"><line x1=x(t) y1=4 x2=x(t) y2=h - 4.0></line><text x=x(t) + 3.0 y=10>{verb}</text></g>
                         }
                         .into_any(),
                     })
@@ -280,42 +336,51 @@ pub fn SpaceTime() -> impl IntoView {
             })
         };
         let ticks = move || {
-            let now = ctx.now_us.get();
             let window = window_ms.get() * 1000;
-            let t0 = now.saturating_sub(window);
+            let at = anchor.get();
+            let k = scale();
             let h = height();
-            (0..=5)
-                .map(|i| {
-                    let t = t0 + window * i / 5;
-                    let x = LEFT + (t - t0) as f64 / window.max(1) as f64 * span;
+            // Round times, a fifth of the window apart, over the layer's span.
+            let step = (window / 5).max(1);
+            let first = at.saturating_sub(window * 2) / step * step;
+            (0..16)
+                .map(|i| first + i * step)
+                .filter(|t| *t <= at + window)
+                .map(|t| {
+                    let x = LEFT + span + (t as f64 - at as f64) * k;
                     view! { <text class="tick" x=x y=h + 12.0>{format!("{:.0}", t as f64 / 1000.0)}</text> }
                 })
                 .collect_view()
         };
         view! {
-            <svg id="spacetime-svg" class="spacetime" data-testid="spacetime" xmlns="http://www.w3.org/2000/svg"
-                viewBox=move || format!("0 0 {WIDTH} {}", height() + 16.0) preserveAspectRatio="xMinYMin meet">
-                <style>{SVG_STYLE}</style>
-                <defs>
-                    <marker id="st-head" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
-                        <path d="M0 0 L8 4 L0 8 z" class="head"></path>
-                    </marker>
-                    <clipPath id="st-clip"><rect x=LEFT y=0 width=span height=2000></rect></clipPath>
-                </defs>
-                {lanes}
-                <g clip-path="url(#st-clip)">
-                    <g transform=slide>
-                        {marks}
-                        <g class="arrows" node_ref=arrows_layer on:click=move |ev| {
-                            if let Some(id) = closest_attr(&ev, "data-msg").and_then(|s| s.parse().ok()) {
-                                ctx.selected.set(Selection::Message(MsgId(id)));
-                            }
-                        }></g>
-                    </g>
-                </g>
-                {ticks}
-                <line class="cursor" x1=LEFT + span y1=2 x2=LEFT + span y2=height></line>
-            </svg>
+            <div class="st-box">
+                <svg id="spacetime-svg" class="spacetime" data-testid="spacetime" xmlns="http://www.w3.org/2000/svg"
+                    node_ref=base_svg viewBox=view_box preserveAspectRatio="xMinYMin meet">
+                    <style>{SVG_STYLE}</style>
+                    {lanes}
+                    <line class="cursor" x1=LEFT + span y1=2 x2=LEFT + span y2=height></line>
+                </svg>
+                <div class="st-clip" style=clip_style>
+                    <div class="st-layer" style=move || format!("{} {}", layer_style(), slide())>
+                        <svg id="spacetime-layer" class="spacetime" xmlns="http://www.w3.org/2000/svg"
+                            viewBox=view_box preserveAspectRatio="xMinYMin meet">
+                            <style>{SVG_STYLE}</style>
+                            <defs>
+                                <marker id="st-head" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                                    <path d="M0 0 L8 4 L0 8 z" class="head"></path>
+                                </marker>
+                            </defs>
+                            {marks}
+                            {ticks}
+                            <g class="arrows" node_ref=arrows_layer on:click=move |ev| {
+                                if let Some(id) = closest_attr(&ev, "data-msg").and_then(|s| s.parse().ok()) {
+                                    ctx.selected.set(Selection::Message(MsgId(id)));
+                                }
+                            }></g>
+                        </svg>
+                    </div>
+                </div>
+            </div>
         }
     };
     view! {
@@ -330,7 +395,10 @@ pub fn SpaceTime() -> impl IntoView {
                     <option value="1000">"1 s"</option>
                     <option value="5000">"5 s"</option>
                 </select>
-                <button data-testid="export-svg" on:click=move |_| export_svg()>{move || ctx.t().export_svg}</button>
+                <button data-testid="export-svg" on:click=move |_| {
+                    let shift = (ctx.now_us.get_untracked() as f64 - anchor.get_untracked() as f64) * scale();
+                    export_svg(&ctx, shift)
+                }>{move || ctx.t().export_svg}</button>
                 <button data-testid="export-trace" on:click=move |_| export_trace(&ctx)>{move || ctx.t().export_trace}</button>
             </div>
             <Show when=move || open.get()>{diagram}</Show>
@@ -365,14 +433,28 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn export_svg() {
-    let svg = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("spacetime-svg"))
-        .map(|e| e.outer_html());
-    if let Some(svg) = svg {
-        let _ = download("distlab-spacetime.svg", "image/svg+xml", &svg);
-    }
+fn export_svg(ctx: &Ctx, shift_units: f64) {
+    let doc = web_sys::window().and_then(|w| w.document());
+    let get = |id: &str| doc.as_ref().and_then(|d| d.get_element_by_id(id));
+    let (Some(base), Some(layer)) = (get("spacetime-svg"), get("spacetime-layer")) else { return };
+    // One standalone file: the lanes, then the arrow layer shifted to the
+    // cursor and clipped to the lanes, as on screen.
+    let base = base.outer_html();
+    let clip = format!(
+        "<clipPath id=\"st-export-clip\"><rect x=\"{LEFT}\" y=\"0\" width=\"{}\" height=\"10000\"></rect></clipPath>",
+        WIDTH - LEFT - 10.0
+    );
+    let layer = format!(
+        "<g clip-path=\"url(#st-export-clip)\"><g transform=\"translate({:.2} 0)\">{}</g></g>",
+        -shift_units,
+        layer.inner_html()
+    );
+    let svg = match base.rfind("</svg>") {
+        Some(i) => format!("{}{clip}{layer}{}", &base[..i], &base[i..]),
+        None => base,
+    };
+    let _ = ctx;
+    let _ = download("distlab-spacetime.svg", "image/svg+xml", &svg);
 }
 
 /// Most records a trace export carries (the rest is cut, and it says so).
