@@ -7,7 +7,7 @@
 use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
-use distlab_core::ids::MsgId;
+use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::trace::RecordKind;
 use distlab_core::view::{NodeStatus, WorldView};
 use leptos::prelude::*;
@@ -74,26 +74,70 @@ fn recently_dropped(ctx: &Ctx, now: Micros, window: Micros) -> Vec<Fallen> {
     .unwrap_or_default()
 }
 
-fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
-    let n = v.nodes.len();
-    let r = node_radius(n);
-    let now = v.time_us as f64;
-    let selected = ctx.selected.get();
-    let reduced = crate::app::reduced_motion();
+/// What the still part of the cluster shows: redrawn only when it changes
+/// (a role, a term, a crash, a cut), not every frame.
+#[derive(Clone, Debug, PartialEq)]
+struct Scene {
+    n: usize,
+    cut_links: Vec<(NodeId, NodeId)>,
+    nodes: Vec<NodeLook>,
+    flagged: Vec<NodeId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct NodeLook {
+    id: NodeId,
+    status: NodeStatus,
+    role: &'static str,
+    term: String,
+    colour: u8,
+    badge: &'static str,
+}
+
+fn scene_of(v: &WorldView) -> Scene {
     let slot = |role: &str| v.protocol.roles.iter().find(|x| x.name == role).map(|x| (x.colour, x.badge));
-    let flagged: Vec<_> = v.violations.iter().flat_map(|x| x.nodes.iter().copied()).collect();
-    let links = (0..n)
+    Scene {
+        n: v.nodes.len(),
+        cut_links: v.cut_links.clone(),
+        nodes: v
+            .nodes
+            .iter()
+            .map(|node| {
+                let (colour, badge) = slot(node.protocol.role).unwrap_or((0, ""));
+                NodeLook {
+                    id: node.id,
+                    status: node.status,
+                    role: node.protocol.role,
+                    term: node
+                        .protocol
+                        .fields
+                        .iter()
+                        .find(|f| f.name == "term")
+                        .map(|f| format!("term {}", f.value.display()))
+                        .unwrap_or_default(),
+                    colour,
+                    badge,
+                }
+            })
+            .collect(),
+        flagged: v.violations.iter().flat_map(|x| x.nodes.iter().copied()).collect(),
+    }
+}
+
+fn draw_links(s: &Scene) -> impl IntoView + use<> {
+    let n = s.n;
+    (0..n)
         .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
         .map(|(a, b)| {
             let (x1, y1) = position(a, n);
             let (x2, y2) = position(b, n);
-            let (ida, idb) = (v.nodes[a].id, v.nodes[b].id);
-            let cut_ab = v.cut_links.contains(&(ida, idb));
-            let cut_ba = v.cut_links.contains(&(idb, ida));
+            let (ida, idb) = (s.nodes[a].id, s.nodes[b].id);
+            let cut_ab = s.cut_links.contains(&(ida, idb));
+            let cut_ba = s.cut_links.contains(&(idb, ida));
             let (class, title) = match (cut_ab, cut_ba) {
                 (true, true) => ("link cut", format!("{ida} ✕ {idb}")),
-                (true, false) => ("link cut one-way", format!("{ida} → {idb} cut")),
-                (false, true) => ("link cut one-way", format!("{idb} → {ida} cut")),
+                (true, false) => ("link cut one-way", format!("{ida} → {idb} ✕")),
+                (false, true) => ("link cut one-way", format!("{idb} → {ida} ✕")),
                 _ => ("link", String::new()),
             };
             // A one-way cut is marked by an ✕ near the receiver it cannot reach.
@@ -110,74 +154,44 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
                 </g>
             }
         })
-        .collect_view();
-    // Lost messages fall for about 0.4 s of wall time (none with reduced motion).
-    let window = Micros(((400.0 * 1000.0 * ctx.speed()) as u64).max(1));
-    let fallen = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
-    let fallen = fallen
-        .into_iter()
-        .map(|d| {
-            let (x1, y1) = position(d.from, n);
-            let (x2, y2) = position(d.to, n);
-            let (x, y) = (x1 + (x2 - x1) * d.along, y1 + (y2 - y1) * d.along + 60.0 * d.age * d.age);
-            view! { <circle class="msg-lost" cx=x cy=y r=6 opacity=format!("{:.2}", 1.0 - d.age)></circle> }
-        })
-        .collect_view();
-    let nodes = v
-        .nodes
+        .collect_view()
+}
+
+fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
+    let n = s.n;
+    let r = node_radius(n);
+    let selected = ctx.selected.get();
+    let crashed_text = ctx.t().crashed;
+    s.nodes
         .iter()
         .enumerate()
         .map(|(i, node)| {
             let (cx, cy) = position(i, n);
-            let role = node.protocol.role;
-            let (colour, badge) = slot(role).unwrap_or((0, ""));
             let id = node.id;
             let class = format!(
-                "node role-slot-{colour} status-{}{}{}",
+                "node role-slot-{} status-{}{}{}",
+                node.colour,
                 node.status.name(),
                 if selected == Selection::Node(id) { " selected" } else { "" },
-                if flagged.contains(&id) { " flagged" } else { "" },
+                if s.flagged.contains(&id) { " flagged" } else { "" },
             );
-            let term = node
-                .protocol
-                .fields
-                .iter()
-                .find(|f| f.name == "term")
-                .map(|f| format!("term {}", f.value.display()))
-                .unwrap_or_default();
-            let timers = if node.status == NodeStatus::Up {
-                node.timers
-                    .iter()
-                    .map(|t| {
-                        let total = (t.fires_at_us.saturating_sub(t.set_at_us)).max(1) as f64;
-                        let left = (t.fires_at_us as f64 - now).max(0.0) / total;
-                        view! {
-                            <path class=format!("timer timer-{}", t.name) d=arc(cx, cy, r + 7.0, left)>
-                                <title>{format!("{}: {:.1} ms", t.name, (t.fires_at_us as f64 - now).max(0.0) / 1000.0)}</title>
-                            </path>
-                        }
-                    })
-                    .collect_view()
-                    .into_any()
-            } else {
-                ().into_any()
-            };
             let status_mark = match node.status {
                 NodeStatus::Crashed => Some("✕"),
                 NodeStatus::Paused => Some("❚❚"),
                 NodeStatus::Up => None,
             };
-            let role_text = if node.status == NodeStatus::Crashed { ctx.t().crashed.to_string() } else { role.to_string() };
-            let aria = format!("{id} {role_text} {term}");
+            let role_text =
+                if node.status == NodeStatus::Crashed { crashed_text.to_string() } else { node.role.to_string() };
+            let aria = format!("{id} {role_text} {}", node.term);
+            let badge = node.badge;
             view! {
-                <g class=class data-testid=format!("node-{}", id.0) data-role=role data-status=node.status.name()
+                <g class=class data-testid=format!("node-{}", id.0) data-role=node.role data-status=node.status.name()
                     tabindex="0" role="button" aria-label=aria
                     on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Node(id)); }
                     on:keydown=move |ev| { if ev.key() == "Enter" { ctx.selected.set(Selection::Node(id)); } }>
-                    {timers}
                     <circle class="body" cx=cx cy=cy r=r></circle>
                     <text class="name" x=cx y=cy - 10.0>{id.to_string()}</text>
-                    <text class="term" x=cx y=cy + 7.0>{term}</text>
+                    <text class="term" x=cx y=cy + 7.0>{node.term.clone()}</text>
                     <text class="role" x=cx y=cy + 22.0>{role_text}</text>
                     {(!badge.is_empty()).then(|| view! {
                         <g class="badge">
@@ -189,13 +203,76 @@ fn draw(ctx: Ctx, v: &WorldView) -> AnyView {
                 </g>
             }
         })
-        .collect_view();
-    view! {
-        <g class="links">{links}</g>
-        <g class="nodes">{nodes}</g>
-        <g class="fallen">{fallen}</g>
-    }
-    .into_any()
+        .collect_view()
+}
+
+/// Timer arcs and falling lost messages: they change every frame, so they
+/// are written through pools (see `pool.rs`).
+fn moving_layers(ctx: Ctx) -> (impl IntoView, impl IntoView) {
+    let timers = NodeRef::<leptos::svg::G>::new();
+    let fallen = NodeRef::<leptos::svg::G>::new();
+    let timer_pool = StoredValue::new_local(None::<Pool>);
+    let fallen_pool = StoredValue::new_local(None::<Pool>);
+    let reduced = crate::app::reduced_motion();
+    Effect::new(move |_| {
+        let (Some(tg), Some(fg)) = (timers.get(), fallen.get()) else { return };
+        let now = ctx.now_us.get() as f64;
+        ctx.view.with(|v| {
+            let Some(v) = v.as_ref() else { return };
+            let n = v.nodes.len();
+            let r = node_radius(n);
+            let arcs: Vec<(String, String, String)> = v
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, node)| node.status == NodeStatus::Up)
+                .flat_map(|(i, node)| {
+                    let (cx, cy) = position(i, n);
+                    node.timers.iter().map(move |t| {
+                        let total = (t.fires_at_us.saturating_sub(t.set_at_us)).max(1) as f64;
+                        let left = (t.fires_at_us as f64 - now).max(0.0);
+                        (
+                            format!("timer timer-{}", t.name),
+                            arc(cx, cy, r + 7.0, left / total),
+                            format!("{}: {:.1} ms", t.name, left / 1000.0),
+                        )
+                    })
+                })
+                .collect();
+            timer_pool.update_value(|p| {
+                let el: web_sys::Element = tg.clone().into();
+                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
+                    *p = None;
+                }
+                let p = p.get_or_insert_with(|| Pool::new(el, "<path></path><title></title>"));
+                p.sync(arcs.len(), |i, w| {
+                    w.set(1, "class", &arcs[i].0);
+                    w.set(1, "d", &arcs[i].1);
+                    w.set(2, "text", &arcs[i].2);
+                });
+            });
+            // Lost messages fall for about 0.4 s of wall time (none with reduced motion).
+            let window = Micros(((400.0 * 1000.0 * ctx.speed()) as u64).max(1));
+            let drops = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
+            fallen_pool.update_value(|p| {
+                let el: web_sys::Element = fg.clone().into();
+                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
+                    *p = None;
+                }
+                let p = p.get_or_insert_with(|| Pool::new(el, r#"<circle class="msg-lost" r="6"></circle>"#));
+                p.sync(drops.len(), |i, w| {
+                    let d = &drops[i];
+                    let (x1, y1) = position(d.from, n);
+                    let (x2, y2) = position(d.to, n);
+                    let (x, y) = (x1 + (x2 - x1) * d.along, y1 + (y2 - y1) * d.along + 60.0 * d.age * d.age);
+                    w.set(1, "cx", &format!("{x:.1}"));
+                    w.set(1, "cy", &format!("{y:.1}"));
+                    w.set(1, "opacity", &format!("{:.2}", 1.0 - d.age));
+                });
+            });
+        });
+    });
+    (view! { <g class="timers" node_ref=timers></g> }, view! { <g class="fallen" node_ref=fallen></g> })
 }
 
 /// A message in flight, with what its animation needs.
@@ -307,10 +384,15 @@ fn messages_layer(ctx: Ctx) -> impl IntoView {
 #[component]
 pub fn ClusterView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let scene = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(scene_of)));
+    let (timers, fallen) = moving_layers(ctx);
     view! {
-        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster of nodes"
+        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster"
             on:click=move |_| ctx.selected.set(Selection::None)>
-            {move || ctx.view.with(|v| v.as_ref().map(|v| draw(ctx, v)))}
+            <g class="links">{move || scene.with(|s| s.as_ref().map(draw_links))}</g>
+            {timers}
+            <g class="nodes">{move || scene.with(|s| s.as_ref().map(|s| draw_nodes(ctx, s)))}</g>
+            {fallen}
             {messages_layer(ctx)}
         </svg>
     }
