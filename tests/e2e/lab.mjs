@@ -105,10 +105,28 @@ try {
 
   // 5. Drop a message: it leaves the view and the space-time diagram shows it lost.
   await play(page);
-  await page.waitForSelector('[data-testid="cluster"] [data-testid^="msg-"]', { timeout: 20_000 });
+  // Dots are painted on a canvas; each message also has an (invisible)
+  // element in the SVG that names it, which is what tests and screen
+  // readers use.
+  await page.waitForSelector('[data-testid="cluster"] [data-testid^="msg-"]', { state: "attached", timeout: 20_000 });
   await pause(page);
   const msg = await page.getAttribute('[data-testid="cluster"] [data-testid^="msg-"]', "data-testid");
-  await page.click(`[data-testid="${msg}"]`, { force: true });
+  // Click the dot itself: walk along its link until the inspector shows it.
+  const title = await page.textContent(`[data-testid="${msg}"] title`);
+  const [, fromId, toId] = title.match(/S(\d+) → S(\d+)/) ?? [];
+  const centre = async (id) => {
+    const b = await page.locator(`[data-testid="node-${id}"] .body`).boundingBox();
+    return [b.x + b.width / 2, b.y + b.height / 2];
+  };
+  const [a, b] = [await centre(fromId), await centre(toId)];
+  let clicked = false;
+  for (let i = 1; i < 80 && !clicked; i++) {
+    const f = i / 80;
+    await page.mouse.click(a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f);
+    clicked = ((await page.textContent('[data-testid="inspector"]')) ?? "").includes(`Message m${msg.slice(4)}`);
+  }
+  check(clicked, `clicking along ${title} never selected ${msg}`);
+  if (!clicked) await page.dispatchEvent(`[data-testid="${msg}"]`, "click");
   await page.waitForSelector('[data-testid="inspect-msg"]');
   await page.click('[data-testid="drop-msg"]');
   check((await page.locator(`[data-testid="cluster"] [data-testid="${msg}"]`).count()) === 0, `${msg} is still in flight after Drop`);

@@ -316,68 +316,142 @@ fn flying(v: &WorldView) -> Vec<Flying> {
         .collect()
 }
 
-/// Messages in flight, drawn with a [`Pool`]: one effect writes the
-/// positions of every dot each frame, touching only what changed.
-fn messages_layer(ctx: Ctx) -> impl IntoView {
+/// Colours for message kinds, by kind position in the protocol's list
+/// (pairs share a colour: a request and its response). Okabe-Ito.
+const KIND_COLOURS: [&str; 4] = ["#e69f00", "#009e73", "#d55e00", "#cc79a7"];
+
+/// Where each message is drawn now, in diagram units.
+fn positions(list: &[Flying], now: f64, reduced: bool) -> Vec<(f64, f64)> {
+    list.iter()
+        .map(|m| {
+            let span = (m.deliver.saturating_sub(m.sent)).max(1) as f64;
+            let mut f = ((now - m.sent as f64) / span).clamp(0.0, 1.0);
+            if reduced {
+                // Reduced motion: messages jump (sender side, then receiver side).
+                f = if f < 0.5 { 0.2 } else { 0.8 };
+            }
+            let g = f.min(m.reach).max(1.0 - m.reach);
+            (m.from.0 + (m.to.0 - m.from.0) * g, m.from.1 + (m.to.1 - m.from.1) * g)
+        })
+        .collect()
+}
+
+/// The diagram's placement in a box of `w` x `h` pixels (viewBox 600 x 600,
+/// centred, scaled to fit): (scale, x offset, y offset).
+fn fit(w: f64, h: f64) -> (f64, f64, f64) {
+    let s = (w / SIZE).min(h / SIZE);
+    (s, (w - SIZE * s) / 2.0, (h - SIZE * s) / 2.0)
+}
+
+/// Messages in flight. The dots are painted on a canvas over the SVG (a few
+/// hundred moving SVG shapes cost too much to rasterise every frame); each
+/// message also has a small, invisible SVG element carrying its id, kind
+/// and description, written through a [`Pool`] only when the set changes,
+/// for assistive technology and tests. Clicks and hovers are hit-tested.
+fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>) -> impl IntoView {
     let reduced = crate::app::reduced_motion();
     let layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
+    let list = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(flying).unwrap_or_default()));
+    let kinds = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| v.protocol.message_kinds)));
+    // The descriptions: only when the set of messages changes.
     Effect::new(move |_| {
         let Some(g) = layer.get() else { return };
-        let now = ctx.now_us.get() as f64;
         let selected = ctx.selected.get();
-        ctx.view.with(|v| {
-            let list = v.as_ref().map(flying).unwrap_or_default();
+        list.with(|list| {
             pool.update_value(|p| {
                 let el: web_sys::Element = g.clone().into();
                 if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
                     *p = None;
                 }
-                let p = p.get_or_insert_with(|| {
-                    Pool::new(
-                        g.clone().into(),
-                        r#"<circle class="dot" r="8"></circle><text class="held-mark" y="-12"></text><title></title>"#,
-                    )
-                });
+                let p = p.get_or_insert_with(|| Pool::new(el, "<title></title>"));
                 p.sync(list.len(), |i, w| {
                     let m = &list[i];
-                    let span = (m.deliver.saturating_sub(m.sent)).max(1) as f64;
-                    let mut f = ((now - m.sent as f64) / span).clamp(0.0, 1.0);
-                    if reduced {
-                        // Reduced motion: messages jump (sender side, then receiver side).
-                        f = if f < 0.5 { 0.2 } else { 0.8 };
-                    }
-                    let g = f.min(m.reach).max(1.0 - m.reach);
-                    let (x, y) = (m.from.0 + (m.to.0 - m.from.0) * g, m.from.1 + (m.to.1 - m.from.1) * g);
-                    w.set(0, "transform", &format!("translate({x:.1} {y:.1})"));
-                    w.set(
-                        0,
-                        "class",
-                        &format!(
-                            "msg kind-{}{}{}{}",
-                            m.kind,
-                            if m.held { " held" } else { "" },
-                            if m.dup { " dup" } else { "" },
-                            if selected == Selection::Message(m.id) { " selected" } else { "" },
-                        ),
+                    let class = format!(
+                        "msg kind-{}{}{}{}",
+                        m.kind,
+                        if m.held { " held" } else { "" },
+                        if m.dup { " dup" } else { "" },
+                        if selected == Selection::Message(m.id) { " selected" } else { "" },
                     );
+                    w.set(0, "class", &class);
                     w.set(0, "data-testid", &format!("msg-{}", m.id.0));
                     w.set(0, "data-msg", &m.id.0.to_string());
                     w.set(0, "data-kind", m.kind);
-                    w.set(2, "text", if m.held { "❚❚" } else { "" });
-                    w.set(3, "text", &m.title);
+                    w.set(1, "text", &m.title);
                 });
             });
         });
     });
-    view! {
-        <g class="messages" node_ref=layer on:click=move |ev| {
-            if let Some(id) = closest_attr(&ev, "data-msg").and_then(|s| s.parse().ok()) {
-                ev.stop_propagation();
-                ctx.selected.set(Selection::Message(MsgId(id)));
+    // The dots: every frame.
+    Effect::new(move |_| {
+        let Some(c) = canvas.get() else { return };
+        let now = ctx.now_us.get() as f64;
+        let selected = ctx.selected.get();
+        let dark = ctx.dark.get();
+        let (w, h) = (c.client_width() as f64, c.client_height() as f64);
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
+        let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+        if c.width() != pw || c.height() != ph {
+            c.set_width(pw);
+            c.set_height(ph);
+        }
+        let Ok(Some(g)) = c.get_context("2d") else { return };
+        let Ok(g) = wasm_bindgen::JsCast::dyn_into::<web_sys::CanvasRenderingContext2d>(g) else { return };
+        let _ = g.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        g.clear_rect(0.0, 0.0, pw as f64, ph as f64);
+        let (s, ox, oy) = fit(w, h);
+        let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
+        let (ink, paper) = if dark { ("#e6e9ef", "#1b212b") } else { ("#1d2330", "#ffffff") };
+        let kinds = kinds.get_untracked().unwrap_or(&[]);
+        list.with(|list| {
+            for (m, (x, y)) in list.iter().zip(positions(list, now, reduced)) {
+                let k = kinds.iter().position(|k| *k == m.kind).unwrap_or(0);
+                let colour = KIND_COLOURS[(k / 2) % KIND_COLOURS.len()];
+                g.begin_path();
+                let _ = g.arc(x, y, 8.0, 0.0, std::f64::consts::TAU);
+                g.set_fill_style_str(if m.held { paper } else { colour });
+                g.fill();
+                g.set_line_width(if m.held { 3.0 } else { 1.5 });
+                g.set_stroke_style_str(if m.held { colour } else { paper });
+                if m.dup {
+                    let _ = g.set_line_dash(&js_sys::Array::of2(&2.0.into(), &2.0.into()));
+                    g.set_stroke_style_str(ink);
+                }
+                g.stroke();
+                let _ = g.set_line_dash(&js_sys::Array::new());
+                if selected == Selection::Message(m.id) {
+                    g.begin_path();
+                    let _ = g.arc(x, y, 11.0, 0.0, std::f64::consts::TAU);
+                    g.set_line_width(3.0);
+                    g.set_stroke_style_str(ink);
+                    g.stroke();
+                }
+                if m.held {
+                    g.set_fill_style_str(ink);
+                    g.set_font("12px system-ui, sans-serif");
+                    g.set_text_align("center");
+                    let _ = g.fill_text("❚❚", x, y - 12.0);
+                }
             }
-        }></g>
-    }
+        });
+    });
+    view! { <g class="messages" node_ref=layer></g> }
+}
+
+/// The message under a point of the SVG (client coordinates), if any.
+fn message_at(ctx: Ctx, svg: &web_sys::Element, client_x: f64, client_y: f64) -> Option<(MsgId, String)> {
+    let r = svg.get_bounding_client_rect();
+    let (s, ox, oy) = fit(r.width(), r.height());
+    let (x, y) = ((client_x - r.left() - ox) / s, (client_y - r.top() - oy) / s);
+    let now = ctx.now_us.get_untracked() as f64;
+    let list = ctx.view.with_untracked(|v| v.as_ref().map(flying).unwrap_or_default());
+    list.iter()
+        .zip(positions(&list, now, crate::app::reduced_motion()))
+        .map(|(m, (mx, my))| (m, (mx - x).hypot(my - y)))
+        .filter(|(_, d)| *d <= 12.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(m, _)| (m.id, m.title.clone()))
 }
 
 /// See the module docs.
@@ -386,15 +460,38 @@ pub fn ClusterView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let scene = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(scene_of)));
     let (timers, fallen) = moving_layers(ctx);
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let svg = NodeRef::<leptos::svg::Svg>::new();
+    let tip = RwSignal::new(None::<(f64, f64, String)>);
+    let hit = move |ev: &web_sys::MouseEvent| {
+        let el: web_sys::Element = svg.get_untracked()?.into();
+        message_at(ctx, &el, ev.client_x() as f64, ev.client_y() as f64)
+    };
     view! {
-        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster"
-            on:click=move |_| ctx.selected.set(Selection::None)>
+        <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster" node_ref=svg
+            on:click=move |ev| {
+                // A message under the pointer (dots are on the canvas), else
+                // a click on the background clears the selection.
+                let picked = hit(&ev).map(|(id, _)| Selection::Message(id)).or_else(|| {
+                    closest_attr(&ev, "data-msg").and_then(|s| s.parse().ok()).map(|id| Selection::Message(MsgId(id)))
+                });
+                ctx.selected.set(picked.unwrap_or(Selection::None));
+            }
+            on:mousemove=move |ev| {
+                let stage = svg.get_untracked().map(|s| { let e: web_sys::Element = s.into(); e.get_bounding_client_rect() });
+                tip.set(hit(&ev).zip(stage).map(|((_, text), r)| (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top(), text)));
+            }
+            on:mouseleave=move |_| tip.set(None)>
             <g class="links">{move || scene.with(|s| s.as_ref().map(draw_links))}</g>
             {timers}
             <g class="nodes">{move || scene.with(|s| s.as_ref().map(|s| draw_nodes(ctx, s)))}</g>
             {fallen}
-            {messages_layer(ctx)}
+            {messages_layer(ctx, canvas)}
         </svg>
+        <canvas class="dots" node_ref=canvas aria-hidden="true"></canvas>
+        {move || tip.get().map(|(x, y, text)| view! {
+            <div class="tip" role="tooltip" style=format!("left: {:.0}px; top: {:.0}px", x + 14.0, y + 14.0)>{text}</div>
+        })}
     }
 }
 
