@@ -250,7 +250,9 @@ impl<P: Protocol> Engine<P> {
     /// clock at `t` (a point seen live: several events and commands can
     /// share one instant, so time alone is ambiguous).
     pub fn seek_to(&mut self, t: Micros, events: u64) -> Result<(), SimError> {
-        if events < self.world.events() || self.dirty {
+        // Behind the cursor (also: the same events but a later clock).
+        let behind = events < self.world.events() || (events == self.world.events() && self.world.now() > t);
+        if behind || self.dirty {
             let cp = self.checkpoints.iter().rev().find(|c| c.world.events() <= events).unwrap_or(&self.checkpoints[0]);
             let (world, next_command) = (cp.world.clone(), cp.next_command);
             self.world = world;

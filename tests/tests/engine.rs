@@ -420,4 +420,11 @@ fn seek_to_finds_a_point_that_time_alone_cannot() {
     live.seek(ms(10)).unwrap();
     live.seek_to(t, events).unwrap();
     assert_eq!(live.view(), seen);
+    // The same events but a later clock (time ran on with nothing happening).
+    live.seek_to(t, events).unwrap();
+    let quiet = live.next_event_time().map_or(t, |n| Micros(n.0.saturating_sub(1)).max(t));
+    live.run_until(quiet).unwrap();
+    live.seek_to(t, events).unwrap();
+    assert_eq!(live.now(), t);
+    assert_eq!(live.view(), seen);
 }
