@@ -15,7 +15,11 @@ use std::collections::BTreeMap;
 
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 44.0;
-const LANE: f64 = 22.0;
+/// Lane spacing for `n` nodes: roomy for few, tighter for many, so the
+/// diagram keeps its width in the panel's fixed height.
+fn lane(n: usize) -> f64 {
+    (110.0 / n.max(1) as f64).clamp(12.0, 22.0)
+}
 /// At most this many arrows are drawn (the latest).
 const MAX_ARROWS: usize = 400;
 /// Records scanned per redraw, at most.
@@ -130,8 +134,8 @@ struct Drawn {
     to: usize,
 }
 
-fn lane_y(i: usize) -> f64 {
-    16.0 + i as f64 * LANE
+fn lane_y(i: usize, n: usize) -> f64 {
+    16.0 + i as f64 * lane(n)
 }
 
 /// See the module docs.
@@ -171,7 +175,8 @@ pub fn SpaceTime() -> impl IntoView {
         if let Some(svg) = base_svg.get_untracked() {
             let el: &web_sys::Element = svg.as_ref();
             let r = el.get_bounding_client_rect();
-            let units_h = 16.0 + 16.0 + names.with_untracked(|n| n.len()) as f64 * LANE;
+            let n = names.with_untracked(Vec::len);
+            let units_h = 16.0 + 16.0 + n as f64 * lane(n);
             let s = (r.width() / WIDTH).min(r.height() / units_h.max(1.0));
             if s.is_finite() && s > 0.0 && (s - px.get_untracked()).abs() > 1e-6 {
                 px.set(s);
@@ -207,6 +212,7 @@ pub fn SpaceTime() -> impl IntoView {
         let x_of = move |t: u64| LEFT + span + (t as f64 - now as f64) * k;
         measure();
         let (arrows, marks) = collect(&ctx, now, window);
+        let n = names.with_untracked(Vec::len);
         let drawn = arrows
             .into_iter()
             .map(|a| {
@@ -215,12 +221,12 @@ pub fn SpaceTime() -> impl IntoView {
                     Fate::Lost(t) => (t, true, false),
                     Fate::InFlight => (a.due, false, true),
                 };
-                let y2 = if lost { (lane_y(a.from) + lane_y(a.to)) / 2.0 } else { lane_y(a.to) };
+                let y2 = if lost { (lane_y(a.from, n) + lane_y(a.to, n)) / 2.0 } else { lane_y(a.to, n) };
                 Drawn {
                     id: a.id,
                     kind: a.kind,
                     x1: x_of(a.sent),
-                    y1: lane_y(a.from),
+                    y1: lane_y(a.from, n),
                     x2: x_of(end_t),
                     y2,
                     lost,
@@ -285,7 +291,10 @@ pub fn SpaceTime() -> impl IntoView {
         let shift = (ctx.now_us.get() as f64 - anchor.get() as f64) * scale() * px.get();
         format!("transform: translate3d({:.2}px, 0, 0)", -shift)
     };
-    let height = move || 16.0 + names.with(|n| n.len()) as f64 * LANE;
+    let height = move || {
+        let n = names.with(Vec::len);
+        16.0 + n as f64 * lane(n)
+    };
     let view_box = move || format!("0 0 {WIDTH} {}", height() + 16.0);
     // The clip box: from the lane start to the cursor, in pixels.
     let clip_style = move || {
@@ -297,14 +306,15 @@ pub fn SpaceTime() -> impl IntoView {
     let layer_style = move || format!("left: {:.1}px; width: {:.1}px;", -LEFT * px.get(), WIDTH * px.get());
     let diagram = move || {
         let lanes = names.with(|names| {
+            let n = names.len();
             names
                 .iter()
                 .enumerate()
                 .map(|(i, name)| {
                     view! {
                         <g class="lane">
-                            <text x=4 y=lane_y(i) + 4.0>{name.clone()}</text>
-                            <line x1=LEFT y1=lane_y(i) x2=WIDTH - 10.0 y2=lane_y(i)></line>
+                            <text x=4 y=lane_y(i, n) + 4.0>{name.clone()}</text>
+                            <line x1=LEFT y1=lane_y(i, n) x2=WIDTH - 10.0 y2=lane_y(i, n)></line>
                         </g>
                     }
                 })
@@ -317,14 +327,15 @@ pub fn SpaceTime() -> impl IntoView {
             let h = height();
             let at = anchor.get() as f64;
             let x = move |t: u64| LEFT + span + (t as f64 - at) * k;
+            let n = names.with(Vec::len);
             data.with(|(_, marks)| {
                 marks
                     .iter()
                     .map(|m| match *m {
-                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=lane_y(i) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
-                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=lane_y(i) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
+                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=lane_y(i, n) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
+                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=lane_y(i, n) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
                         Mark::Pause(i, a, b) => view! {
-                            <rect class="mark pause" x=x(a) y=lane_y(i) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>"pause"</title></rect>
+                            <rect class="mark pause" x=x(a) y=lane_y(i, n) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>"pause"</title></rect>
                         }
                         .into_any(),
                         Mark::Network(verb, t) => view! {
