@@ -348,11 +348,10 @@ fn fit(w: f64, h: f64) -> (f64, f64, f64) {
 /// message also has a small, invisible SVG element carrying its id, kind
 /// and description, written through a [`Pool`] only when the set changes,
 /// for assistive technology and tests. Clicks and hovers are hit-tested.
-fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>) -> impl IntoView {
+fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Vec<Flying>>) -> impl IntoView {
     let reduced = crate::app::reduced_motion();
     let layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
-    let list = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(flying).unwrap_or_default()));
     let kinds = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| v.protocol.message_kinds)));
     // The descriptions: only when the set of messages changes.
     Effect::new(move |_| {
@@ -440,14 +439,19 @@ fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>) -> impl IntoV
 }
 
 /// The message under a point of the SVG (client coordinates), if any.
-fn message_at(ctx: Ctx, svg: &web_sys::Element, client_x: f64, client_y: f64) -> Option<(MsgId, String)> {
+fn message_at(
+    ctx: Ctx,
+    list: &[Flying],
+    svg: &web_sys::Element,
+    client_x: f64,
+    client_y: f64,
+) -> Option<(MsgId, String)> {
     let r = svg.get_bounding_client_rect();
     let (s, ox, oy) = fit(r.width(), r.height());
     let (x, y) = ((client_x - r.left() - ox) / s, (client_y - r.top() - oy) / s);
     let now = ctx.now_us.get_untracked() as f64;
-    let list = ctx.view.with_untracked(|v| v.as_ref().map(flying).unwrap_or_default());
     list.iter()
-        .zip(positions(&list, now, crate::app::reduced_motion()))
+        .zip(positions(list, now, crate::app::reduced_motion()))
         .map(|(m, (mx, my))| (m, (mx - x).hypot(my - y)))
         .filter(|(_, d)| *d <= 12.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -462,10 +466,12 @@ pub fn ClusterView() -> impl IntoView {
     let (timers, fallen) = moving_layers(ctx);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let svg = NodeRef::<leptos::svg::Svg>::new();
+    // The messages in flight, computed once per frame for drawing and hit-testing.
+    let list = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(flying).unwrap_or_default()));
     let tip = RwSignal::new(None::<(f64, f64, String)>);
     let hit = move |ev: &web_sys::MouseEvent| {
         let el: web_sys::Element = svg.get_untracked()?.into();
-        message_at(ctx, &el, ev.client_x() as f64, ev.client_y() as f64)
+        list.with_untracked(|l| message_at(ctx, l, &el, ev.client_x() as f64, ev.client_y() as f64))
     };
     view! {
         <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster" node_ref=svg
@@ -486,7 +492,7 @@ pub fn ClusterView() -> impl IntoView {
             {timers}
             <g class="nodes">{move || scene.with(|s| s.as_ref().map(|s| draw_nodes(ctx, s)))}</g>
             {fallen}
-            {messages_layer(ctx, canvas)}
+            {messages_layer(ctx, canvas, list)}
         </svg>
         <canvas class="dots" node_ref=canvas aria-hidden="true"></canvas>
         {move || tip.get().map(|(x, y, text)| view! {
