@@ -162,6 +162,8 @@ pub struct LogEntryView {
 pub struct ProtocolNodeView {
     /// Role key (see [`RoleInfo`]).
     pub role: &'static str,
+    /// A short line drawn on the node under its name (Raft: `term 3`).
+    pub headline: String,
     /// Fields to show, in order.
     pub fields: Vec<Field>,
     /// The node's log, if the protocol has one.

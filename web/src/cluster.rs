@@ -89,7 +89,7 @@ struct NodeLook {
     id: NodeId,
     status: NodeStatus,
     role: &'static str,
-    term: String,
+    headline: String,
     colour: u8,
     badge: &'static str,
 }
@@ -108,13 +108,7 @@ fn scene_of(v: &WorldView) -> Scene {
                     id: node.id,
                     status: node.status,
                     role: node.protocol.role,
-                    term: node
-                        .protocol
-                        .fields
-                        .iter()
-                        .find(|f| f.name == "term")
-                        .map(|f| format!("term {}", f.value.display()))
-                        .unwrap_or_default(),
+                    headline: node.protocol.headline.clone(),
                     colour,
                     badge,
                 }
@@ -182,7 +176,7 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
             };
             let role_text =
                 if node.status == NodeStatus::Crashed { crashed_text.to_string() } else { node.role.to_string() };
-            let aria = format!("{id} {role_text} {}", node.term);
+            let aria = format!("{id} {role_text} {}", node.headline);
             let badge = node.badge;
             view! {
                 <g class=class data-testid=format!("node-{}", id.0) data-role=node.role data-status=node.status.name()
@@ -191,7 +185,7 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
                     on:keydown=move |ev| { if ev.key() == "Enter" { ctx.selected.set(Selection::Node(id)); } }>
                     <circle class="body" cx=cx cy=cy r=r></circle>
                     <text class="name" x=cx y=cy - 10.0>{id.to_string()}</text>
-                    <text class="term" x=cx y=cy + 7.0>{node.term.clone()}</text>
+                    <text class="term" x=cx y=cy + 7.0>{node.headline.clone()}</text>
                     <text class="role" x=cx y=cy + 22.0>{role_text}</text>
                     {(!badge.is_empty()).then(|| view! {
                         <g class="badge">
@@ -240,11 +234,7 @@ fn moving_layers(ctx: Ctx) -> (impl IntoView, impl IntoView) {
                 })
                 .collect();
             timer_pool.update_value(|p| {
-                let el: web_sys::Element = tg.clone().into();
-                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
-                    *p = None;
-                }
-                let p = p.get_or_insert_with(|| Pool::new(el, "<path></path><title></title>"));
+                let p = Pool::reuse(p, tg.clone().into(), "<path></path><title></title>");
                 p.sync(arcs.len(), |i, w| {
                     w.set(1, "class", &arcs[i].0);
                     w.set(1, "d", &arcs[i].1);
@@ -255,11 +245,7 @@ fn moving_layers(ctx: Ctx) -> (impl IntoView, impl IntoView) {
             let window = Micros(((400.0 * 1000.0 * ctx.speed()) as u64).max(1));
             let drops = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
             fallen_pool.update_value(|p| {
-                let el: web_sys::Element = fg.clone().into();
-                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
-                    *p = None;
-                }
-                let p = p.get_or_insert_with(|| Pool::new(el, r#"<circle class="msg-lost" r="6"></circle>"#));
+                let p = Pool::reuse(p, fg.clone().into(), r#"<circle class="msg-lost" r="6"></circle>"#);
                 p.sync(drops.len(), |i, w| {
                     let d = &drops[i];
                     let (x1, y1) = position(d.from, n);
@@ -316,9 +302,15 @@ fn flying(v: &WorldView) -> Vec<Flying> {
         .collect()
 }
 
-/// Colours for message kinds, by kind position in the protocol's list
-/// (pairs share a colour: a request and its response). Okabe-Ito.
+/// Colours for message kinds, by [`kind_slot`]. Okabe-Ito; the space-time
+/// diagram's `kind-slot-N` styles use the same four.
 const KIND_COLOURS: [&str; 4] = ["#e69f00", "#009e73", "#d55e00", "#cc79a7"];
+
+/// A message kind's colour slot: its position in the protocol's list of
+/// kinds, halved so a request and its response share a colour.
+pub fn kind_slot(kinds: &[&str], kind: &str) -> usize {
+    kinds.iter().position(|k| *k == kind).unwrap_or(0) / 2 % KIND_COLOURS.len()
+}
 
 /// Where each message is drawn now, in diagram units.
 fn positions(list: &[Flying], now: f64, reduced: bool) -> Vec<(f64, f64)> {
@@ -359,11 +351,7 @@ fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Ve
         let selected = ctx.selected.get();
         list.with(|list| {
             pool.update_value(|p| {
-                let el: web_sys::Element = g.clone().into();
-                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
-                    *p = None;
-                }
-                let p = p.get_or_insert_with(|| Pool::new(el, "<title></title>"));
+                let p = Pool::reuse(p, g.clone().into(), "<title></title>");
                 p.sync(list.len(), |i, w| {
                     let m = &list[i];
                     let class = format!(
@@ -405,8 +393,7 @@ fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Ve
         let kinds = kinds.get_untracked().unwrap_or(&[]);
         list.with(|list| {
             for (m, (x, y)) in list.iter().zip(positions(list, now, reduced)) {
-                let k = kinds.iter().position(|k| *k == m.kind).unwrap_or(0);
-                let colour = KIND_COLOURS[(k / 2) % KIND_COLOURS.len()];
+                let colour = KIND_COLOURS[kind_slot(kinds, m.kind)];
                 g.begin_path();
                 let _ = g.arc(x, y, 8.0, 0.0, std::f64::consts::TAU);
                 g.set_fill_style_str(if m.held { paper } else { colour });

@@ -11,7 +11,7 @@ use crate::strings::fill;
 use distlab_core::command::{Command, NodeRef};
 use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::network::{Latency, NetworkParams};
-use distlab_core::view::{NodeStatus, NodeView, WorldView};
+use distlab_core::view::{Field, NodeStatus, NodeView, WorldView};
 use leptos::prelude::*;
 
 fn ms(us: u64) -> String {
@@ -94,15 +94,15 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
     }
 }
 
+/// A protocol's fields as table rows.
+fn field_rows(fields: &[Field]) -> impl IntoView + use<> {
+    fields.iter().map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> }).collect_view()
+}
+
 /// The node's state at the cursor; redrawn every frame.
 fn node_details(ctx: Ctx, node: &NodeView) -> impl IntoView + use<> {
     let t = ctx.t();
-    let fields = node
-        .protocol
-        .fields
-        .iter()
-        .map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> })
-        .collect_view();
+    let fields = field_rows(&node.protocol.fields);
     let timers = node
         .timers
         .iter()
@@ -243,12 +243,7 @@ fn message_history(ctx: &Ctx, id: MsgId) -> Option<History> {
 fn message_details(ctx: Ctx, v: &WorldView, id: MsgId) -> AnyView {
     let t = ctx.t();
     let Some(m) = v.messages.iter().find(|m| m.id == id) else { return ().into_any() };
-    let fields = m
-        .message
-        .fields
-        .iter()
-        .map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> })
-        .collect_view();
+    let fields = field_rows(&m.message.fields);
     view! {
         <p class="summary">{m.message.summary.clone()}</p>
         <table class="fields"><tbody>

@@ -65,14 +65,17 @@ impl Writer<'_> {
 
 impl Pool {
     /// An empty pool drawing into `parent`.
-    pub fn new(parent: Element, template: &'static str) -> Pool {
+    fn new(parent: Element, template: &'static str) -> Pool {
         Pool { parent, template, slots: Vec::new(), shown: 0 }
     }
 
-    /// Whether this pool draws into `el` (a view that is closed and opened
-    /// again has a new parent, and needs a new pool).
-    pub fn draws_into(&self, el: &Element) -> bool {
-        self.parent.is_same_node(Some(el))
+    /// The pool in `slot` if it draws into `parent`, else a new one there
+    /// (a view that is closed and opened again has a new parent).
+    pub fn reuse<'a>(slot: &'a mut Option<Pool>, parent: Element, template: &'static str) -> &'a mut Pool {
+        if slot.as_ref().is_some_and(|p| !p.parent.is_same_node(Some(&parent))) {
+            *slot = None;
+        }
+        slot.get_or_insert_with(|| Pool::new(parent, template))
     }
 
     /// Shows `n` elements and lets `write` fill element `i`.

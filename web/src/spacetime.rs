@@ -5,6 +5,7 @@
 //! follows the scrubber. Clicking an arrow selects the message in both
 //! views. It exports as SVG; the trace exports as JSON.
 
+use crate::cluster::kind_slot;
 use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
@@ -38,6 +39,8 @@ struct Arrow {
     from: usize,
     to: usize,
     kind: &'static str,
+    /// Colour slot (see [`kind_slot`]).
+    slot: usize,
     sent: u64,
     /// Scheduled arrival (where an arrow in flight is drawn to; the part
     /// beyond the cursor is clipped, so it appears to grow as time passes).
@@ -69,6 +72,7 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
             match r.kind {
                 RecordKind::Send { msg, from, to, kind, deliver_at, .. } => {
                     let kind = kinds.get(kind as usize).copied().unwrap_or("?");
+                    let slot = kind_slot(kinds, kind);
                     arrows.insert(
                         msg,
                         Arrow {
@@ -76,6 +80,7 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
                             from: from.index(),
                             to: to.index(),
                             kind,
+                            slot,
                             sent: t,
                             due: deliver_at.0.max(t),
                             fate: Fate::InFlight,
@@ -118,12 +123,13 @@ fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
     .unwrap_or_default()
 }
 
-/// An arrow as drawn: in time coordinates (x = time × scale), so it never
-/// moves inside the layer; the layer slides as time passes.
+/// An arrow as drawn in the layer (x relative to the layer's anchor time),
+/// so it never moves inside the layer; the layer slides as time passes.
 #[derive(Clone, Debug, PartialEq)]
 struct Drawn {
     id: MsgId,
     kind: &'static str,
+    slot: usize,
     x1: f64,
     y1: f64,
     x2: f64,
@@ -225,6 +231,7 @@ pub fn SpaceTime() -> impl IntoView {
                 Drawn {
                     id: a.id,
                     kind: a.kind,
+                    slot: a.slot,
                     x1: x_of(a.sent),
                     y1: lane_y(a.from, n),
                     x2: x_of(end_t),
@@ -247,21 +254,16 @@ pub fn SpaceTime() -> impl IntoView {
         let selected = ctx.selected.get();
         data.with(|(arrows, _)| {
             pool.update_value(|p| {
-                let el: web_sys::Element = g.clone().into();
-                if p.as_ref().is_some_and(|p| !p.draws_into(&el)) {
-                    *p = None;
-                }
-                let p = p.get_or_insert_with(|| {
-                    Pool::new(
-                        g.clone().into(),
-                        r#"<line class="hit"></line><line class="shaft"></line><text class="x"></text><title></title>"#,
-                    )
-                });
+                let p = Pool::reuse(
+                    p,
+                    g.clone().into(),
+                    r#"<line class="hit"></line><line class="shaft"></line><text class="x"></text><title></title>"#,
+                );
                 p.sync(arrows.len(), |i, w| {
                     let d = &arrows[i];
                     let class = format!(
-                        "arrow kind-{}{}{}{}",
-                        d.kind,
+                        "arrow kind-slot-{}{}{}{}",
+                        d.slot,
                         if d.lost { " lost" } else { "" },
                         if d.inflight { " inflight" } else { "" },
                         if selected == Selection::Message(d.id) { " selected" } else { "" },
@@ -419,8 +421,8 @@ pub fn SpaceTime() -> impl IntoView {
 
 /// Styles inside the SVG, so an exported file looks the same on its own.
 const SVG_STYLE: &str = "text{font:11px system-ui,sans-serif;fill:currentColor}.lane line{stroke:#9aa3ad;stroke-width:1}\
-.shaft{stroke:#0072b2;stroke-width:1.4}.kind-AppendEntries .shaft,.kind-AppendEntriesResponse .shaft{stroke:#009e73}\
-.kind-RequestVote .shaft,.kind-RequestVoteResponse .shaft{stroke:#e69f00}.lost .shaft{stroke:#d55e00;stroke-dasharray:3 3}\
+.shaft{stroke-width:1.4}.kind-slot-0 .shaft{stroke:#e69f00}.kind-slot-1 .shaft{stroke:#009e73}\
+.kind-slot-2 .shaft{stroke:#d55e00}.kind-slot-3 .shaft{stroke:#cc79a7}.lost .shaft{stroke:#d55e00;stroke-dasharray:3 3}\
 .inflight .shaft{stroke-dasharray:2 2}.hit{stroke:transparent;stroke-width:8;cursor:pointer}.selected .shaft{stroke-width:3.5}\
 .head{fill:#5b6472}.x{fill:#d55e00;text-anchor:middle;font-weight:700}.cursor{stroke:#d55e00;stroke-width:1.5}\
 .mark{font-weight:700;text-anchor:middle}.crash{fill:#c0392b}.restart{fill:#009e73}.pause{fill:#9aa3ad;opacity:.6}\

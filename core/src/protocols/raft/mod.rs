@@ -944,6 +944,7 @@ impl Protocol for Raft {
         }
         ProtocolNodeView {
             role: s.role.name(),
+            headline: format!("term {}", s.term.0),
             fields,
             log: log_view(&s.log, s.commit_index),
             store: s.store.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
@@ -953,6 +954,7 @@ impl Protocol for Raft {
     fn durable_view(d: &RaftDurable) -> ProtocolNodeView {
         ProtocolNodeView {
             role: "crashed",
+            headline: format!("term {}", d.term.0),
             fields: vec![
                 Field { name: "term", value: Value::from(d.term.0) },
                 Field { name: "voted_for", value: Value::from(d.voted_for.map(|v| v.to_string())) },
