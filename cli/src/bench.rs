@@ -84,6 +84,7 @@ struct Browser {
     frame_ms_median: f64,
     frame_ms_p95: f64,
     frames: u64,
+    frames_late: u64,
     in_flight_median: u64,
     nodes: u64,
 }
@@ -183,14 +184,16 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 "< 50 ms",
                 Some(b.seek_max_ms < 50.0),
             );
+            // Chromium coarsens frame timestamps to 0.1 ms, so a frame on time
+            // at 60 Hz (16.67 ms) reads as 16.6 to 16.8.
             row(
                 &format!(
-                    "lab frame time, {} nodes, {} in flight, {} frames, median / p95",
-                    b.nodes, b.in_flight_median, b.frames
+                    "lab frame time, {} nodes, {} in flight, {} frames ({} late), median / p95",
+                    b.nodes, b.in_flight_median, b.frames, b.frames_late
                 ),
                 format!("{:.1} / {:.1} ms", b.frame_ms_median, b.frame_ms_p95),
                 "p95 <= 16.7 ms",
-                Some(b.frame_ms_p95 <= 16.7),
+                Some(b.frame_ms_p95 <= 16.7 + 0.1 + 1e-9),
             );
             row(
                 "first load: wasm + js + css, gzip",

@@ -24,15 +24,6 @@ fn position(i: usize, n: usize) -> (f64, f64) {
     (SIZE / 2.0 + RING * a.cos(), SIZE / 2.0 + RING * a.sin())
 }
 
-/// An SVG arc path around (cx, cy) covering `fraction` of a circle, from 12 o'clock.
-fn arc(cx: f64, cy: f64, r: f64, fraction: f64) -> String {
-    let f = fraction.clamp(0.0, 0.9999);
-    let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * f;
-    let (x, y) = (cx + r * a.cos(), cy + r * a.sin());
-    let large = if f > 0.5 { 1 } else { 0 };
-    format!("M {cx:.2} {:.2} A {r} {r} 0 {large} 1 {x:.2} {y:.2}", cy - r)
-}
-
 /// A message that was lost recently, for the falling-away animation.
 struct Fallen {
     from: usize,
@@ -200,67 +191,6 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
         .collect_view()
 }
 
-/// Timer arcs and falling lost messages: they change every frame, so they
-/// are written through pools (see `pool.rs`).
-fn moving_layers(ctx: Ctx) -> (impl IntoView, impl IntoView) {
-    let timers = NodeRef::<leptos::svg::G>::new();
-    let fallen = NodeRef::<leptos::svg::G>::new();
-    let timer_pool = StoredValue::new_local(None::<Pool>);
-    let fallen_pool = StoredValue::new_local(None::<Pool>);
-    let reduced = crate::app::reduced_motion();
-    Effect::new(move |_| {
-        let (Some(tg), Some(fg)) = (timers.get(), fallen.get()) else { return };
-        let now = ctx.now_us.get() as f64;
-        ctx.view.with(|v| {
-            let Some(v) = v.as_ref() else { return };
-            let n = v.nodes.len();
-            let r = node_radius(n);
-            let arcs: Vec<(String, String, String)> = v
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, node)| node.status == NodeStatus::Up)
-                .flat_map(|(i, node)| {
-                    let (cx, cy) = position(i, n);
-                    node.timers.iter().map(move |t| {
-                        let total = (t.fires_at_us.saturating_sub(t.set_at_us)).max(1) as f64;
-                        let left = (t.fires_at_us as f64 - now).max(0.0);
-                        (
-                            format!("timer timer-{}", t.name),
-                            arc(cx, cy, r + 7.0, left / total),
-                            format!("{}: {:.1} ms", t.name, left / 1000.0),
-                        )
-                    })
-                })
-                .collect();
-            timer_pool.update_value(|p| {
-                let p = Pool::reuse(p, tg.clone().into(), "<path></path><title></title>");
-                p.sync(arcs.len(), |i, w| {
-                    w.set(1, "class", &arcs[i].0);
-                    w.set(1, "d", &arcs[i].1);
-                    w.set(2, "text", &arcs[i].2);
-                });
-            });
-            // Lost messages fall for about 0.4 s of wall time (none with reduced motion).
-            let window = Micros(((400.0 * 1000.0 * ctx.speed()) as u64).max(1));
-            let drops = if reduced { Vec::new() } else { recently_dropped(&ctx, Micros(v.time_us), window) };
-            fallen_pool.update_value(|p| {
-                let p = Pool::reuse(p, fg.clone().into(), r#"<circle class="msg-lost" r="6"></circle>"#);
-                p.sync(drops.len(), |i, w| {
-                    let d = &drops[i];
-                    let (x1, y1) = position(d.from, n);
-                    let (x2, y2) = position(d.to, n);
-                    let (x, y) = (x1 + (x2 - x1) * d.along, y1 + (y2 - y1) * d.along + 60.0 * d.age * d.age);
-                    w.set(1, "cx", &format!("{x:.1}"));
-                    w.set(1, "cy", &format!("{y:.1}"));
-                    w.set(1, "opacity", &format!("{:.2}", 1.0 - d.age));
-                });
-            });
-        });
-    });
-    (view! { <g class="timers" node_ref=timers></g> }, view! { <g class="fallen" node_ref=fallen></g> })
-}
-
 /// A message in flight, with what its animation needs.
 #[derive(Clone, Debug, PartialEq)]
 struct Flying {
@@ -335,12 +265,63 @@ fn fit(w: f64, h: f64) -> (f64, f64, f64) {
     (s, (w - SIZE * s) / 2.0, (h - SIZE * s) / 2.0)
 }
 
+/// Timer colours by the timer's place in the protocol's list (light,
+/// dark) and line width: the first (an election timeout, say) bold.
+const TIMER_STYLES: [(&str, &str, f64); 3] =
+    [("#e69f00", "#e69f00", 4.0), ("#0072b2", "#56b4e9", 2.0), ("#5b6472", "#9aa4b2", 2.0)];
+
+/// Pending timers as arcs around their nodes: the arc is the part of the
+/// timeout still to run, starting at 12 o'clock.
+fn paint_timers(g: &web_sys::CanvasRenderingContext2d, v: &WorldView, now: f64, dark: bool) {
+    let n = v.nodes.len();
+    let r = node_radius(n) + 7.0;
+    g.set_line_cap("round");
+    for (i, node) in v.nodes.iter().enumerate().filter(|(_, node)| node.status == NodeStatus::Up) {
+        let (cx, cy) = position(i, n);
+        for t in &node.timers {
+            let total = (t.fires_at_us.saturating_sub(t.set_at_us)).max(1) as f64;
+            let left = ((t.fires_at_us as f64 - now).max(0.0) / total).clamp(0.0, 1.0);
+            let slot = v.protocol.timers.iter().position(|x| *x == t.name).unwrap_or(0).min(TIMER_STYLES.len() - 1);
+            let (light, night, width) = TIMER_STYLES[slot];
+            let start = -std::f64::consts::FRAC_PI_2;
+            g.begin_path();
+            let _ = g.arc(cx, cy, r, start, start + std::f64::consts::TAU * left);
+            g.set_line_width(width);
+            g.set_stroke_style_str(if dark { night } else { light });
+            g.stroke();
+        }
+    }
+    g.set_line_cap("butt");
+}
+
+/// Lost messages falling away from their link for about 0.4 s of wall time.
+fn paint_fallen(ctx: &Ctx, g: &web_sys::CanvasRenderingContext2d, v: &WorldView) {
+    let n = v.nodes.len();
+    let window = Micros(((400.0 * 1000.0 * ctx.speed()) as u64).max(1));
+    for d in recently_dropped(ctx, Micros(v.time_us), window) {
+        let (x1, y1) = position(d.from, n);
+        let (x2, y2) = position(d.to, n);
+        let (x, y) = (x1 + (x2 - x1) * d.along, y1 + (y2 - y1) * d.along + 60.0 * d.age * d.age);
+        g.set_global_alpha((1.0 - d.age).clamp(0.0, 1.0));
+        g.begin_path();
+        let _ = g.arc(x, y, 6.0, 0.0, std::f64::consts::TAU);
+        g.set_fill_style_str("#d55e00");
+        g.fill();
+    }
+    g.set_global_alpha(1.0);
+}
+
 /// Messages in flight. The dots are painted on a canvas over the SVG (a few
 /// hundred moving SVG shapes cost too much to rasterise every frame); each
 /// message also has a small, invisible SVG element carrying its id, kind
 /// and description, written through a [`Pool`] only when the set changes,
 /// for assistive technology and tests. Clicks and hovers are hit-tested.
-fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Vec<Flying>>) -> impl IntoView {
+fn messages_layer(
+    ctx: Ctx,
+    canvas: NodeRef<leptos::html::Canvas>,
+    size: ReadSignal<(f64, f64)>,
+    list: Memo<Vec<Flying>>,
+) -> impl IntoView {
     let reduced = crate::app::reduced_motion();
     let layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
@@ -352,7 +333,8 @@ fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Ve
         list.with(|list| {
             pool.update_value(|p| {
                 let p = Pool::reuse(p, g.clone().into(), "<title></title>");
-                p.sync(list.len(), |i, w| {
+                let keys: Vec<u64> = list.iter().map(|m| m.id.0).collect();
+                p.sync_keyed(&keys, |i, w| {
                     let m = &list[i];
                     let class = format!(
                         "msg kind-{}{}{}{}",
@@ -370,13 +352,17 @@ fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Ve
             });
         });
     });
-    // The dots: every frame.
+    // Timer arcs, falling lost messages and the dots: every frame, on the
+    // canvas, so the SVG is repainted only when the scene changes.
     Effect::new(move |_| {
         let Some(c) = canvas.get() else { return };
         let now = ctx.now_us.get() as f64;
         let selected = ctx.selected.get();
         let dark = ctx.dark.get();
-        let (w, h) = (c.client_width() as f64, c.client_height() as f64);
+        let (w, h) = size.get();
+        if w <= 0.0 || h <= 0.0 {
+            return;
+        }
         let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
         let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
         if c.width() != pw || c.height() != ph {
@@ -391,6 +377,13 @@ fn messages_layer(ctx: Ctx, canvas: NodeRef<leptos::html::Canvas>, list: Memo<Ve
         let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
         let (ink, paper) = if dark { ("#e6e9ef", "#1b212b") } else { ("#1d2330", "#ffffff") };
         let kinds = kinds.get_untracked().unwrap_or(&[]);
+        ctx.view.with(|v| {
+            let Some(v) = v.as_ref() else { return };
+            paint_timers(&g, v, now, dark);
+            if !reduced {
+                paint_fallen(&ctx, &g, v);
+            }
+        });
         list.with(|list| {
             for (m, (x, y)) in list.iter().zip(positions(list, now, reduced)) {
                 let colour = KIND_COLOURS[kind_slot(kinds, m.kind)];
@@ -450,8 +443,8 @@ fn message_at(
 pub fn ClusterView() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let scene = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(scene_of)));
-    let (timers, fallen) = moving_layers(ctx);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let canvas_size = crate::size::watch_size(canvas);
     let svg = NodeRef::<leptos::svg::Svg>::new();
     // The messages in flight, computed once per frame for drawing and hit-testing.
     let list = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(flying).unwrap_or_default()));
@@ -476,10 +469,8 @@ pub fn ClusterView() -> impl IntoView {
             }
             on:mouseleave=move |_| tip.set(None)>
             <g class="links">{move || scene.with(|s| s.as_ref().map(draw_links))}</g>
-            {timers}
             <g class="nodes">{move || scene.with(|s| s.as_ref().map(|s| draw_nodes(ctx, s)))}</g>
-            {fallen}
-            {messages_layer(ctx, canvas, list)}
+            {messages_layer(ctx, canvas, canvas_size, list)}
         </svg>
         <canvas class="dots" node_ref=canvas aria-hidden="true"></canvas>
         {move || tip.get().map(|(x, y, text)| view! {

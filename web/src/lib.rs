@@ -17,6 +17,7 @@ mod markdown;
 pub mod panels;
 pub mod pool;
 pub mod share;
+pub mod size;
 pub mod spacetime;
 pub mod state;
 pub mod strings;

@@ -6,9 +6,13 @@
 //! re-subscribing grows with the number of subscribers, so a few hundred
 //! animated items cost more in bookkeeping than in drawing. Here one effect
 //! per layer walks the pool and writes only the attributes whose text
-//! changed since the last frame. Elements are created when the pool grows
-//! and hidden (not destroyed) when it shrinks.
+//! changed. Each item keeps its own element (by key) while the list around
+//! it changes, so a list that gains and loses items at both ends (arrows
+//! scrolling past, messages delivered) costs writes only for the items that
+//! are new or changed; elements of items that are gone leave the document
+//! and are reused for new ones.
 
+use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
@@ -47,7 +51,9 @@ pub struct Pool {
     parent: Element,
     template: &'static str,
     slots: Vec<Slot>,
-    shown: usize,
+    /// The slot holding each key, and the slots holding none.
+    by_key: BTreeMap<u64, usize>,
+    free: Vec<usize>,
 }
 
 /// Writes to one pooled element: part 0 is the `<g>` itself, part *k* its
@@ -66,7 +72,7 @@ impl Writer<'_> {
 impl Pool {
     /// An empty pool drawing into `parent`.
     fn new(parent: Element, template: &'static str) -> Pool {
-        Pool { parent, template, slots: Vec::new(), shown: 0 }
+        Pool { parent, template, slots: Vec::new(), by_key: BTreeMap::new(), free: Vec::new() }
     }
 
     /// The pool in `slot` if it draws into `parent`, else a new one there
@@ -78,27 +84,52 @@ impl Pool {
         slot.get_or_insert_with(|| Pool::new(parent, template))
     }
 
-    /// Shows `n` elements and lets `write` fill element `i`.
-    pub fn sync(&mut self, n: usize, mut write: impl FnMut(usize, &mut Writer<'_>)) {
-        let Some(doc) = self.parent.owner_document() else { return };
-        while self.slots.len() < n {
-            let Ok(g) = doc.create_element_ns(Some(SVG_NS), "g") else { return };
-            g.set_inner_html(self.template);
-            let kids = g.children();
-            let parts = (0..kids.length()).filter_map(|k| kids.item(k)).collect();
-            let _ = self.parent.append_child(&g);
-            self.slots.push(Slot { root: g, parts, cache: Vec::new() });
-        }
-        for (i, slot) in self.slots.iter_mut().enumerate().take(n) {
-            if i >= self.shown {
-                slot.set(0, "display", "inline");
+    /// Appends a new element built from the template.
+    fn grow(&mut self) -> Option<usize> {
+        let doc = self.parent.owner_document()?;
+        let g = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
+        g.set_inner_html(self.template);
+        let kids = g.children();
+        let parts = (0..kids.length()).filter_map(|k| kids.item(k)).collect();
+        self.parent.append_child(&g).ok()?;
+        self.slots.push(Slot { root: g, parts, cache: Vec::new() });
+        Some(self.slots.len() - 1)
+    }
+
+    /// Shows one element per key and lets `write` fill the element of
+    /// `keys[i]` with item `i`. An item keeps the element it had last time
+    /// (with the attribute values already written to it); elements of keys
+    /// that are gone leave the document (so queries and screen readers see
+    /// exactly the items shown) and are reused for new keys.
+    pub fn sync_keyed(&mut self, keys: &[u64], mut write: impl FnMut(usize, &mut Writer<'_>)) {
+        let wanted: std::collections::BTreeSet<u64> = keys.iter().copied().collect();
+        let gone: Vec<u64> = self.by_key.keys().filter(|k| !wanted.contains(k)).copied().collect();
+        for k in gone {
+            if let Some(i) = self.by_key.remove(&k) {
+                self.slots[i].root.remove();
+                self.free.push(i);
             }
-            write(i, &mut Writer { slot });
         }
-        for slot in self.slots.iter_mut().skip(n).take(self.shown.saturating_sub(n)) {
-            slot.set(0, "display", "none");
+        for (i, key) in keys.iter().enumerate() {
+            let slot = match self.by_key.get(key) {
+                Some(&s) => s,
+                None => {
+                    let s = match self.free.pop() {
+                        Some(s) => {
+                            let _ = self.parent.append_child(&self.slots[s].root);
+                            s
+                        }
+                        None => match self.grow() {
+                            Some(s) => s,
+                            None => return,
+                        },
+                    };
+                    self.by_key.insert(*key, s);
+                    s
+                }
+            };
+            write(i, &mut Writer { slot: &mut self.slots[slot] });
         }
-        self.shown = n;
     }
 }
 

@@ -176,30 +176,23 @@ pub fn SpaceTime() -> impl IntoView {
     let anchor = RwSignal::new(0u64);
     let px = RwSignal::new(1.0f64);
     let base_svg = NodeRef::<leptos::svg::Svg>::new();
-    // Pixels per diagram unit, as the browser lays out the base drawing.
-    let measure = move || {
-        if let Some(svg) = base_svg.get_untracked() {
-            let el: &web_sys::Element = svg.as_ref();
-            let r = el.get_bounding_client_rect();
-            let n = names.with_untracked(Vec::len);
-            let units_h = 16.0 + 16.0 + n as f64 * lane(n);
-            let s = (r.width() / WIDTH).min(r.height() / units_h.max(1.0));
-            if s.is_finite() && s > 0.0 && (s - px.get_untracked()).abs() > 1e-6 {
-                px.set(s);
-            }
-        }
-    };
-    // Measure when the diagram appears and whenever the window resizes.
+    let base_size = crate::size::watch_size(base_svg);
+    // Pixels per diagram unit, as the browser lays out the base drawing
+    // (reported by a ResizeObserver, never read during a frame).
     Effect::new(move |_| {
-        if base_svg.get().is_some() {
-            measure();
+        let (w, h) = base_size.get();
+        let n = names.with(Vec::len);
+        let units_h = 16.0 + 16.0 + n as f64 * lane(n);
+        let s = (w / WIDTH).min(h / units_h.max(1.0));
+        if s.is_finite() && s > 0.0 && (s - px.get_untracked()).abs() > 1e-6 {
+            px.set(s);
         }
     });
-    let _measure_on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
     // Re-read the trace after every change, only while the diagram is open,
     // and while playing at most every 100 ms of wall time (arrows in flight
     // grow every frame anyway; new ones may appear a few frames late).
     let last_read = std::rc::Rc::new(std::cell::Cell::new(f64::NEG_INFINITY));
+    let last_window = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
         let _ = ctx.revision.get();
         if !open.get() {
@@ -214,9 +207,15 @@ pub fn SpaceTime() -> impl IntoView {
         let window = window_ms.get() * 1000;
         let now = ctx.now_us.get_untracked();
         let k = span / window.max(1) as f64;
-        // x of time t in the layer: the cursor (LEFT + span) at `now`.
-        let x_of = move |t: u64| LEFT + span + (t as f64 - now as f64) * k;
-        measure();
+        // The layer's origin: the cursor's place (LEFT + span) at time `at`.
+        // It moves only once the cursor has slid a whole window past it (or
+        // went back before it), so between those moments an arrow keeps its
+        // coordinates and a re-read writes only what is new or changed.
+        let mut at = anchor.get_untracked();
+        if now < at || now - at > window || last_window.replace(window) != window {
+            at = now;
+        }
+        let x_of = move |t: u64| LEFT + span + (t as f64 - at as f64) * k;
         let (arrows, marks) = collect(&ctx, now, window);
         let n = names.with_untracked(Vec::len);
         let drawn = arrows
@@ -243,7 +242,9 @@ pub fn SpaceTime() -> impl IntoView {
                 }
             })
             .collect();
-        anchor.set(now);
+        if anchor.get_untracked() != at {
+            anchor.set(at);
+        }
         set_data.set((drawn, marks));
     });
     // The arrows: a pool of elements written by one effect (see `pool.rs`).
@@ -259,7 +260,8 @@ pub fn SpaceTime() -> impl IntoView {
                     g.clone().into(),
                     r#"<line class="hit"></line><line class="shaft"></line><text class="x"></text><title></title>"#,
                 );
-                p.sync(arrows.len(), |i, w| {
+                let keys: Vec<u64> = arrows.iter().map(|d| d.id.0).collect();
+                p.sync_keyed(&keys, |i, w| {
                     let d = &arrows[i];
                     let class = format!(
                         "arrow kind-slot-{}{}{}{}",
@@ -423,7 +425,7 @@ pub fn SpaceTime() -> impl IntoView {
 const SVG_STYLE: &str = "text{font:11px system-ui,sans-serif;fill:currentColor}.lane line{stroke:#9aa3ad;stroke-width:1}\
 .shaft{stroke-width:1.4}.kind-slot-0 .shaft{stroke:#e69f00}.kind-slot-1 .shaft{stroke:#009e73}\
 .kind-slot-2 .shaft{stroke:#d55e00}.kind-slot-3 .shaft{stroke:#cc79a7}.lost .shaft{stroke:#d55e00;stroke-dasharray:3 3}\
-.inflight .shaft{stroke-dasharray:2 2}.hit{stroke:transparent;stroke-width:8;cursor:pointer}.selected .shaft{stroke-width:3.5}\
+.inflight .shaft{stroke-opacity:.5}.hit{stroke:#000;stroke-width:8;visibility:hidden;pointer-events:stroke;cursor:pointer}.selected .shaft{stroke-width:3.5}\
 .head{fill:#5b6472}.x{fill:#d55e00;text-anchor:middle;font-weight:700}.cursor{stroke:#d55e00;stroke-width:1.5}\
 .mark{font-weight:700;text-anchor:middle}.crash{fill:#c0392b}.restart{fill:#009e73}.pause{fill:#9aa3ad;opacity:.6}\
 .net line{stroke:#c0392b;stroke-dasharray:4 3}.net text{fill:#c0392b;text-anchor:start}.tick{fill:#5b6472;text-anchor:middle}";
