@@ -269,6 +269,9 @@ pub struct Violation {
     pub message: String,
     /// The nodes involved.
     pub nodes: Vec<NodeId>,
+    /// The messages involved: the simulator adds the one whose delivery
+    /// led to the violation, when a delivery did.
+    pub messages: Vec<MsgId>,
 }
 
 /// A snapshot of a run for display.

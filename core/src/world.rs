@@ -427,7 +427,7 @@ impl<P: Protocol> World<P> {
             let mut cx = Context::new(me, local, &mut slot.rng, &mut world.effects);
             let state = P::init(&setup.config, me, &peers[i], &mut cx);
             world.slots[i].state = Some(state);
-            world.finish_handler(i, trace.as_deref_mut())?;
+            world.finish_handler(i, None, trace.as_deref_mut())?;
         }
         Ok(world)
     }
@@ -650,7 +650,7 @@ impl<P: Protocol> World<P> {
             let mut cx = Context::new(to, local, &mut slot.rng, &mut self.effects);
             P::on_message(state, from, m.msg, &mut cx);
         }
-        self.finish_handler(i, trace)
+        self.finish_handler(i, Some(id), trace)
     }
 
     fn run_timer(&mut self, i: usize, timer: P::Timer, trace: Option<&mut Trace>) -> Result<(), SimError> {
@@ -661,12 +661,17 @@ impl<P: Protocol> World<P> {
             let mut cx = Context::new(me, local, &mut slot.rng, &mut self.effects);
             P::on_timer(state, timer, &mut cx);
         }
-        self.finish_handler(i, trace)
+        self.finish_handler(i, None, trace)
     }
 
     /// Applies the effects a handler on node `i` produced, then checks the
-    /// invariants.
-    fn finish_handler(&mut self, i: usize, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+    /// invariants; `cause` is the message the handler received, if any.
+    fn finish_handler(
+        &mut self,
+        i: usize,
+        cause: Option<MsgId>,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<(), SimError> {
         let mut fx = std::mem::take(&mut self.effects);
         let me = self.slots[i].id;
         let now = self.now;
@@ -726,12 +731,19 @@ impl<P: Protocol> World<P> {
         fx.clear();
         self.effects = fx;
         result?;
-        self.check(me, trace)
+        self.check(me, cause, trace)
     }
 
-    fn check(&mut self, touched: NodeId, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+    /// Runs the monitor after a handler on `touched`; a violation it finds
+    /// names `cause` (the message just handled) among the messages involved.
+    fn check(&mut self, touched: NodeId, cause: Option<MsgId>, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
         P::check(&mut self.monitor, &SlotsRef(&self.slots), touched, self.now, &mut self.found);
-        for v in std::mem::take(&mut self.found) {
+        for mut v in std::mem::take(&mut self.found) {
+            if let Some(m) = cause
+                && !v.messages.contains(&m)
+            {
+                v.messages.push(m);
+            }
             if let Some(t) = trace.as_deref_mut() {
                 t.push(self.now, RecordKind::Violation { invariant: v.invariant })?;
             }
@@ -883,7 +895,7 @@ impl<P: Protocol> World<P> {
             let mut cx = Context::new(node, local, &mut slot.rng, &mut self.effects);
             P::on_request(state, id, request, &mut cx);
         }
-        self.finish_handler(i, trace)
+        self.finish_handler(i, None, trace)
     }
 
     fn client_reply(
@@ -1191,7 +1203,7 @@ impl<P: Protocol> World<P> {
                 if let Some(t) = trace.as_deref_mut() {
                     t.push(now, RecordKind::Restart { node: id })?;
                 }
-                self.finish_handler(i, trace)?;
+                self.finish_handler(i, None, trace)?;
             }
             Command::Pause { node, for_us } => {
                 let id = id_of(&node);

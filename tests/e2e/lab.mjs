@@ -295,6 +295,27 @@ try {
   check((await breaker.getAttribute('[data-testid="play"]', "aria-pressed")) === "false", "Continue into an explanation restarted the run");
   await shot(breaker, "10-violation");
 
+  // The violation names the message whose delivery broke the rule: it is
+  // marked in the space-time diagram; selecting it and going back to just
+  // before it arrived shows it in flight with its fields, and one step from
+  // there breaks the rule again at the same time.
+  const involved = breaker.locator('[data-testid^="involved-msg-"]');
+  check((await involved.count()) >= 1, "the violation names no message");
+  if ((await involved.count()) >= 1) {
+    const mid = (await involved.first().getAttribute("data-testid")).replace("involved-msg-", "");
+    check(((await breaker.getAttribute(`[data-testid="arrow-${mid}"]`, "class").catch(() => "")) ?? "").includes("flagged"), `arrow-${mid} is not marked in the space-time diagram`);
+    await involved.first().click();
+    await breaker.click('[data-testid="msg-before"]');
+    await breaker.waitForSelector('[data-testid="inspect-msg"]', { timeout: 5_000 }).catch(() => {});
+    check((await breaker.locator(`[data-testid="cluster"] [data-testid="msg-${mid}"]`).count()) === 1, `m${mid} is not in flight just before it arrived`);
+    check((await breaker.locator('[data-testid="violation"]').count()) === 0, "the violation still shows before the message that caused it arrived");
+    await shot(breaker, "11-before-arrival");
+    await breaker.click('[data-testid="step"]');
+    await breaker.waitForSelector('[data-testid="violation"]', { timeout: 5_000 }).catch(() => {});
+    check((await breaker.locator('[data-testid="violation"]').count()) >= 1, "one step after going back did not break the rule again");
+    check((await timeText(breaker)) === stoppedAt, `stepping into the violation again stopped at ${await timeText(breaker)}, not ${stoppedAt}`);
+  }
+
   if (errors.length) failures.push(...errors);
 } finally {
   await browser.close();
@@ -304,4 +325,4 @@ if (failures.length) {
   console.error(`lab: FAIL\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, zh-CN, lesson, network panel, violation; screenshots in test-output/)");
+console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, zh-CN, lesson, network panel, violation and its message; screenshots in test-output/)");

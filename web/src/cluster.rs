@@ -265,6 +265,18 @@ fn fit(w: f64, h: f64) -> (f64, f64, f64) {
     (s, (w - SIZE * s) / 2.0, (h - SIZE * s) / 2.0)
 }
 
+/// The messages the violations found so far involve (see
+/// `Violation::messages`), for the views to mark.
+pub fn flagged_messages(ctx: Ctx) -> Memo<Vec<MsgId>> {
+    Memo::new(move |_| {
+        ctx.view.with(|v| {
+            v.as_ref()
+                .map(|v| v.violations.iter().flat_map(|x| x.messages.iter().copied()).collect())
+                .unwrap_or_default()
+        })
+    })
+}
+
 /// Timer colours by the timer's place in the protocol's list (light,
 /// dark) and line width: the first (an election timeout, say) bold.
 const TIMER_STYLES: [(&str, &str, f64); 3] =
@@ -326,6 +338,7 @@ fn messages_layer(
     let layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
     let kinds = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| v.protocol.message_kinds)));
+    let flagged = flagged_messages(ctx);
     // The descriptions: only when the set of messages changes.
     Effect::new(move |_| {
         let Some(g) = layer.get() else { return };
@@ -399,6 +412,14 @@ fn messages_layer(
                 }
                 g.stroke();
                 let _ = g.set_line_dash(&js_sys::Array::new());
+                if flagged.with_untracked(|f| f.contains(&m.id)) {
+                    // Involved in a violation: a red ring, as the nodes get.
+                    g.begin_path();
+                    let _ = g.arc(x, y, 12.0, 0.0, std::f64::consts::TAU);
+                    g.set_line_width(3.0);
+                    g.set_stroke_style_str("#c0392b");
+                    g.stroke();
+                }
                 if selected == Selection::Message(m.id) {
                     g.begin_path();
                     let _ = g.arc(x, y, 11.0, 0.0, std::f64::consts::TAU);

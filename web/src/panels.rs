@@ -170,10 +170,21 @@ fn message_controls(ctx: Ctx, id: MsgId) -> impl IntoView {
             let _ = ctx.revision.get();
             let past = message_history(&ctx, id).map(|h| {
                 let fate = match h.fate {
-                    Some((at, true)) => format!("{} {}", t.delivered_at, ms(at)),
-                    Some((at, false)) => format!("{} {}", t.lost_at, ms(at)),
+                    Some((at, true, _)) => format!("{} {}", t.delivered_at, ms(at)),
+                    Some((at, false, _)) => format!("{} {}", t.lost_at, ms(at)),
                     None => String::new(),
                 };
+                // Back to the moment before it arrived (or was lost), where
+                // it is in flight and its fields can be read.
+                let before = h.fate.map(|(_, arrived, index)| {
+                    view! {
+                        <div class="actions">
+                            <button data-testid="msg-before" on:click=move |_| ctx.seek_before_record(index)>
+                                {if arrived { t.before_arrival } else { t.before_loss }}
+                            </button>
+                        </div>
+                    }
+                });
                 view! {
                     <table class="fields"><tbody>
                         <tr><th>{t.from_to}</th><td>{format!("{} → {}", h.from, h.to)}</td></tr>
@@ -181,6 +192,7 @@ fn message_controls(ctx: Ctx, id: MsgId) -> impl IntoView {
                         <tr><th>{t.message}</th><td>{h.kind}</td></tr>
                         {(!fate.is_empty()).then(|| view! { <tr><td colspan="2">{fate}</td></tr> })}
                     </tbody></table>
+                    {before}
                 }
             });
             return view! { <h3>{format!("{} {id}", t.message)}</h3><p class="muted">{t.message_gone}</p>{past} }
@@ -208,8 +220,9 @@ struct History {
     from: NodeId,
     to: NodeId,
     sent: u64,
-    /// When it arrived (true) or was lost (false).
-    fate: Option<(u64, bool)>,
+    /// When it arrived (true) or was lost (false), and the trace record
+    /// that says so.
+    fate: Option<(u64, bool, usize)>,
 }
 
 /// Looks `id` up in the trace before the cursor (a bounded look back).
@@ -223,9 +236,9 @@ fn message_history(ctx: &Ctx, id: MsgId) -> Option<History> {
         for i in (end.saturating_sub(200_000)..end).rev() {
             let r = records.get(i)?;
             match r.kind {
-                RecordKind::Deliver { msg, .. } if msg == id => fate = Some((r.time.0, true)),
+                RecordKind::Deliver { msg, .. } if msg == id => fate = Some((r.time.0, true, i)),
                 RecordKind::Drop { msg, .. } | RecordKind::Undeliverable { msg, .. } if msg == id => {
-                    fate = Some((r.time.0, false))
+                    fate = Some((r.time.0, false, i))
                 }
                 RecordKind::Send { msg, from, to, kind, .. } if msg == id => {
                     let kind = kinds.get(kind as usize).copied().unwrap_or("?");
@@ -311,10 +324,27 @@ pub fn Invariants() -> impl IntoView {
                     }
                 })
                 .collect_view();
+            // Each sentence, then what it involves: clicking a node or a
+            // message selects it in every view.
             let sentences = violations
                 .iter()
                 .take(5)
-                .map(|x| view! { <p class="violation" role="alert" data-testid="violation">{format!("{} — {}", ms(x.time_us), x.message)}</p> })
+                .map(|x| {
+                    let nodes = x.nodes.iter().map(|&n| {
+                        view! { <button class="chip" data-testid=format!("involved-node-{}", n.0)
+                            on:click=move |_| ctx.selected.set(Selection::Node(n))>{n.to_string()}</button> }
+                    });
+                    let messages = x.messages.iter().map(|&m| {
+                        view! { <button class="chip msg" data-testid=format!("involved-msg-{}", m.0)
+                            on:click=move |_| ctx.selected.set(Selection::Message(m))>{m.to_string()}</button> }
+                    });
+                    view! {
+                        <div class="violation" role="alert" data-testid="violation">
+                            <p>{format!("{} — {}", ms(x.time_us), x.message)}</p>
+                            <p class="involved">{t.involved} {nodes.collect_view()} {messages.collect_view()}</p>
+                        </div>
+                    }
+                })
                 .collect_view();
             Some(view! {
                 <section class="panel invariants" data-testid="invariants">

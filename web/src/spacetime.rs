@@ -250,9 +250,11 @@ pub fn SpaceTime() -> impl IntoView {
     // The arrows: a pool of elements written by one effect (see `pool.rs`).
     let arrows_layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
+    let flagged = crate::cluster::flagged_messages(ctx);
     Effect::new(move |_| {
         let Some(g) = arrows_layer.get() else { return };
         let selected = ctx.selected.get();
+        let flagged = flagged.get();
         data.with(|(arrows, _)| {
             pool.update_value(|p| {
                 let p = Pool::reuse(
@@ -264,11 +266,12 @@ pub fn SpaceTime() -> impl IntoView {
                 p.sync_keyed(&keys, |i, w| {
                     let d = &arrows[i];
                     let class = format!(
-                        "arrow kind-slot-{}{}{}{}",
+                        "arrow kind-slot-{}{}{}{}{}",
                         d.slot,
                         if d.lost { " lost" } else { "" },
                         if d.inflight { " inflight" } else { "" },
                         if selected == Selection::Message(d.id) { " selected" } else { "" },
+                        if flagged.contains(&d.id) { " flagged" } else { "" },
                     );
                     w.set(0, "class", &class);
                     w.set(0, "data-testid", &format!("arrow-{}", d.id.0));
@@ -425,7 +428,7 @@ pub fn SpaceTime() -> impl IntoView {
 const SVG_STYLE: &str = "text{font:11px system-ui,sans-serif;fill:currentColor}.lane line{stroke:#9aa3ad;stroke-width:1}\
 .shaft{stroke-width:1.4}.kind-slot-0 .shaft{stroke:#e69f00}.kind-slot-1 .shaft{stroke:#009e73}\
 .kind-slot-2 .shaft{stroke:#d55e00}.kind-slot-3 .shaft{stroke:#cc79a7}.lost .shaft{stroke:#d55e00;stroke-dasharray:3 3}\
-.inflight .shaft{stroke-opacity:.5}.hit{stroke:#000;stroke-width:8;visibility:hidden;pointer-events:stroke;cursor:pointer}.selected .shaft{stroke-width:3.5}\
+.inflight .shaft{stroke-opacity:.5}.hit{stroke:#000;stroke-width:8;visibility:hidden;pointer-events:stroke;cursor:pointer}.selected .shaft{stroke-width:3.5}.flagged .shaft{stroke:#c0392b;stroke-width:3;stroke-opacity:1}\
 .head{fill:#5b6472}.x{fill:#d55e00;text-anchor:middle;font-weight:700}.cursor{stroke:#d55e00;stroke-width:1.5}\
 .mark{font-weight:700;text-anchor:middle}.crash{fill:#c0392b}.restart{fill:#009e73}.pause{fill:#9aa3ad;opacity:.6}\
 .net line{stroke:#c0392b;stroke-dasharray:4 3}.net text{fill:#c0392b;text-anchor:start}.tick{fill:#5b6472;text-anchor:middle}";

@@ -428,6 +428,26 @@ impl Ctx {
         self.refresh();
     }
 
+    /// Moves the cursor to just before the event that wrote trace record
+    /// `index` (a message that has arrived is then still in flight, with
+    /// its fields in the inspector). Scans the trace from the start, once.
+    pub fn seek_before_record(&self, index: usize) {
+        self.playing.set(false);
+        let r = self.with_lab(|lab| {
+            let records = lab.sim.trace().records();
+            let Some(target) = records.get(index) else { return Ok(()) };
+            let heads = records.iter_from(0).take(index).filter(|r| r.kind.is_head()).count() as u64;
+            // A record that is not an event's head belongs to the event that
+            // began at the last head before it.
+            let events = if target.kind.is_head() { heads } else { heads.saturating_sub(1) };
+            lab.sim.seek_to(target.time, events)
+        });
+        if let Some(Err(e)) = r {
+            self.notice.set(Some(e.to_string()));
+        }
+        self.refresh();
+    }
+
     /// Applies a command at the cursor; a refusal or a fork becomes the
     /// notice line. Returns whether it applied.
     pub fn act(&self, command: Command) -> bool {

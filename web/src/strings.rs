@@ -60,6 +60,12 @@ pub struct Strings {
     pub message_gone: &'static str,
     pub delivered_at: &'static str,
     pub lost_at: &'static str,
+    /// Button: back to just before a message arrived.
+    pub before_arrival: &'static str,
+    /// Button: back to just before a message was lost.
+    pub before_loss: &'static str,
+    /// Label before the nodes and messages a violation involves.
+    pub involved: &'static str,
     pub network: &'static str,
     pub latency_ms: &'static str,
     pub min: &'static str,
@@ -175,6 +181,9 @@ pub static EN: Strings = Strings {
     message_gone: "This message is not in flight at this time.",
     delivered_at: "Delivered at",
     lost_at: "Lost at",
+    before_arrival: "⟲ Just before it arrived",
+    before_loss: "⟲ Just before it was lost",
+    involved: "Involved:",
     network: "Network",
     latency_ms: "Latency (ms)",
     min: "min",
@@ -290,6 +299,9 @@ pub static ZH_CN: Strings = Strings {
     message_gone: "此时这条消息不在传输中。",
     delivered_at: "送达时间",
     lost_at: "丢失时间",
+    before_arrival: "⟲ 回到它送达之前",
+    before_loss: "⟲ 回到它丢失之前",
+    involved: "涉及：",
     network: "网络",
     latency_ms: "延迟（毫秒）",
     min: "最小",

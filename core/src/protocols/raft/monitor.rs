@@ -102,6 +102,7 @@ impl RaftMonitor {
                         node.term, c, self.shadow[i].log_len
                     ),
                     nodes: vec![touched],
+                    messages: Vec::new(),
                 });
             }
             self.shadow[i].leader_term = Some(node.term);
@@ -131,6 +132,7 @@ impl RaftMonitor {
                             "{ELECTION_SAFETY} (Raft §5.2): {a} and {b} are both leader in term {term}; a term may have at most one leader."
                         ),
                         nodes: vec![a, b],
+                        messages: Vec::new(),
                     });
                 }
             }
@@ -158,6 +160,7 @@ impl RaftMonitor {
                             describe(&want)
                         ),
                         nodes: vec![me, claimant],
+                        messages: Vec::new(),
                     });
                 }
                 break;
@@ -208,6 +211,7 @@ impl RaftMonitor {
                                 show(other)
                             ),
                             nodes: vec![a, b],
+                            messages: Vec::new(),
                         });
                     }
                     break;
@@ -262,6 +266,7 @@ impl RaftMonitor {
                                 describe(&first)
                             ),
                             nodes: vec![by, me],
+                            messages: Vec::new(),
                         });
                     }
                 }
