@@ -428,3 +428,22 @@ fn seek_to_finds_a_point_that_time_alone_cannot() {
     assert_eq!(live.now(), t);
     assert_eq!(live.view(), seen);
 }
+
+#[test]
+fn a_violation_names_the_message_whose_delivery_broke_the_rule() {
+    let (name, text) = distlab_tests::embedded::TUTORIALS
+        .iter()
+        .find(|(n, _)| n.contains("break-election-restriction"))
+        .expect("the break-it lesson is embedded");
+    let s = load(name, text);
+    let mut sim = s.start(None, StartOptions { store_trace: true }).unwrap();
+    distlab_core::lesson::replay(&s, sim.as_mut()).unwrap();
+    let v = sim.violations().first().cloned().expect("the lesson breaks Leader Completeness");
+    assert_eq!(v.messages.len(), 1, "one message is named: {v:?}");
+    let id = v.messages[0];
+    let delivered = sim.trace().records().iter_from(0).any(|r| {
+        matches!(r.kind, distlab_core::trace::RecordKind::Deliver { msg, to, .. }
+            if msg == id && v.nodes.contains(&to) && r.time.0 == v.time_us)
+    });
+    assert!(delivered, "{id} was not delivered to a node involved at {} µs", v.time_us);
+}
