@@ -202,9 +202,18 @@ try {
   check((await page.textContent('[data-testid="share"]')) === "分享", "the language choice did not persist");
   check((await page.getAttribute("html", "lang")) === "zh-CN", "<html lang> does not follow the language");
 
-  // 10. A lesson in Chinese: text renders, the first step waits, Continue moves on.
-  await page.selectOption('[data-testid="picker"]', "raft/01-leader-election.toml");
+  // 10. The playground lists the lessons beside it on request; a lesson in
+  // Chinese: text renders, the first step waits, Continue moves on.
+  await page.click('[data-testid="lessons-open"]');
+  const listed = await page.locator('[data-testid="lesson-list"] li').count();
+  check(listed >= 3, `the lesson list shows ${listed} lessons`);
+  await shot(page, "8a-lesson-list");
+  await page.click('[data-testid="lesson-item-raft-01-leader-election-toml"]');
   await page.waitForSelector('[data-testid="lesson-text"]');
+  check(
+    (await page.getAttribute('[data-testid="lesson-item-raft-01-leader-election-toml"]', "aria-current")) === "page",
+    "the open lesson is not marked in the list of all lessons",
+  );
   const lessonText = await page.textContent('[data-testid="lesson-text"]');
   check(/跟随者/.test(lessonText), `the lesson is not in Chinese: ${lessonText.slice(0, 60)}`);
   await page.click('[data-testid="lesson-continue"]');

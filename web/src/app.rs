@@ -252,6 +252,7 @@ pub fn App() -> impl IntoView {
             current_file.set(lab.file.to_string());
             ctx.install(lab);
             ctx.lesson_open.set(true);
+            ctx.catalog_open.set(false);
         }
         Err(e) => ctx.notice.set(Some(e)),
     };
@@ -348,8 +349,10 @@ pub fn App() -> impl IntoView {
                     <button class="link" on:click=move |_| share_open.set(false)>"✕"</button>
                 </div>
             </Show>
-            <main class="lab" class:with-lesson=move || ctx.lesson.with(|l| l.is_some()) && ctx.lesson_open.get()>
-                <LessonPane />
+            <main class="lab" class:with-lesson=move || {
+                (ctx.lesson.with(|l| l.is_some()) && ctx.lesson_open.get()) || (ctx.lesson.with(|l| l.is_none()) && ctx.catalog_open.get())
+            }>
+                <LessonPane lessons=lessons.get_value() on_open=Callback::new(move |f: String| open_file(f, None)) />
                 <section class="stage">
                     <ClusterView />
                     {embed.then(|| view! {

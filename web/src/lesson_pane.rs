@@ -2,16 +2,47 @@
 //! build time, see `build.rs`), what the step waits for, and Back / Continue.
 //! Back rewinds to where the previous step began; Continue begins the next
 //! step (performing its action). Challenge steps say when they are met.
+//! The pane also lists every lesson in tutorials/: under a lesson's text,
+//! and on request beside a playground, which has no lesson of its own.
 
-use crate::state::Ctx;
+use crate::state::{CatalogEntry, Ctx};
 use crate::strings::fill;
+use distlab_core::lesson::Lang;
 use distlab_core::lesson::StepState;
 use leptos::prelude::*;
 
+/// The lessons, in order, the current one marked; choosing one opens it.
+fn lesson_list(ctx: Ctx, lessons: &[CatalogEntry], on_open: Callback<String>) -> impl IntoView + use<> {
+    let current = ctx.with_lab(|l| l.file.to_string()).unwrap_or_default();
+    let zh = ctx.lang.get() == Lang::ZhCn;
+    let items = lessons
+        .iter()
+        .map(|c| {
+            let path = c.path;
+            let title = if zh { c.title.1.clone() } else { c.title.0.clone() };
+            let here = current == path;
+            view! {
+                <li>
+                    <button class="link" class:current=here aria-current=here.then_some("page")
+                        data-testid=format!("lesson-item-{}", path.replace(['/', '.'], "-"))
+                        on:click=move |_| on_open.run(path.to_string())>{title}</button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="lesson-list" data-testid="lesson-list">{items}</ol> }
+}
+
 /// See the module docs.
 #[component]
-pub fn LessonPane() -> impl IntoView {
+pub fn LessonPane(
+    /// The catalog's lessons, in order.
+    lessons: Vec<CatalogEntry>,
+    /// Opens a file of tutorials/ by path.
+    on_open: Callback<String>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let lessons = StoredValue::new(lessons);
     let go = move |to: usize, back: bool| {
         let r = ctx.with_lab(|lab| if back { lab.back_to_step(to) } else { lab.begin_step(to) });
         if let Some(Err(e)) = r {
@@ -21,7 +52,31 @@ pub fn LessonPane() -> impl IntoView {
     };
     move || {
         let t = ctx.t();
-        let l = ctx.lesson.get()?;
+        let Some(l) = ctx.lesson.get() else {
+            // A playground: the list of lessons, on request.
+            if ctx.catalog_open.get() {
+                return Some(
+                    view! {
+                        <aside class="panel lesson" data-testid="lesson">
+                            <div class="bar">
+                                <h2>{t.lessons}</h2>
+                                <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.catalog_open.set(false)>{t.hide}</button>
+                            </div>
+                            {lessons.with_value(|l| lesson_list(ctx, l, on_open))}
+                        </aside>
+                    }
+                    .into_any(),
+                );
+            }
+            return Some(
+                view! {
+                    <button class="lesson-tab" data-testid="lessons-open" on:click=move |_| ctx.catalog_open.set(true)>
+                        {t.lessons}
+                    </button>
+                }
+                .into_any(),
+            );
+        };
         if !ctx.lesson_open.get() {
             return Some(
                 view! {
@@ -71,6 +126,10 @@ pub fn LessonPane() -> impl IntoView {
                             }
                         }>{format!("{} →", t.continue_)}</button>
                     </div>
+                    <details class="all-lessons">
+                        <summary>{t.all_lessons}</summary>
+                        {lessons.with_value(|l| lesson_list(ctx, l, on_open))}
+                    </details>
                 </aside>
             }
             .into_any(),

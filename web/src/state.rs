@@ -287,6 +287,9 @@ pub struct Ctx {
     pub lesson: RwSignal<Option<LessonView>>,
     /// Whether the lesson pane is open.
     pub lesson_open: RwSignal<bool>,
+    /// The list of lessons is open in the lesson pane (a playground, which
+    /// has no lesson of its own, shows it on request).
+    pub catalog_open: RwSignal<bool>,
     /// Shown inside an iframe (`?embed=1`).
     pub embed: bool,
 }
@@ -317,6 +320,7 @@ impl Ctx {
             dark: RwSignal::new(dark),
             lesson: RwSignal::new(None),
             lesson_open: RwSignal::new(true),
+            catalog_open: RwSignal::new(false),
             embed,
         };
         ctx.refresh();
