@@ -76,7 +76,7 @@ impl Report {
                 .map(|v| ViolationOut {
                     invariant: v.invariant,
                     time_us: v.time_us,
-                    message: v.message.clone(),
+                    message: v.message.en.clone(),
                     nodes: v.nodes.iter().map(|n| n.0).collect(),
                 })
                 .collect(),

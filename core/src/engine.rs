@@ -293,9 +293,9 @@ impl<P: Protocol> Engine<P> {
         // Behind the horizon, or at the point a stopped run failed: branch.
         let behind = !self.at_horizon() || self.next_command < self.commands.len() || self.halted.is_some();
         if behind && !self.trace.is_stored() {
-            return Err(SimError::Command(
-                "this run keeps only its trace hash, so it cannot branch from the past; start it with a stored trace"
-                    .into(),
+            return Err(SimError::refused(
+                "this run keeps only its trace hash, so it cannot branch from the past; start it with a stored trace",
+                "这次运行只保留了轨迹哈希，无法从过去分叉；请以保存轨迹的方式启动",
             ));
         }
         let fork = if behind { Some(self.fork()) } else { None };
@@ -323,7 +323,10 @@ impl<P: Protocol> Engine<P> {
     /// and within the command limit.
     pub fn adopt(&mut self, commands: Vec<CommandRecord>) -> Result<(), SimError> {
         if self.world.pops() != 0 || self.world.now() != Micros::ZERO || !self.commands.is_empty() {
-            return Err(SimError::Command("only a run that has not started can take over a command log".into()));
+            return Err(SimError::refused(
+                "only a run that has not started can take over a command log",
+                "只有尚未开始的运行才能接管命令记录",
+            ));
         }
         let limit = self.world.setup().limits.max_commands;
         if commands.len() > limit {

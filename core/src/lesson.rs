@@ -18,33 +18,7 @@ use std::fmt;
 /// A step waits at most this long for its condition unless it says otherwise.
 pub const DEFAULT_WITHIN: Micros = Micros(10_000_000);
 
-/// The UI languages.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    ZhCn,
-}
-
-/// Text in both languages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Text {
-    /// English.
-    pub en: String,
-    /// Simplified Chinese.
-    pub zh_cn: String,
-}
-
-impl Text {
-    /// The text in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::ZhCn => &self.zh_cn,
-        }
-    }
-}
+pub use crate::text::{Lang, Text};
 
 /// Over which nodes a field condition must hold.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

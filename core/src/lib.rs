@@ -10,7 +10,7 @@
 //! WebAssembly.
 //!
 //! The layers, bottom up:
-//! - [`time`], [`ids`], [`rng`], [`limits`]: vocabulary.
+//! - [`time`], [`ids`], [`rng`], [`limits`], [`text`]: vocabulary.
 //! - [`network`]: latency distributions, loss, duplication, reordering,
 //!   partitions.
 //! - [`protocol`]: the contract a protocol implements, and the plain-data
@@ -35,6 +35,7 @@ pub mod protocols;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod text;
 pub mod time;
 pub mod trace;
 pub mod view;

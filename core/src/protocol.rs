@@ -212,7 +212,7 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     ) -> Self::State;
 
     /// Parses a client request (`set x 1`); the error says what is accepted.
-    fn parse_request(text: &str) -> Result<Self::Request, String>;
+    fn parse_request(text: &str) -> Result<Self::Request, crate::text::Text>;
 
     /// Number of timer slots per node.
     fn timer_slots() -> usize;

@@ -500,13 +500,14 @@ fn network(path: &[Seg], s: &NetworkSpec, nodes: u32, base: &NetworkParams) -> R
 }
 
 /// Checks network parameters given in code (the `set_network` command).
-pub fn validate_network(p: &NetworkParams, nodes: u32) -> Result<(), String> {
+pub fn validate_network(p: &NetworkParams, nodes: u32) -> Result<(), Text> {
     for (name, v) in
         [("loss_ratio", p.loss_ratio), ("duplicate_ratio", p.duplicate_ratio), ("reorder_ratio", p.reorder_ratio)]
     {
-        ratio_field(&[], name, v).map_err(|e| e.message)?;
+        ratio_field(&[], name, v)
+            .map_err(|e| Text::new(e.message, format!("{name} 必须是 0 到 1 之间的比例，而不是 {v}")))?;
     }
-    let check = |l: &Latency| -> Result<(), String> {
+    let check = |l: &Latency| -> Result<(), Text> {
         let ok = match *l {
             Latency::Constant { us } => us <= limits::MAX_LATENCY.0,
             Latency::Uniform { min_us, max_us } => min_us <= max_us && max_us <= limits::MAX_LATENCY.0,
@@ -518,17 +519,21 @@ pub fn validate_network(p: &NetworkParams, nodes: u32) -> Result<(), String> {
         if ok {
             Ok(())
         } else {
-            Err(format!(
-                "latency {} is invalid: bounds must be ordered and at most {} ms",
-                l.describe(),
-                limits::MAX_LATENCY.0 / 1000
+            let (what, max) = (l.describe(), limits::MAX_LATENCY.0 / 1000);
+            Err(Text::new(
+                format!("latency {what} is invalid: bounds must be ordered and at most {max} ms"),
+                format!("延迟 {what} 无效：上下界必须有序，且不超过 {max} 毫秒"),
             ))
         }
     };
     check(&p.latency)?;
     for link in &p.links {
         if link.from.0 < 1 || link.from.0 > nodes || link.to.0 < 1 || link.to.0 > nodes {
-            return Err(format!("link {} -> {} names a node outside 1 to {nodes}", link.from.0, link.to.0));
+            let (a, b) = (link.from.0, link.to.0);
+            return Err(Text::new(
+                format!("link {a} -> {b} names a node outside 1 to {nodes}"),
+                format!("链路 {a} -> {b} 指向了 1 到 {nodes} 之外的节点"),
+            ));
         }
         check(&link.latency)?;
     }
@@ -1130,7 +1135,7 @@ pub fn load_with<P: Protocol>(
         }
         clocks.push(ClockSetting { node, offset_us: (offset * 1000.0).round() as i64, drift_ppm: drift });
     }
-    let parse = |t: &str| P::parse_request(t).map(|_| ());
+    let parse = |t: &str| P::parse_request(t).map(|_| ()).map_err(|e| e.en);
     let workload = match &s.workload {
         None => None,
         Some(w) => {

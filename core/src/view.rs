@@ -4,6 +4,7 @@
 //! needs to know which protocol it shows.
 
 use crate::ids::{MsgId, NodeId};
+use crate::text::Text;
 use serde::Serialize;
 
 /// Which arrangement suits a protocol's nodes.
@@ -25,8 +26,11 @@ pub enum Layout {
 /// A role a node can have, as the protocol names and draws it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RoleInfo {
-    /// The role's key, as in node views and lesson conditions (`leader`).
+    /// The role's key, as in node views and lesson conditions (`leader`);
+    /// also its English label.
     pub name: &'static str,
+    /// Its label in Chinese (`领导者`).
+    pub name_zh_cn: &'static str,
     /// A one-letter badge drawn on the node so roles differ without colour.
     pub badge: &'static str,
     /// A colour slot (0 = neutral) the UI maps to a colour-blind-safe palette.
@@ -36,12 +40,16 @@ pub struct RoleInfo {
 /// A safety property the protocol's monitor checks after every event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InvariantInfo {
-    /// Its name (`Election Safety`).
+    /// Its name (`Election Safety`), as lessons and reports use it.
     pub name: &'static str,
+    /// Its name in Chinese (`选举安全性`).
+    pub name_zh_cn: &'static str,
     /// Where it comes from (`Raft §5.2, Figure 3`).
     pub source: &'static str,
     /// The rule in one sentence.
     pub rule: &'static str,
+    /// The rule in Chinese.
+    pub rule_zh_cn: &'static str,
 }
 
 /// A switch in the protocol's config that deliberately breaks it.
@@ -163,7 +171,7 @@ pub struct ProtocolNodeView {
     /// Role key (see [`RoleInfo`]).
     pub role: &'static str,
     /// A short line drawn on the node under its name (Raft: `term 3`).
-    pub headline: String,
+    pub headline: Text,
     /// Fields to show, in order.
     pub fields: Vec<Field>,
     /// The node's log, if the protocol has one.
@@ -266,7 +274,7 @@ pub struct Violation {
     /// When it was detected.
     pub time_us: u64,
     /// A sentence that names the rule and the nodes.
-    pub message: String,
+    pub message: Text,
     /// The nodes involved.
     pub nodes: Vec<NodeId>,
     /// The messages involved: the simulator adds the one whose delivery

@@ -16,6 +16,7 @@ use crate::limits::{self, Limits};
 use crate::network::{DropReason, Fate, Network, NetworkParams};
 use crate::protocol::{Cluster, Context, Effects, Protocol, Reply, TimerOp};
 use crate::rng::{Domain, Rng};
+use crate::text::Text;
 use crate::time::Micros;
 use crate::trace::{RecordKind, Trace, TraceFull};
 use crate::view::{InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
@@ -109,7 +110,7 @@ pub enum SimError {
         limit: u64,
     },
     /// A command cannot be applied; the sentence says why.
-    Command(String),
+    Command(Text),
     /// A seek or replay went somewhere it cannot.
     Replay(String),
 }
@@ -122,6 +123,33 @@ impl fmt::Display for SimError {
             }
             SimError::Command(s) => write!(f, "{s}"),
             SimError::Replay(s) => write!(f, "replay failed: {s}"),
+        }
+    }
+}
+
+impl SimError {
+    /// A refusal in both languages.
+    pub fn refused(en: impl Into<String>, zh_cn: impl Into<String>) -> SimError {
+        SimError::Command(Text::new(en, zh_cn))
+    }
+
+    /// What to tell a learner, in both languages.
+    pub fn text(&self) -> Text {
+        match self {
+            SimError::LimitReached { what, limit } => {
+                let zh = match *what {
+                    "commands" => "条命令",
+                    "events" => "个事件",
+                    "messages in flight" => "条传输中的消息",
+                    "trace records" => "条轨迹记录",
+                    other => other,
+                };
+                Text::new(self.to_string(), format!("已达上限：最多 {limit} {zh}；运行到此停止"))
+            }
+            SimError::Command(t) => t.clone(),
+            // Replays fail only on a damaged command log; the detail is
+            // technical and stays in English.
+            SimError::Replay(s) => Text::new(self.to_string(), format!("重放失败：{s}")),
         }
     }
 }
@@ -600,7 +628,7 @@ impl<P: Protocol> World<P> {
                 self.head(&mut trace, RecordKind::Command { verb, node, scheduled: true })?;
                 if let Err(err) = self.perform(command, trace) {
                     match err {
-                        SimError::Command(text) => self.note(format!("scheduled {verb} skipped: {text}")),
+                        SimError::Command(text) => self.note(format!("scheduled {verb} skipped: {}", text.en)),
                         other => return Err(other),
                     }
                 }
@@ -972,11 +1000,10 @@ impl<P: Protocol> World<P> {
                 if id.0 >= 1 && id.index() < self.slots.len() {
                     Ok(*id)
                 } else {
-                    Err(SimError::Command(format!(
-                        "there is no node {}; nodes are numbered 1 to {}",
-                        id.0,
-                        self.slots.len()
-                    )))
+                    Err(SimError::refused(
+                        format!("there is no node {}; nodes are numbered 1 to {}", id.0, self.slots.len()),
+                        format!("没有节点 {}；节点编号为 1 到 {}", id.0, self.slots.len()),
+                    ))
                 }
             }
             NodeRef::Role(role) if role == "crashed" => self
@@ -984,13 +1011,15 @@ impl<P: Protocol> World<P> {
                 .iter()
                 .find(|s| s.status == NodeStatus::Crashed)
                 .map(|s| s.id)
-                .ok_or_else(|| SimError::Command("no node is crashed right now".to_string())),
+                .ok_or_else(|| SimError::refused("no node is crashed right now", "现在没有崩溃的节点")),
             NodeRef::Role(role) => self
                 .slots
                 .iter()
                 .find(|s| s.state.as_ref().is_some_and(|st| P::role(st) == role.as_str()))
                 .map(|s| s.id)
-                .ok_or_else(|| SimError::Command(format!("no node is {role} right now"))),
+                .ok_or_else(|| {
+                    SimError::refused(format!("no node is {role} right now"), format!("现在没有角色为 {role} 的节点"))
+                }),
         }
     }
 
@@ -1037,7 +1066,7 @@ impl<P: Protocol> World<P> {
 
     /// Checks a resolved command without changing anything.
     fn validate_command(&self, c: &Command) -> Result<(), SimError> {
-        let err = |s: String| Err(SimError::Command(s));
+        let err = |en: String, zh: String| Err(SimError::refused(en, zh));
         let id_of = |r: &NodeRef| match r {
             NodeRef::Id(id) => *id,
             NodeRef::Role(_) => NodeId(0),
@@ -1046,26 +1075,32 @@ impl<P: Protocol> World<P> {
             Command::Crash { node } => {
                 let id = id_of(node);
                 if self.slots[id.index()].status == NodeStatus::Crashed {
-                    return err(format!("{id} is already crashed"));
+                    return err(format!("{id} is already crashed"), format!("{id} 已经崩溃"));
                 }
             }
             Command::Restart { node } => {
                 let id = id_of(node);
                 if self.slots[id.index()].status != NodeStatus::Crashed {
-                    return err(format!("{id} is not crashed, so it cannot restart"));
+                    return err(
+                        format!("{id} is not crashed, so it cannot restart"),
+                        format!("{id} 没有崩溃，无法重启"),
+                    );
                 }
             }
             Command::Pause { node, for_us } => {
                 let id = id_of(node);
                 if self.slots[id.index()].status == NodeStatus::Crashed {
-                    return err(format!("{id} is crashed; only a running node can pause"));
+                    return err(
+                        format!("{id} is crashed; only a running node can pause"),
+                        format!("{id} 已崩溃；只有运行中的节点可以暂停"),
+                    );
                 }
                 if *for_us == 0 || *for_us > limits::MAX_LATENCY.0 * 10 {
-                    return err(format!(
-                        "pause for {} ms is outside 0.001 to {} ms",
-                        *for_us as f64 / 1000.0,
-                        limits::MAX_LATENCY.0 * 10 / 1000
-                    ));
+                    let (ms, max) = (*for_us as f64 / 1000.0, limits::MAX_LATENCY.0 * 10 / 1000);
+                    return err(
+                        format!("pause for {ms} ms is outside 0.001 to {max} ms"),
+                        format!("暂停 {ms} 毫秒超出了 0.001 到 {max} 毫秒的范围"),
+                    );
                 }
             }
             Command::Partition { groups } => {
@@ -1074,7 +1109,7 @@ impl<P: Protocol> World<P> {
                     for id in g {
                         self.node_ok(*id)?;
                         if std::mem::replace(&mut seen[id.index()], true) {
-                            return err(format!("{id} is in two partition groups"));
+                            return err(format!("{id} is in two partition groups"), format!("{id} 同时在两个分区组里"));
                         }
                     }
                 }
@@ -1084,39 +1119,56 @@ impl<P: Protocol> World<P> {
                 self.node_ok(*from)?;
                 self.node_ok(*to)?;
                 if from == to {
-                    return err(format!("a link needs two different nodes, got {from} twice"));
+                    return err(
+                        format!("a link needs two different nodes, got {from} twice"),
+                        format!("一条链路需要两个不同的节点，这里两次都是 {from}"),
+                    );
                 }
             }
             Command::Hold { msg } | Command::Release { msg } | Command::Drop { msg } | Command::Duplicate { msg } => {
                 let Some(m) = self.in_flight.get(*msg) else {
-                    return err(format!("message {msg} is not in flight (delivered, dropped or never sent)"));
+                    return err(
+                        format!("message {msg} is not in flight (delivered, dropped or never sent)"),
+                        format!("消息 {msg} 不在传输中（已送达、已丢弃或从未发出）"),
+                    );
                 };
                 match c {
-                    Command::Hold { .. } if m.held => return err(format!("message {msg} is already held")),
-                    Command::Release { .. } if !m.held => return err(format!("message {msg} is not held")),
+                    Command::Hold { .. } if m.held => {
+                        return err(format!("message {msg} is already held"), format!("消息 {msg} 已被扣留"));
+                    }
+                    Command::Release { .. } if !m.held => {
+                        return err(format!("message {msg} is not held"), format!("消息 {msg} 没有被扣留"));
+                    }
                     _ => {}
                 }
             }
             Command::Request { op, .. } => {
                 if op.len() > limits::MAX_REQUEST_BYTES {
-                    return err(format!("request is {} bytes; the limit is {}", op.len(), limits::MAX_REQUEST_BYTES));
+                    let (n, max) = (op.len(), limits::MAX_REQUEST_BYTES);
+                    return err(
+                        format!("request is {n} bytes; the limit is {max}"),
+                        format!("请求有 {n} 字节；上限是 {max}"),
+                    );
                 }
                 P::parse_request(op).map_err(SimError::Command)?;
             }
             Command::Timeout { node, timer } => {
                 let id = id_of(node);
                 if !self.slots[id.index()].is_live() {
-                    return err(format!("{id} is crashed; it has no timers"));
+                    return err(format!("{id} is crashed; it has no timers"), format!("{id} 已崩溃；它没有计时器"));
                 }
                 if self.slots[id.index()].status == NodeStatus::Paused {
-                    return err(format!("{id} is paused; nothing runs on it until it resumes"));
+                    return err(
+                        format!("{id} is paused; nothing runs on it until it resumes"),
+                        format!("{id} 已暂停；恢复之前它上面什么也不会运行"),
+                    );
                 }
                 if P::timer_by_name(timer).is_none() {
-                    return err(format!(
-                        "unknown timer '{timer}'; {} has: {}",
-                        P::info().title,
-                        P::info().timers.join(", ")
-                    ));
+                    let (title, timers) = (P::info().title, P::info().timers.join(", "));
+                    return err(
+                        format!("unknown timer '{timer}'; {title} has: {timers}"),
+                        format!("未知的计时器“{timer}”；{title} 的计时器有：{timers}"),
+                    );
                 }
             }
             Command::SetNetwork { params } => {
@@ -1124,16 +1176,20 @@ impl<P: Protocol> World<P> {
             }
             Command::ClockJump { by_us, .. } => {
                 if by_us.unsigned_abs() > limits::MAX_CLOCK_OFFSET_US as u64 {
-                    return err(format!(
-                        "clock jump of {} ms is beyond the limit of ±{} ms",
-                        *by_us / 1000,
-                        limits::MAX_CLOCK_OFFSET_US / 1000
-                    ));
+                    let (ms, max) = (*by_us / 1000, limits::MAX_CLOCK_OFFSET_US / 1000);
+                    return err(
+                        format!("clock jump of {ms} ms is beyond the limit of ±{max} ms"),
+                        format!("时钟跳变 {ms} 毫秒超出了 ±{max} 毫秒的上限"),
+                    );
                 }
             }
             Command::SetDrift { ppm, .. } => {
                 if ppm.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
-                    return err(format!("drift {ppm} ppm is beyond the limit of ±{} ppm", limits::MAX_DRIFT_PPM));
+                    let max = limits::MAX_DRIFT_PPM;
+                    return err(
+                        format!("drift {ppm} ppm is beyond the limit of ±{max} ppm"),
+                        format!("时钟漂移 {ppm} ppm 超出了 ±{max} ppm 的上限"),
+                    );
                 }
             }
         }
@@ -1194,7 +1250,10 @@ impl<P: Protocol> World<P> {
                 let local = self.slots[i].local_now(now);
                 let slot = &mut self.slots[i];
                 let Some(durable) = slot.durable.take() else {
-                    return Err(SimError::Command(format!("{id} has no durable state to restart from")));
+                    return Err(SimError::refused(
+                        format!("{id} has no durable state to restart from"),
+                        format!("{id} 没有可用于重启的持久状态"),
+                    ));
                 };
                 slot.status = NodeStatus::Up;
                 let mut cx = Context::new(id, local, &mut slot.rng, &mut self.effects);

@@ -323,6 +323,12 @@ try {
     await breaker.waitForSelector('[data-testid="violation"]', { timeout: 5_000 }).catch(() => {});
     check((await breaker.locator('[data-testid="violation"]').count()) >= 1, "one step after going back did not break the rule again");
     check((await timeText(breaker)) === stoppedAt, `stepping into the violation again stopped at ${await timeText(breaker)}, not ${stoppedAt}`);
+    // The rule's name and the sentence follow the language.
+    await breaker.selectOption('[data-testid="lang"]', "zh-CN");
+    const zhSentence = (await breaker.textContent('[data-testid="violation"]')) ?? "";
+    check(/领导者完整性/.test(zhSentence) && /成为任期/.test(zhSentence), `the violation sentence is not in Chinese: ${zhSentence.slice(0, 80)}`);
+    check(/领导者完整性/.test((await breaker.textContent('[data-testid="inv-Leader-Completeness"]')) ?? ""), "the invariant light is not named in Chinese");
+    await shot(breaker, "12-violation-zh");
   }
 
   if (errors.length) failures.push(...errors);

@@ -22,7 +22,7 @@ fn main() {
     for seed in 0..seeds {
         if let Some(v) = swarm_run(&scenario, seed).violations.first() {
             *by_invariant.entry(v.invariant).or_insert(0u64) += 1;
-            first.get_or_insert((seed, v.message.clone()));
+            first.get_or_insert((seed, v.message.en.clone()));
         }
     }
     let hits: u64 = by_invariant.values().sum();

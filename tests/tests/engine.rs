@@ -149,7 +149,14 @@ fn bad_commands_are_refused_with_a_reason_and_change_nothing() {
     ];
     for (c, want) in cases {
         match sim.apply(c.clone()) {
-            Err(SimError::Command(msg)) => assert!(msg.contains(want), "{c:?}: {msg}"),
+            Err(SimError::Command(msg)) => {
+                assert!(msg.en.contains(want), "{c:?}: {msg}");
+                assert!(
+                    msg.zh_cn.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
+                    "{c:?} has no Chinese wording: {}",
+                    msg.zh_cn
+                );
+            }
             other => panic!("{c:?} should be refused, got {other:?}"),
         }
     }
@@ -290,7 +297,7 @@ fn a_hash_only_run_refuses_to_branch_from_the_past() {
     sim.run_until(ms(800)).unwrap();
     sim.seek(ms(400)).unwrap();
     match sim.apply(Command::Heal) {
-        Err(SimError::Command(m)) => assert!(m.contains("cannot branch"), "{m}"),
+        Err(SimError::Command(m)) => assert!(m.en.contains("cannot branch"), "{m}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -326,7 +333,7 @@ fn absurd_values_are_refused_not_wrapped() {
     }
     sim.apply(Command::Pause { node: NodeId(1).into(), for_us: 100_000 }).unwrap();
     match sim.apply(Command::Timeout { node: NodeId(1).into(), timer: "election".into() }) {
-        Err(SimError::Command(m)) => assert!(m.contains("paused"), "{m}"),
+        Err(SimError::Command(m)) => assert!(m.en.contains("paused"), "{m}"),
         other => panic!("a paused node runs nothing: {other:?}"),
     }
     let e = distlab_core::scenario::load(distlab_core::scenario::Source {

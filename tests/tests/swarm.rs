@@ -32,7 +32,7 @@ fn first_catch(nodes: u32, rate: u32, config: &str, invariants: &[&str], max_see
     let scenario = swarm_scenario(nodes, rate, config);
     (0..max_seeds).find_map(|seed| {
         let out = swarm_run(&scenario, seed);
-        out.violations.iter().find(|v| invariants.contains(&v.invariant)).map(|v| (seed, v.message.clone()))
+        out.violations.iter().find(|v| invariants.contains(&v.invariant)).map(|v| (seed, v.message.en.clone()))
     })
 }
 

@@ -8,6 +8,7 @@ use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
 use distlab_core::ids::{MsgId, NodeId};
+use distlab_core::lesson::Lang;
 use distlab_core::trace::RecordKind;
 use distlab_core::view::{NodeStatus, WorldView};
 use leptos::prelude::*;
@@ -80,13 +81,15 @@ struct NodeLook {
     id: NodeId,
     status: NodeStatus,
     role: &'static str,
-    headline: String,
+    /// The role's label (English, Chinese).
+    role_label: (&'static str, &'static str),
+    headline: distlab_core::lesson::Text,
     colour: u8,
     badge: &'static str,
 }
 
 fn scene_of(v: &WorldView) -> Scene {
-    let slot = |role: &str| v.protocol.roles.iter().find(|x| x.name == role).map(|x| (x.colour, x.badge));
+    let slot = |role: &str| v.protocol.roles.iter().find(|x| x.name == role).map(|x| (x.colour, x.badge, x.name_zh_cn));
     Scene {
         n: v.nodes.len(),
         cut_links: v.cut_links.clone(),
@@ -94,11 +97,12 @@ fn scene_of(v: &WorldView) -> Scene {
             .nodes
             .iter()
             .map(|node| {
-                let (colour, badge) = slot(node.protocol.role).unwrap_or((0, ""));
+                let (colour, badge, zh) = slot(node.protocol.role).unwrap_or((0, "", node.protocol.role));
                 NodeLook {
                     id: node.id,
                     status: node.status,
                     role: node.protocol.role,
+                    role_label: (node.protocol.role, zh),
                     headline: node.protocol.headline.clone(),
                     colour,
                     badge,
@@ -147,6 +151,8 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
     let r = node_radius(n);
     let selected = ctx.selected.get();
     let crashed_text = ctx.t().crashed;
+    let lang = ctx.lang.get();
+    let label = move |(en, zh): (&'static str, &'static str)| if lang == Lang::ZhCn { zh } else { en };
     s.nodes
         .iter()
         .enumerate()
@@ -166,8 +172,9 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
                 NodeStatus::Up => None,
             };
             let role_text =
-                if node.status == NodeStatus::Crashed { crashed_text.to_string() } else { node.role.to_string() };
-            let aria = format!("{id} {role_text} {}", node.headline);
+                if node.status == NodeStatus::Crashed { crashed_text.to_string() } else { label(node.role_label).to_string() };
+            let headline = node.headline.get(lang).to_string();
+            let aria = format!("{id} {role_text} {headline}");
             let badge = node.badge;
             view! {
                 <g class=class data-testid=format!("node-{}", id.0) data-role=node.role data-status=node.status.name()
@@ -176,7 +183,7 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
                     on:keydown=move |ev| { if ev.key() == "Enter" { ctx.selected.set(Selection::Node(id)); } }>
                     <circle class="body" cx=cx cy=cy r=r></circle>
                     <text class="name" x=cx y=cy - 10.0>{id.to_string()}</text>
-                    <text class="term" x=cx y=cy + 7.0>{node.headline.clone()}</text>
+                    <text class="term" x=cx y=cy + 7.0>{headline}</text>
                     <text class="role" x=cx y=cy + 22.0>{role_text}</text>
                     {(!badge.is_empty()).then(|| view! {
                         <g class="badge">
@@ -514,7 +521,7 @@ pub fn Legend() -> impl IntoView {
                         view! {
                             <span class=format!("legend-item role-slot-{}", r.colour)>
                                 <span class="swatch">{r.badge}</span>
-                                {r.name}
+                                {move || if ctx.lang.get() == Lang::ZhCn { r.name_zh_cn } else { r.name }}
                             </span>
                         }
                     })

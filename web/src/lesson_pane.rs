@@ -46,7 +46,7 @@ pub fn LessonPane(
     let go = move |to: usize, back: bool| {
         let r = ctx.with_lab(|lab| if back { lab.back_to_step(to) } else { lab.begin_step(to) });
         if let Some(Err(e)) = r {
-            ctx.notice.set(Some(e));
+            ctx.notice.set(Some(e.get(ctx.lang.get_untracked()).to_string()));
         }
         ctx.refresh();
     };

@@ -10,6 +10,7 @@ use crate::state::{Ctx, Selection};
 use crate::strings::fill;
 use distlab_core::command::{Command, NodeRef};
 use distlab_core::ids::{MsgId, NodeId};
+use distlab_core::lesson::Lang;
 use distlab_core::network::{Latency, NetworkParams};
 use distlab_core::view::{Field, NodeStatus, NodeView, WorldView};
 use leptos::prelude::*;
@@ -308,17 +309,20 @@ pub fn Invariants() -> impl IntoView {
         Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| (v.protocol.invariants, v.violations.clone()))));
     move || {
         let t = ctx.t();
+        let lang = ctx.lang.get();
+        let zh = lang == Lang::ZhCn;
         state.with(|s| {
             let (invariants, violations) = s.as_ref()?;
             let lights = invariants
                 .iter()
                 .map(|inv| {
                     let broken = violations.iter().any(|x| x.invariant == inv.name);
+                    let (name, rule) = if zh { (inv.name_zh_cn, inv.rule_zh_cn) } else { (inv.name, inv.rule) };
                     view! {
-                        <li class=if broken { "light broken" } else { "light ok" } title=format!("{} — {}", inv.rule, inv.source)
+                        <li class=if broken { "light broken" } else { "light ok" } title=format!("{rule} — {}", inv.source)
                             data-testid=format!("inv-{}", inv.name.replace(' ', "-"))>
                             <span class="dot" aria-hidden="true">{if broken { "✕" } else { "✓" }}</span>
-                            {inv.name}
+                            {name}
                             {broken.then(|| view! { <span class="sr">{format!(" ({})", t.violated)}</span> })}
                         </li>
                     }
@@ -340,7 +344,7 @@ pub fn Invariants() -> impl IntoView {
                     });
                     view! {
                         <div class="violation" role="alert" data-testid="violation">
-                            <p>{format!("{} — {}", ms(x.time_us), x.message)}</p>
+                            <p>{format!("{} — {}", ms(x.time_us), x.message.get(lang))}</p>
                             <p class="involved">{t.involved} {nodes.collect_view()} {messages.collect_view()}</p>
                         </div>
                     }

@@ -8,7 +8,7 @@ use crate::tutorials;
 use distlab_core::Micros;
 use distlab_core::command::{Command, CommandRecord};
 use distlab_core::ids::{MsgId, NodeId};
-use distlab_core::lesson::{Lang, LessonRun, StepMark, StepState};
+use distlab_core::lesson::{Lang, LessonRun, StepMark, StepState, Text};
 use distlab_core::scenario::{self, Scenario, Source, StartOptions};
 use distlab_core::sim::Sim;
 use distlab_core::view::WorldView;
@@ -105,7 +105,7 @@ impl Lab {
     /// (the file's own seed if none) and begins its first lesson step.
     pub fn open(file: &str, seed: Option<u64>) -> Result<Lab, String> {
         let mut lab = Lab::start(file, seed)?;
-        lab.begin_step(0)?;
+        lab.begin_step(0).map_err(|e| e.en)?;
         Ok(lab)
     }
 
@@ -186,12 +186,12 @@ impl Lab {
     }
 
     /// Begins lesson step `i` (performs its action).
-    pub fn begin_step(&mut self, i: usize) -> Result<(), String> {
+    pub fn begin_step(&mut self, i: usize) -> Result<(), Text> {
         let Some(run) = self.lesson.as_mut() else { return Ok(()) };
         if run.lesson().steps.is_empty() {
             return Ok(());
         }
-        run.begin(i, self.sim.as_mut()).map_err(|e| e.to_string())?;
+        run.begin(i, self.sim.as_mut()).map_err(|e| e.text())?;
         let mark = StepMark::of(self.sim.as_ref());
         if let Some(m) = self.step_marks.get_mut(run.index()) {
             *m = Some(mark);
@@ -201,11 +201,14 @@ impl Lab {
 
     /// Goes back to the start of step `i`: rewinds to where it began (just
     /// after its action) and waits for its condition again.
-    pub fn back_to_step(&mut self, i: usize) -> Result<(), String> {
+    pub fn back_to_step(&mut self, i: usize) -> Result<(), Text> {
         let Some(mark) = self.step_marks.get(i).copied().flatten() else {
-            return Err("this step's start is not known here (the link was made at a later step)".into());
+            return Err(Text::new(
+                "this step's start is not known here (the link was made at a later step)",
+                "这里不知道这一步从哪里开始（链接是在后面的步骤生成的）",
+            ));
         };
-        self.sim.seek_to(mark.time, mark.events).map_err(|e| e.to_string())?;
+        self.sim.seek_to(mark.time, mark.events).map_err(|e| e.text())?;
         if let Some(run) = self.lesson.as_mut() {
             run.resume(i, mark);
         }
@@ -395,7 +398,7 @@ impl Ctx {
         match failed {
             Some((Some(e), _)) => {
                 self.playing.set(false);
-                self.notice.set(Some(e.to_string()));
+                self.notice.set(Some(self.say(&e)));
             }
             Some((None, true)) => {
                 self.playing.set(false);
@@ -404,6 +407,11 @@ impl Ctx {
             _ => {}
         }
         self.refresh();
+    }
+
+    /// A simulator refusal or error in the reader's language.
+    fn say(&self, e: &distlab_core::sim::SimError) -> String {
+        e.text().get(self.lang.get_untracked()).to_string()
     }
 
     fn t_untracked(&self) -> &'static Strings {
@@ -415,7 +423,7 @@ impl Ctx {
         self.playing.set(false);
         let r = self.with_lab(|lab| lab.sim.step());
         if let Some(Err(e)) = r {
-            self.notice.set(Some(e.to_string()));
+            self.notice.set(Some(self.say(&e)));
         }
         self.refresh();
     }
@@ -427,7 +435,7 @@ impl Ctx {
             lab.sim.seek(t)
         });
         if let Some(Err(e)) = r {
-            self.notice.set(Some(e.to_string()));
+            self.notice.set(Some(self.say(&e)));
         }
         self.refresh();
     }
@@ -447,7 +455,7 @@ impl Ctx {
             lab.sim.seek_to(target.time, events)
         });
         if let Some(Err(e)) = r {
-            self.notice.set(Some(e.to_string()));
+            self.notice.set(Some(self.say(&e)));
         }
         self.refresh();
     }
@@ -467,7 +475,7 @@ impl Ctx {
                 true
             }
             Some(Err(e)) => {
-                self.notice.set(Some(e.to_string()));
+                self.notice.set(Some(self.say(&e)));
                 false
             }
             None => false,

@@ -10,6 +10,7 @@
 
 use super::{LogIndex, Term};
 use crate::chunked::ChunkVec;
+use crate::text::Text;
 use std::cell::Cell;
 use std::fmt;
 
@@ -25,12 +26,18 @@ pub struct Key {
 
 impl Key {
     /// A key from text: 1 to 15 ASCII letters, digits, `_`, `-`, `.`, `:`.
-    pub fn parse(s: &str) -> Result<Key, String> {
+    pub fn parse(s: &str) -> Result<Key, Text> {
         if s.is_empty() || s.len() > MAX_KEY_BYTES {
-            return Err(format!("key '{s}' must be 1 to {MAX_KEY_BYTES} characters long"));
+            return Err(Text::new(
+                format!("key '{s}' must be 1 to {MAX_KEY_BYTES} characters long"),
+                format!("键“{s}”的长度必须是 1 到 {MAX_KEY_BYTES} 个字符"),
+            ));
         }
         if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b)) {
-            return Err(format!("key '{s}' may use only letters, digits and _ - . :"));
+            return Err(Text::new(
+                format!("key '{s}' may use only letters, digits and _ - . :"),
+                format!("键“{s}”只能使用字母、数字和 _ - . :"),
+            ));
         }
         let mut bytes = [0u8; MAX_KEY_BYTES];
         bytes[..s.len()].copy_from_slice(s.as_bytes());
@@ -85,16 +92,21 @@ pub enum Op {
 
 impl Op {
     /// Parses `set KEY VALUE` or `get KEY`.
-    pub fn parse(text: &str) -> Result<Op, String> {
+    pub fn parse(text: &str) -> Result<Op, Text> {
         let words: Vec<&str> = text.split_whitespace().collect();
         match words.as_slice() {
             ["set", key, value] => {
                 let key = Key::parse(key)?;
-                let value = value.parse::<i64>().map_err(|_| format!("value '{value}' is not a whole number"))?;
+                let value = value.parse::<i64>().map_err(|_| {
+                    Text::new(format!("value '{value}' is not a whole number"), format!("值“{value}”不是整数"))
+                })?;
                 Ok(Op::Set { key, value })
             }
             ["get", key] => Ok(Op::Get { key: Key::parse(key)? }),
-            _ => Err(format!("unknown request '{text}'; Raft accepts 'set KEY NUMBER' or 'get KEY'")),
+            _ => Err(Text::new(
+                format!("unknown request '{text}'; Raft accepts 'set KEY NUMBER' or 'get KEY'"),
+                format!("未知的请求“{text}”；Raft 接受“set 键 数字”或“get 键”"),
+            )),
         }
     }
 
@@ -292,9 +304,9 @@ mod tests {
     fn requests_parse_or_say_what_is_accepted() {
         assert_eq!(Op::parse("set x 5").unwrap().to_string(), "set x 5");
         assert_eq!(Op::parse("  get   y ").unwrap().to_string(), "get y");
-        assert!(Op::parse("put x 1").unwrap_err().contains("set KEY NUMBER"));
-        assert!(Op::parse("set x five").unwrap_err().contains("whole number"));
-        assert!(Op::parse("set averyveryverylongkey 1").unwrap_err().contains("1 to 15"));
+        assert!(Op::parse("put x 1").unwrap_err().en.contains("set KEY NUMBER"));
+        assert!(Op::parse("set x five").unwrap_err().en.contains("whole number"));
+        assert!(Op::parse("set averyveryverylongkey 1").unwrap_err().en.contains("1 to 15"));
         assert!(Op::parse("").is_err());
     }
 }

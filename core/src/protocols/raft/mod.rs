@@ -632,9 +632,9 @@ impl RaftNode {
 pub struct Raft;
 
 const ROLES: &[RoleInfo] = &[
-    RoleInfo { name: "follower", badge: "F", colour: 1 },
-    RoleInfo { name: "candidate", badge: "C", colour: 2 },
-    RoleInfo { name: "leader", badge: "L", colour: 3 },
+    RoleInfo { name: "follower", name_zh_cn: "跟随者", badge: "F", colour: 1 },
+    RoleInfo { name: "candidate", name_zh_cn: "候选者", badge: "C", colour: 2 },
+    RoleInfo { name: "leader", name_zh_cn: "领导者", badge: "L", colour: 3 },
 ];
 
 /// Invariant names, as violations report them.
@@ -651,31 +651,41 @@ pub mod invariant {
     pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
 }
 
-const INVARIANTS: &[InvariantInfo] = &[
+pub(crate) const INVARIANTS: &[InvariantInfo] = &[
     InvariantInfo {
         name: invariant::ELECTION_SAFETY,
+        name_zh_cn: "选举安全性",
         source: "Raft §5.2, Figure 3",
         rule: "No term ever has more than one leader.",
+        rule_zh_cn: "任何一个任期都不会有超过一个领导者。",
     },
     InvariantInfo {
         name: invariant::LEADER_APPEND_ONLY,
+        name_zh_cn: "领导者只追加",
         source: "Raft §5.3, Figure 3",
         rule: "While it leads, a leader only adds entries to the end of its log; it never rewrites or removes one.",
+        rule_zh_cn: "领导者在任期内只在日志末尾追加条目，从不改写或删除条目。",
     },
     InvariantInfo {
         name: invariant::LOG_MATCHING,
+        name_zh_cn: "日志匹配",
         source: "Raft §5.3, Figure 3",
         rule: "Two logs that hold an entry with the same index and term agree on every entry up to that index.",
+        rule_zh_cn: "如果两份日志在同一索引处有任期相同的条目，那么它们直到该索引的所有条目都相同。",
     },
     InvariantInfo {
         name: invariant::LEADER_COMPLETENESS,
+        name_zh_cn: "领导者完整性",
         source: "Raft §5.4, Figure 3",
         rule: "An entry committed in some term is in the log of every leader of every later term.",
+        rule_zh_cn: "某个任期内已提交的条目，一定在之后每个任期的每个领导者的日志中。",
     },
     InvariantInfo {
         name: invariant::STATE_MACHINE_SAFETY,
+        name_zh_cn: "状态机安全性",
         source: "Raft §5.4.3, Figure 3",
         rule: "No two servers ever apply different entries at the same log index.",
+        rule_zh_cn: "任何两台服务器都不会在同一日志索引处应用不同的条目。",
     },
 ];
 
@@ -875,7 +885,7 @@ impl Protocol for Raft {
         node
     }
 
-    fn parse_request(text: &str) -> Result<Op, String> {
+    fn parse_request(text: &str) -> Result<Op, crate::text::Text> {
         Op::parse(text)
     }
 
@@ -944,7 +954,7 @@ impl Protocol for Raft {
         }
         ProtocolNodeView {
             role: s.role.name(),
-            headline: format!("term {}", s.term.0),
+            headline: crate::text::Text::new(format!("term {}", s.term.0), format!("任期 {}", s.term.0)),
             fields,
             log: log_view(&s.log, s.commit_index),
             store: s.store.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
@@ -954,7 +964,7 @@ impl Protocol for Raft {
     fn durable_view(d: &RaftDurable) -> ProtocolNodeView {
         ProtocolNodeView {
             role: "crashed",
-            headline: format!("term {}", d.term.0),
+            headline: crate::text::Text::new(format!("term {}", d.term.0), format!("任期 {}", d.term.0)),
             fields: vec![
                 Field { name: "term", value: Value::from(d.term.0) },
                 Field { name: "voted_for", value: Value::from(d.voted_for.map(|v| v.to_string())) },

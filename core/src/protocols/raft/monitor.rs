@@ -26,6 +26,7 @@ use super::{LogIndex, Raft, RaftNode, Role, Term};
 use crate::chunked::ChunkVec;
 use crate::ids::NodeId;
 use crate::protocol::Cluster;
+use crate::text::Text;
 use crate::time::Micros;
 use crate::view::Violation;
 use std::collections::{BTreeMap, BTreeSet};
@@ -52,6 +53,15 @@ pub struct RaftMonitor {
 
 fn describe(e: &Entry) -> String {
     format!("'{}' (term {})", e.op, e.term)
+}
+
+fn describe_zh(e: &Entry) -> String {
+    format!("'{}'（任期 {}）", e.op, e.term)
+}
+
+/// An invariant's name in Chinese, for the sentences.
+fn zh(name: &str) -> &'static str {
+    super::INVARIANTS.iter().find(|i| i.name == name).map_or("", |i| i.name_zh_cn)
 }
 
 impl RaftMonitor {
@@ -96,10 +106,20 @@ impl RaftMonitor {
                 out.push(Violation {
                     invariant: LEADER_APPEND_ONLY,
                     time_us,
-                    message: format!(
-                        "{LEADER_APPEND_ONLY} (Raft §5.3): {touched}, leader of term {}, changed its log at index {} \
+                    message: Text::new(
+                        format!(
+                            "{LEADER_APPEND_ONLY} (Raft §5.3): {touched}, leader of term {}, changed its log at index {} \
                              instead of only appending after index {}.",
-                        node.term, c, self.shadow[i].log_len
+                            node.term, c, self.shadow[i].log_len
+                        ),
+                        format!(
+                            "{}（Raft §5.3）：{touched} 作为任期 {} 的领导者，在索引 {} 处改动了自己的日志，\
+                             而不是只在索引 {} 之后追加。",
+                            zh(LEADER_APPEND_ONLY),
+                            node.term,
+                            c,
+                            self.shadow[i].log_len
+                        ),
                     ),
                     nodes: vec![touched],
                     messages: Vec::new(),
@@ -128,8 +148,14 @@ impl RaftMonitor {
                     out.push(Violation {
                         invariant: ELECTION_SAFETY,
                         time_us,
-                        message: format!(
-                            "{ELECTION_SAFETY} (Raft §5.2): {a} and {b} are both leader in term {term}; a term may have at most one leader."
+                        message: Text::new(
+                            format!(
+                                "{ELECTION_SAFETY} (Raft §5.2): {a} and {b} are both leader in term {term}; a term may have at most one leader."
+                            ),
+                            format!(
+                                "{}（Raft §5.2）：{a} 和 {b} 在任期 {term} 都是领导者；一个任期最多只能有一个领导者。",
+                                zh(ELECTION_SAFETY)
+                            ),
                         ),
                         nodes: vec![a, b],
                         messages: Vec::new(),
@@ -147,17 +173,31 @@ impl RaftMonitor {
             let have = node.log.entry(LogIndex(idx));
             if have != Some(&want) {
                 if self.once(3, term.0, u64::from(me.0)) {
-                    let what = match have {
-                        Some(e) => format!("holds {} there instead", describe(e)),
-                        None => format!("its log ends at index {}", node.log.last_index()),
+                    let (what, what_zh) = match have {
+                        Some(e) => (
+                            format!("holds {} there instead", describe(e)),
+                            format!("在该处持有的是 {}", describe_zh(e)),
+                        ),
+                        None => (
+                            format!("its log ends at index {}", node.log.last_index()),
+                            format!("的日志只到索引 {}", node.log.last_index()),
+                        ),
                     };
                     out.push(Violation {
                         invariant: LEADER_COMPLETENESS,
                         time_us,
-                        message: format!(
-                            "{LEADER_COMPLETENESS} (Raft §5.4): {me} became leader of term {term} without entry {idx} {}, \
-                             which {claimant} had already committed; {me} {what}.",
-                            describe(&want)
+                        message: Text::new(
+                            format!(
+                                "{LEADER_COMPLETENESS} (Raft §5.4): {me} became leader of term {term} without entry {idx} {}, \
+                                 which {claimant} had already committed; {me} {what}.",
+                                describe(&want)
+                            ),
+                            format!(
+                                "{}（Raft §5.4）：{me} 成为任期 {term} 的领导者，却没有条目 {idx} {}，\
+                                 而 {claimant} 已经提交了它；{me} {what_zh}。",
+                                zh(LEADER_COMPLETENESS),
+                                describe_zh(&want)
+                            ),
                         ),
                         nodes: vec![me, claimant],
                         messages: Vec::new(),
@@ -199,16 +239,28 @@ impl RaftMonitor {
                             lo += 1;
                         }
                         let show = |n: &RaftNode| n.log.entry(LogIndex(lo)).map_or("nothing".to_string(), describe);
+                        let show_zh = |n: &RaftNode| n.log.entry(LogIndex(lo)).map_or("空".to_string(), describe_zh);
                         let place = if lo == idx { "there".to_string() } else { format!("at index {lo}") };
+                        let place_zh = if lo == idx { "在该处".to_string() } else { format!("在索引 {lo} 处") };
                         out.push(Violation {
                             invariant: LOG_MATCHING,
                             time_us,
-                            message: format!(
-                                "{LOG_MATCHING} (Raft §5.3): {me} and {other_id} both hold an entry of term {} at index {idx}, \
-                                 but their logs differ {place}: {me} has {}, {other_id} has {}.",
-                                node.log.term_at(at).unwrap_or_default(),
-                                show(node),
-                                show(other)
+                            message: Text::new(
+                                format!(
+                                    "{LOG_MATCHING} (Raft §5.3): {me} and {other_id} both hold an entry of term {} at index {idx}, \
+                                     but their logs differ {place}: {me} has {}, {other_id} has {}.",
+                                    node.log.term_at(at).unwrap_or_default(),
+                                    show(node),
+                                    show(other)
+                                ),
+                                format!(
+                                    "{}（Raft §5.3）：{me} 和 {other_id} 在索引 {idx} 处都有任期 {} 的条目，\
+                                     但两份日志{place_zh}不同：{me} 是 {}，{other_id} 是 {}。",
+                                    zh(LOG_MATCHING),
+                                    node.log.term_at(at).unwrap_or_default(),
+                                    show_zh(node),
+                                    show_zh(other)
+                                ),
                             ),
                             nodes: vec![a, b],
                             messages: Vec::new(),
@@ -259,11 +311,19 @@ impl RaftMonitor {
                         out.push(Violation {
                             invariant: STATE_MACHINE_SAFETY,
                             time_us,
-                            message: format!(
-                                "{STATE_MACHINE_SAFETY} (Raft §5.4.3): {me} applied {} at index {idx}, \
-                                 but {by} had applied {} at that index.",
-                                describe(&e),
-                                describe(&first)
+                            message: Text::new(
+                                format!(
+                                    "{STATE_MACHINE_SAFETY} (Raft §5.4.3): {me} applied {} at index {idx}, \
+                                     but {by} had applied {} at that index.",
+                                    describe(&e),
+                                    describe(&first)
+                                ),
+                                format!(
+                                    "{}（Raft §5.4.3）：{me} 在索引 {idx} 处应用了 {}，但 {by} 在该索引处应用的是 {}。",
+                                    zh(STATE_MACHINE_SAFETY),
+                                    describe_zh(&e),
+                                    describe_zh(&first)
+                                ),
                             ),
                             nodes: vec![by, me],
                             messages: Vec::new(),
@@ -340,7 +400,7 @@ mod tests {
         let v = check(&mut m, &c, 2);
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].invariant, ELECTION_SAFETY);
-        assert!(v[0].message.contains("S1 and S2 are both leader in term 2"), "{}", v[0].message);
+        assert!(v[0].message.en.contains("S1 and S2 are both leader in term 2"), "{}", v[0].message);
         // Leaders of different terms are fine.
         node(&mut c, 3).role = Role::Leader;
         node(&mut c, 3).term = Term(3);
@@ -385,7 +445,7 @@ mod tests {
         let v = check(&mut m, &c, 2);
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].invariant, LOG_MATCHING);
-        assert!(v[0].message.contains("differ at index 1"), "{}", v[0].message);
+        assert!(v[0].message.en.contains("differ at index 1"), "{}", v[0].message);
         // A third node with the same history as node 1 is fine.
         let n = node(&mut c, 3);
         n.log.append(set(1, 1));
@@ -433,7 +493,7 @@ mod tests {
         let v: Vec<Violation> =
             check(&mut m, &c, 2).into_iter().filter(|v| v.invariant == STATE_MACHINE_SAFETY).collect();
         assert_eq!(v.len(), 1, "{v:?}");
-        assert!(v[0].message.contains("S2 applied 'set x 2'"), "{}", v[0].message);
+        assert!(v[0].message.en.contains("S2 applied 'set x 2'"), "{}", v[0].message);
     }
 }
 
