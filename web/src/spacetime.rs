@@ -346,7 +346,7 @@ pub fn SpaceTime() -> impl IntoView {
                         }
                         .into_any(),
                         Mark::Network(verb, t) => view! {
-                            <g class="mark net"><line x1=x(t) y1=4 x2=x(t) y2=h - 4.0></line><text x=x(t) + 3.0 y=10>{verb}</text></g>
+                            <g class="mark net"><line x1=x(t) y1=4 x2=x(t) y2=h - 4.0></line><text x=x(t) + 3.0 y=10>{net_label(ctx.t(), verb)}</text></g>
                         }
                         .into_any(),
                     })
@@ -422,6 +422,12 @@ pub fn SpaceTime() -> impl IntoView {
             <Show when=move || open.get()>{diagram}</Show>
         </section>
     }
+}
+
+/// A network command's mark in the reader's language.
+fn net_label(t: &crate::strings::Strings, verb: &str) -> &'static str {
+    let i = ["partition", "isolate", "cut", "heal", "heal_link"].iter().position(|v| *v == verb).unwrap_or(0);
+    t.net_verbs[i]
 }
 
 /// Styles inside the SVG, so an exported file looks the same on its own.

@@ -91,6 +91,9 @@ pub struct Strings {
     pub show_lesson: &'static str,
     /// The list of every lesson, under a lesson.
     pub all_lessons: &'static str,
+    /// Space-time marks for network commands: partition, isolate, cut,
+    /// heal, heal one link.
+    pub net_verbs: [&'static str; 5],
     pub continue_: &'static str,
     pub back: &'static str,
     pub waiting: &'static str,
@@ -210,6 +213,7 @@ pub static EN: Strings = Strings {
     hide: "Hide",
     show_lesson: "Show lesson",
     all_lessons: "All lessons",
+    net_verbs: ["partition", "isolate", "cut", "heal", "heal link"],
     continue_: "Continue",
     back: "Back",
     waiting: "Waiting for this to happen…",
@@ -329,6 +333,7 @@ pub static ZH_CN: Strings = Strings {
     hide: "收起",
     show_lesson: "显示课程",
     all_lessons: "全部课程",
+    net_verbs: ["分区", "隔离", "切断", "恢复", "恢复链路"],
     continue_: "继续",
     back: "返回",
     waiting: "正在等待这件事发生……",
