@@ -112,7 +112,7 @@ fn row(measure: &str, value: String, target: &str, ok: Option<bool>) {
         Some(false) => "MISSED",
         None => "",
     };
-    println!("| {measure:<58} | {value:>18} | {target:<14} | {verdict:<6} |");
+    println!("| {measure:<72} | {value:>18} | {target:<14} | {verdict:<6} |");
 }
 
 fn fmt_rate(r: f64) -> String {
@@ -143,8 +143,8 @@ pub fn main(args: BenchArgs) -> ExitCode {
     }
     println!("DistLab benchmark: Raft, 5 nodes, steady client load (tests/bench/raft-steady.toml)");
     println!("invariants checked after every event; {} events per throughput run\n", args.events);
-    println!("| {:<58} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
-    println!("|{}|{}|{}|{}|", "-".repeat(60), "-".repeat(20), "-".repeat(16), "-".repeat(8));
+    println!("| {:<72} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
+    println!("|{}|{}|{}|{}|", "-".repeat(74), "-".repeat(20), "-".repeat(16), "-".repeat(8));
     let native = match throughput(args.events, true) {
         Ok(v) => v,
         Err(e) => {
