@@ -192,7 +192,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
                     b.nodes, b.in_flight_median, b.frames, b.frames_late
                 ),
                 format!("{:.1} / {:.1} ms", b.frame_ms_median, b.frame_ms_p95),
-                "p95 <= 16.7 ms",
+                "p95 <= 16.7±.1 ms",
                 Some(b.frame_ms_p95 <= 16.7 + 0.1 + 1e-9),
             );
             row(

@@ -1018,7 +1018,12 @@ impl<P: Protocol> World<P> {
                 .find(|s| s.state.as_ref().is_some_and(|st| P::role(st) == role.as_str()))
                 .map(|s| s.id)
                 .ok_or_else(|| {
-                    SimError::refused(format!("no node is {role} right now"), format!("现在没有角色为 {role} 的节点"))
+                    let zh = P::info()
+                        .roles
+                        .iter()
+                        .find(|r| r.name == role.as_str())
+                        .map_or(role.as_str(), |r| r.name_zh_cn);
+                    SimError::refused(format!("no node is {role} right now"), format!("现在没有{zh}"))
                 }),
         }
     }

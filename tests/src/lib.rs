@@ -75,6 +75,28 @@ requests = ["set x {{n}}", "set y {{n}}", "get x"]
     load("swarm.toml", &text)
 }
 
+/// The base of the lease-lock swarm: a server, `clients` clients and a
+/// resource on a lossy, duplicating, reordering network with latency up to
+/// `max_latency_ms`. `config` is spliced into `[config]`.
+pub fn lock_scenario(clients: u32, max_latency_ms: u32, config: &str) -> Scenario {
+    let text = format!(
+        r#"
+protocol = "lease_lock"
+nodes = {}
+duration_ms = 4000
+[config]
+{config}
+[network]
+latency = {{ dist = "uniform", min_ms = 1, max_ms = {max_latency_ms} }}
+loss_ratio = 0.03
+duplicate_ratio = 0.03
+reorder_ratio = 0.1
+"#,
+        clients + 2
+    );
+    load("lock-swarm.toml", &text)
+}
+
 /// How one seed's adversary behaves. Swarm testing (Groce et al., 2012):
 /// each seed draws its own mix, so some seeds hammer one kind of fault and
 /// others combine a few, which finds rare interleavings far more often than

@@ -47,3 +47,47 @@ fn partition_then_heal_replaces_the_minority_leaders_entry() {
     assert_eq!(roles.iter().filter(|r| **r == "leader").count(), 1, "{roles:?}");
     expect_file!["../golden/partition-heal.trace"].assert_eq(&text);
 }
+
+/// The storage's answers in a lock scenario: (accepted, refused) tokens.
+fn lock_outcomes(text: &str) -> (Vec<String>, Vec<String>) {
+    let pick = |key: &str| {
+        text.lines()
+            .filter(|l| l.contains(&format!("S4 {key} = ")))
+            .filter_map(|l| l.rsplit(" = ").next().map(str::to_string))
+            .collect()
+    };
+    (pick("accepted"), pick("rejected"))
+}
+
+#[test]
+fn a_gc_pause_past_the_lease_is_refused_by_the_fencing_check() {
+    // Kleppmann 2016: S2 pauses between its lease check and its write;
+    // S3 writes with 34; S2's write with 33 arrives afterwards.
+    let (text, violations, _) = golden("lock-gc-pause.toml");
+    assert!(violations.is_empty(), "{violations:?}");
+    let (accepted, refused) = lock_outcomes(&text);
+    assert_eq!(accepted.first().map(String::as_str), Some("34"), "S3's write comes first: {accepted:?}");
+    assert_eq!(refused, ["33"], "S2's stale write is refused");
+    expect_file!["../golden/lock-gc-pause.trace"].assert_eq(&text);
+}
+
+#[test]
+fn without_fencing_the_same_pause_corrupts_the_storage() {
+    let (text, violations, _) = golden("lock-gc-pause-unfenced.toml");
+    let v = violations.first().expect("the stale write is caught");
+    assert_eq!(v.invariant, "Fenced Writes");
+    assert!(v.message.en.contains("S2's write with token 33") && v.message.en.contains("token 34"), "{}", v.message);
+    let (accepted, refused) = lock_outcomes(&text);
+    assert!(accepted.iter().position(|t| t == "33") > accepted.iter().position(|t| t == "34"), "{accepted:?}");
+    assert!(refused.is_empty());
+    expect_file!["../golden/lock-gc-pause-unfenced.trace"].assert_eq(&text);
+}
+
+#[test]
+fn a_write_delayed_past_the_lease_is_refused_by_the_fencing_check() {
+    let (text, violations, _) = golden("lock-slow-write.toml");
+    assert!(violations.is_empty(), "{violations:?}");
+    let (_, refused) = lock_outcomes(&text);
+    assert_eq!(refused, ["33"], "the late write with token 33 is refused");
+    expect_file!["../golden/lock-slow-write.trace"].assert_eq(&text);
+}

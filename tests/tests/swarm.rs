@@ -1,10 +1,11 @@
-//! Swarm: many seeds, random faults. Correct Raft must never break an
-//! invariant; every break-it switch must be caught by the invariant it is
-//! meant to break, so we know the checkers can fail.
+//! Swarm: many seeds, random faults. Correct Raft and a correct lease lock
+//! must never break an invariant; every break-it switch must be caught by
+//! the invariant it is meant to break, so we know the checkers can fail.
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use distlab_tests::{swarm_run, swarm_scenario};
+use distlab_core::scenario::Scenario;
+use distlab_tests::{lock_scenario, swarm_run, swarm_scenario};
 
 /// Seeds in CI; `make swarm` runs many more.
 fn seeds() -> u64 {
@@ -80,4 +81,54 @@ fn forgetting_the_vote_on_restart_is_caught_by_election_safety() {
     // Raft Figure 2: votedFor is persistent state. Needs a voter to bounce
     // in the middle of a contested election.
     assert_caught(5, 5, "break_vote_persistence = true", &["Election Safety"], 5_000);
+}
+
+#[test]
+fn a_correct_lease_lock_keeps_both_invariants_under_random_faults() {
+    // Lease Exclusivity and Fenced Writes, under crashes and restarts of the
+    // server, clients and storage, pauses (GC), partitions, loss,
+    // duplication and reordering. The storage checks fencing tokens.
+    let scenario = lock_scenario(3, 20, "");
+    let mut events = 0;
+    for seed in 0..seeds() / 2 {
+        let out = swarm_run(&scenario, seed);
+        events += out.events;
+        assert!(out.violations.is_empty(), "seed {seed} broke the lease lock: {:#?}", out.violations);
+    }
+    assert!(events > seeds() / 2 * 300, "the swarm did too little work: {events} events");
+}
+
+/// The first seed whose run breaks one of `invariants`, with its sentence.
+fn first_catch_in(scenario: &Scenario, invariants: &[&str], max_seeds: u64) -> Option<(u64, String)> {
+    (0..max_seeds).find_map(|seed| {
+        let out = swarm_run(scenario, seed);
+        out.violations.iter().find(|v| invariants.contains(&v.invariant)).map(|v| (seed, v.message.en.clone()))
+    })
+}
+
+fn assert_lock_caught(scenario: &Scenario, what: &str, invariant: &str, max_seeds: u64) {
+    match first_catch_in(scenario, &[invariant], max_seeds) {
+        Some((seed, message)) => println!("{what}: caught at seed {seed}: {message}"),
+        None => panic!("{what} was not caught by {invariant} within {max_seeds} seeds"),
+    }
+}
+
+#[test]
+fn a_storage_without_the_token_check_is_caught_by_fenced_writes() {
+    // A wide gap between the lease check and the write, so random pauses
+    // land in it now and then.
+    let scenario = lock_scenario(3, 20, "break_fencing_check = true\ncheck_to_write_ms = 20\nwork_ms = 5");
+    assert_lock_caught(&scenario, "break_fencing_check", "Fenced Writes", 300);
+}
+
+#[test]
+fn a_server_that_forgets_on_restart_is_caught_by_lease_exclusivity() {
+    let scenario = lock_scenario(3, 20, "break_forget_on_restart = true\nttl_ms = 300");
+    assert_lock_caught(&scenario, "break_forget_on_restart", "Lease Exclusivity", 300);
+}
+
+#[test]
+fn a_release_without_owner_check_is_caught_by_lease_exclusivity() {
+    let scenario = lock_scenario(3, 20, "break_release_owner_check = true");
+    assert_lock_caught(&scenario, "break_release_owner_check", "Lease Exclusivity", 300);
 }

@@ -311,8 +311,7 @@ pub fn App() -> impl IntoView {
                             open_file(current_file.get_untracked(), Some(next));
                         }>"↻"</button>
                     </form>
-                    <span class="legend"><Legend /></span>
-                    <button data-testid="share" on:click=move |_| make_share()>{move || ctx.t().share}</button>
+                    <button class="push" data-testid="share" on:click=move |_| make_share()>{move || ctx.t().share}</button>
                     <select data-testid="lang" aria-label="language / 语言" on:change=move |ev| {
                         ctx.lang.set(if event_target_value(&ev) == "zh-CN" { Lang::ZhCn } else { Lang::En });
                     }>
@@ -355,6 +354,7 @@ pub fn App() -> impl IntoView {
                 <LessonPane lessons=lessons.get_value() on_open=Callback::new(move |f: String| open_file(f, None)) />
                 <section class="stage">
                     <ClusterView />
+                    <div class="legend" data-testid="legend"><Legend /></div>
                     {embed.then(|| view! {
                         // Opens this very run (a share link) in a full tab.
                         <button class="link open-full" on:click=move |_| {

@@ -25,7 +25,12 @@ fn lesson_list(ctx: Ctx, lessons: &[CatalogEntry], on_open: Callback<String>) ->
                 <li>
                     <button class="link" class:current=here aria-current=here.then_some("page")
                         data-testid=format!("lesson-item-{}", path.replace(['/', '.'], "-"))
-                        on:click=move |_| on_open.run(path.to_string())>{title}</button>
+                        on:click=move |_| {
+                            // The lesson already open: reopening would throw its run away.
+                            if !here {
+                                on_open.run(path.to_string());
+                            }
+                        }>{title}</button>
                 </li>
             }
         })
@@ -43,6 +48,8 @@ pub fn LessonPane(
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lessons = StoredValue::new(lessons);
+    // The list under the lesson stays open across redraws of the pane.
+    let all_open = RwSignal::new(false);
     let go = move |to: usize, back: bool| {
         let r = ctx.with_lab(|lab| if back { lab.back_to_step(to) } else { lab.begin_step(to) });
         if let Some(Err(e)) = r {
@@ -126,7 +133,8 @@ pub fn LessonPane(
                             }
                         }>{format!("{} →", t.continue_)}</button>
                     </div>
-                    <details class="all-lessons">
+                    <details class="all-lessons" open=all_open.get_untracked()
+                        on:toggle=move |ev| all_open.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
                         <summary>{t.all_lessons}</summary>
                         {lessons.with_value(|l| lesson_list(ctx, l, on_open))}
                     </details>

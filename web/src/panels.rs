@@ -101,8 +101,13 @@ fn field_rows(fields: &[Field]) -> impl IntoView + use<> {
 }
 
 /// The node's state at the cursor; redrawn every frame.
-fn node_details(ctx: Ctx, node: &NodeView) -> impl IntoView + use<> {
+fn node_details(ctx: Ctx, roles: &[distlab_core::view::RoleInfo], node: &NodeView) -> impl IntoView + use<> {
     let t = ctx.t();
+    let role_label = match roles.iter().find(|r| r.name == node.protocol.role) {
+        Some(r) if ctx.lang.get() == Lang::ZhCn => r.name_zh_cn,
+        _ if node.status == NodeStatus::Crashed => t.crashed,
+        _ => node.protocol.role,
+    };
     let fields = field_rows(&node.protocol.fields);
     let timers = node
         .timers
@@ -147,7 +152,7 @@ fn node_details(ctx: Ctx, node: &NodeView) -> impl IntoView + use<> {
     view! {
         <div class="details" data-testid="node-details">
             <table class="fields"><tbody>
-                <tr><th>{t.role}</th><td>{node.protocol.role}</td></tr>
+                <tr><th>{t.role}</th><td>{role_label}</td></tr>
                 <tr><th>{t.clock}</th><td>{clock}</td></tr>
                 {fields}
             </tbody></table>
@@ -177,7 +182,7 @@ fn message_controls(ctx: Ctx, id: MsgId) -> impl IntoView {
                 };
                 // Back to the moment before it arrived (or was lost), where
                 // it is in flight and its fields can be read.
-                let before = h.fate.map(|(_, arrived, index)| {
+                let before = h.fate.filter(|_| h.was_in_flight).map(|(_, arrived, index)| {
                     view! {
                         <div class="actions">
                             <button data-testid="msg-before" on:click=move |_| ctx.seek_before_record(index)>
@@ -224,6 +229,10 @@ struct History {
     /// When it arrived (true) or was lost (false), and the trace record
     /// that says so.
     fate: Option<(u64, bool, usize)>,
+    /// Whether its fate came in a later event than its send (so there is a
+    /// moment when it was in flight; a message the network lost on sending
+    /// never was).
+    was_in_flight: bool,
 }
 
 /// Looks `id` up in the trace before the cursor (a bounded look back).
@@ -243,7 +252,9 @@ fn message_history(ctx: &Ctx, id: MsgId) -> Option<History> {
                 }
                 RecordKind::Send { msg, from, to, kind, .. } if msg == id => {
                     let kind = kinds.get(kind as usize).copied().unwrap_or("?");
-                    return Some(History { kind, from, to, sent: r.time.0, fate });
+                    let was_in_flight =
+                        fate.is_some_and(|(_, _, f)| records.iter_from(i + 1).take(f - i).any(|r| r.kind.is_head()));
+                    return Some(History { kind, from, to, sent: r.time.0, fate, was_in_flight });
                 }
                 _ => {}
             }
@@ -290,7 +301,9 @@ pub fn Inspector() -> impl IntoView {
                 ctx.view.with(|v| {
                     let v = v.as_ref()?;
                     Some(match sel {
-                        Selection::Node(id) => v.nodes.iter().find(|n| n.id == id).map(|n| node_details(ctx, n)).into_any(),
+                        Selection::Node(id) => {
+                            v.nodes.iter().find(|n| n.id == id).map(|n| node_details(ctx, v.protocol.roles, n)).into_any()
+                        }
                         Selection::Message(id) => message_details(ctx, v, id),
                         Selection::None => ().into_any(),
                     })

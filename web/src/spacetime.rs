@@ -339,10 +339,10 @@ pub fn SpaceTime() -> impl IntoView {
                 marks
                     .iter()
                     .map(|m| match *m {
-                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=lane_y(i, n) + 5.0>"✕"<title>"crash"</title></text> }.into_any(),
-                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=lane_y(i, n) + 5.0>"↻"<title>"restart"</title></text> }.into_any(),
+                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=lane_y(i, n) + 5.0>"✕"<title>{ctx.t().crashed}</title></text> }.into_any(),
+                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=lane_y(i, n) + 5.0>"↻"<title>{ctx.t().restarted}</title></text> }.into_any(),
                         Mark::Pause(i, a, b) => view! {
-                            <rect class="mark pause" x=x(a) y=lane_y(i, n) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>"pause"</title></rect>
+                            <rect class="mark pause" x=x(a) y=lane_y(i, n) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>{ctx.t().paused}</title></rect>
                         }
                         .into_any(),
                         Mark::Network(verb, t) => view! {

@@ -4,6 +4,7 @@
 //! protocol means writing its module and adding one entry here; the
 //! simulator, the scenario loader, the CLI and the UI do not change.
 
+pub mod lease_lock;
 pub mod raft;
 
 use crate::protocol::Protocol;
@@ -23,7 +24,10 @@ pub struct ProtocolEntry {
     pub load: LoadFn,
 }
 
-static ALL: &[ProtocolEntry] = &[ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> }];
+static ALL: &[ProtocolEntry] = &[
+    ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> },
+    ProtocolEntry { info: lease_lock::LeaseLock::info, load: load_with::<lease_lock::LeaseLock> },
+];
 
 /// Every registered protocol.
 pub fn all() -> &'static [ProtocolEntry] {

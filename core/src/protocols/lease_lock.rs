@@ -1,0 +1,1056 @@
+//! A lease lock in the style of Redis `SET key value NX PX ttl`, with
+//! fencing tokens (Kleppmann, "How to do distributed locking", 2016).
+//!
+//! Nodes by number: S1 is the lock server, the last node is the resource
+//! (a storage service), every node between is a client. A client asks for
+//! the lock, retries with exponential backoff and jitter while another holds
+//! it, works for a while, checks that its lease is still valid, writes to
+//! the resource with its fencing token, and releases the lock (the server
+//! releases only for the holder of that token). The server grants a lease
+//! of `ttl_ms` on its own clock with the next token of a counter that
+//! survives crashes; after a restart it waits one TTL before granting, so a
+//! lease it forgot has run out. The resource keeps the highest token it
+//! accepted and refuses older ones.
+//!
+//! The gap between a client's lease check and its write going out
+//! (`check_to_write_ms`) is where a GC pause (the `pause` command) or a
+//! slow network turns a valid lease into a stale write: without the
+//! resource's token check that write is accepted after a newer holder's.
+//!
+//! Break-it switches: the resource skips the token check; the server
+//! forgets its lease on restart and grants at once; the server releases
+//! without checking who asks. The monitor checks two properties in global
+//! time: the server never grants a lease while another client's is still
+//! running, and the resource never accepts a write older than one it has
+//! accepted.
+
+use crate::ids::{NodeId, RequestId};
+use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::text::Text;
+use crate::time::Micros;
+use crate::view::{
+    BreakSwitch, Field, InvariantInfo, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation,
+};
+use serde::Deserialize;
+
+/// The lease lock's settings, the `[config]` table of a `lease_lock` scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeaseLockConfig {
+    /// How long a granted lease lasts on the server's clock.
+    pub ttl_ms: f64,
+    /// How long a client works while holding the lock, before it writes.
+    pub work_ms: f64,
+    /// Between a client's lease check and its write going out (where a
+    /// GC pause can land).
+    pub check_to_write_ms: f64,
+    /// A client writes only if its lease has at least this long left.
+    pub safety_margin_ms: f64,
+    /// Pause between a client's release and its next request.
+    pub think_ms: f64,
+    /// First retry delay after a busy answer (doubles up to `retry_max_ms`).
+    pub retry_min_ms: f64,
+    /// Longest retry delay.
+    pub retry_max_ms: f64,
+    /// The first fencing token the server hands out.
+    pub first_token: u64,
+    /// Break it: the resource accepts any token.
+    pub break_fencing_check: bool,
+    /// Break it: after a restart the server grants at once, forgetting the
+    /// lease it had given out.
+    pub break_forget_on_restart: bool,
+    /// Break it: the server releases the lock whoever asks.
+    pub break_release_owner_check: bool,
+}
+
+impl Default for LeaseLockConfig {
+    fn default() -> LeaseLockConfig {
+        LeaseLockConfig {
+            ttl_ms: 100.0,
+            work_ms: 20.0,
+            check_to_write_ms: 2.0,
+            safety_margin_ms: 10.0,
+            think_ms: 30.0,
+            retry_min_ms: 5.0,
+            retry_max_ms: 80.0,
+            first_token: 1,
+            break_fencing_check: false,
+            break_forget_on_restart: false,
+            break_release_owner_check: false,
+        }
+    }
+}
+
+const MAX_MS: f64 = 60_000.0;
+const MAX_FIRST_TOKEN: u64 = 1 << 40;
+/// Nodes: one server, one resource, and up to this many minus two clients.
+pub const MAX_NODES: u32 = 32;
+/// Accepted writes a resource view shows (the newest).
+const WRITES_SHOWN: usize = 16;
+
+fn us(ms: f64) -> u64 {
+    (ms * 1000.0).round() as u64
+}
+
+/// The settings as the handlers use them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    ttl: u64,
+    work: u64,
+    check_to_write: u64,
+    margin: u64,
+    think: u64,
+    retry_min: u64,
+    retry_max: u64,
+    first_token: u64,
+    break_fencing_check: bool,
+    break_forget_on_restart: bool,
+    break_release_owner_check: bool,
+}
+
+impl From<&LeaseLockConfig> for Params {
+    fn from(c: &LeaseLockConfig) -> Params {
+        Params {
+            ttl: us(c.ttl_ms),
+            work: us(c.work_ms),
+            check_to_write: us(c.check_to_write_ms),
+            margin: us(c.safety_margin_ms),
+            think: us(c.think_ms),
+            retry_min: us(c.retry_min_ms),
+            retry_max: us(c.retry_max_ms),
+            first_token: c.first_token,
+            break_fencing_check: c.break_fencing_check,
+            break_forget_on_restart: c.break_forget_on_restart,
+            break_release_owner_check: c.break_release_owner_check,
+        }
+    }
+}
+
+/// A lease the server gave out.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// Who holds it.
+    pub client: NodeId,
+    /// Its fencing token.
+    pub token: u64,
+    /// When it ends, on the server's clock.
+    pub expires: Micros,
+}
+
+/// The lock server.
+#[derive(Clone, Debug)]
+pub struct Server {
+    /// The current lease, if any (it may have run out: checked on use).
+    pub lease: Option<Lease>,
+    /// The next token (survives crashes).
+    pub next_token: u64,
+    /// No grants before this time (one TTL after a restart).
+    pub ready_at: Micros,
+    /// Grants so far, and the last one (client, token), for the monitor.
+    pub grants: u64,
+    /// The last grant.
+    pub last_grant: Option<(NodeId, u64)>,
+    /// Releases so far, and the last one: (token released, asked by).
+    pub releases: u64,
+    /// The last release.
+    pub last_release: Option<(u64, NodeId)>,
+}
+
+/// What a client is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Between tries.
+    Thinking,
+    /// Asked for the lock (attempt number).
+    Waiting(u32),
+    /// Holds the lock and works.
+    Working,
+    /// Checked the lease; the write goes out when the gap ends.
+    Writing,
+    /// Sent the write; waits for the resource's answer.
+    Wrote,
+}
+
+/// A lock client.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// What it is doing.
+    pub phase: Phase,
+    /// Its token while it holds (or believes it holds) the lock.
+    pub token: Option<u64>,
+    /// Its lease runs out at this time on its own clock (from when it asked).
+    pub valid_until: Micros,
+    /// When it last asked.
+    pub asked_at: Micros,
+    /// Writes it made.
+    pub writes: u64,
+    /// Writes the resource refused.
+    pub refused: u64,
+    /// Leases it gave up without writing (found them run out).
+    pub lost: u64,
+}
+
+/// One accepted write.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Write {
+    /// The writer.
+    pub client: NodeId,
+    /// Its token.
+    pub token: u64,
+    /// The value written.
+    pub value: u64,
+}
+
+/// The resource (storage).
+#[derive(Clone, Debug, Default)]
+pub struct Resource {
+    /// The highest token it accepted.
+    pub max_token: u64,
+    /// Writes accepted, in order (the newest [`WRITES_SHOWN`] are kept).
+    pub writes: Vec<Write>,
+    /// Accepted writes so far.
+    pub accepted: u64,
+    /// Refused writes so far.
+    pub rejected: u64,
+}
+
+/// What a node is.
+#[derive(Clone, Debug)]
+pub enum Kind {
+    /// S1.
+    Server(Server),
+    /// S2 to the second-to-last.
+    Client(Client),
+    /// The last node.
+    Resource(Resource),
+}
+
+/// One node of a lease-lock cluster.
+#[derive(Clone, Debug)]
+pub struct LockNode {
+    p: Params,
+    me: NodeId,
+    server: NodeId,
+    resource: NodeId,
+    /// What it is.
+    pub kind: Kind,
+}
+
+/// What survives a crash: the server's token counter; the resource's
+/// storage; nothing of a client.
+#[derive(Clone, Debug)]
+pub enum LockDurable {
+    /// The server's next token.
+    Server(u64),
+    /// A client keeps nothing.
+    Client,
+    /// The resource's storage.
+    Resource(Resource),
+}
+
+/// A lease-lock message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// Client to server: may I have the lock?
+    Acquire,
+    /// Server to client: yes, with this token, for this long.
+    Granted {
+        /// Fencing token.
+        token: u64,
+        /// Lease length.
+        ttl_us: u64,
+    },
+    /// Server to client: someone else holds it.
+    Busy,
+    /// Client to server: I am done with this token.
+    Release {
+        /// The token.
+        token: u64,
+    },
+    /// Server to client: released (or not: not yours).
+    Released {
+        /// The token.
+        token: u64,
+        /// Whether it was released.
+        ok: bool,
+    },
+    /// Client to resource: write this value, with this token.
+    Write {
+        /// Fencing token.
+        token: u64,
+        /// The value.
+        value: u64,
+    },
+    /// Resource to client: accepted or refused.
+    WriteAck {
+        /// The token.
+        token: u64,
+        /// Whether it was accepted.
+        accepted: bool,
+    },
+}
+
+/// A client's timer (one slot: a client does one thing at a time).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Time to ask (again).
+    Ask,
+    /// Work is done: check the lease.
+    Work,
+    /// The gap after the check: send the write.
+    Write,
+    /// No answer came: give up waiting.
+    Patience,
+}
+
+impl LockNode {
+    fn new(p: Params, me: NodeId, peers: &[NodeId]) -> LockNode {
+        let n = peers.len() as u32 + 1;
+        let (server, resource) = (NodeId(1), NodeId(n));
+        let kind = if me == server {
+            Kind::Server(Server {
+                lease: None,
+                next_token: p.first_token,
+                ready_at: Micros::ZERO,
+                grants: 0,
+                last_grant: None,
+                releases: 0,
+                last_release: None,
+            })
+        } else if me == resource {
+            Kind::Resource(Resource::default())
+        } else {
+            Kind::Client(Client {
+                phase: Phase::Thinking,
+                token: None,
+                valid_until: Micros::ZERO,
+                asked_at: Micros::ZERO,
+                writes: 0,
+                refused: 0,
+                lost: 0,
+            })
+        };
+        LockNode { p, me, server, resource, kind }
+    }
+
+    fn ask(c: &mut Client, server: NodeId, attempt: u32, cx: &mut Context<'_, LeaseLock>) {
+        c.phase = Phase::Waiting(attempt);
+        c.asked_at = cx.now();
+        cx.send(server, Msg::Acquire);
+        cx.observe("role", Obs::Str("waiting"));
+    }
+}
+
+/// The lease-lock protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseLock;
+
+const ROLES: &[RoleInfo] = &[
+    RoleInfo { name: "server", name_zh_cn: "锁服务器", badge: "L", colour: 3 },
+    RoleInfo { name: "resource", name_zh_cn: "存储", badge: "R", colour: 0 },
+    RoleInfo { name: "thinking", name_zh_cn: "空闲", badge: "T", colour: 1 },
+    RoleInfo { name: "waiting", name_zh_cn: "等待锁", badge: "W", colour: 1 },
+    RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
+];
+
+/// Invariant names, as violations report them.
+pub mod invariant {
+    /// The server never grants while another lease runs.
+    pub const LEASE_EXCLUSIVITY: &str = "Lease Exclusivity";
+    /// The resource never accepts a write older than one it accepted.
+    pub const FENCED_WRITES: &str = "Fenced Writes";
+}
+
+const INVARIANTS: &[InvariantInfo] = &[
+    InvariantInfo {
+        name: invariant::LEASE_EXCLUSIVITY,
+        name_zh_cn: "租约互斥",
+        source: "lease locks (Gray and Cheriton, 1989)",
+        rule: "The server never grants the lock while another client's lease is still running.",
+        rule_zh_cn: "在另一个客户端的租约仍然有效时，服务器绝不会再授予锁。",
+    },
+    InvariantInfo {
+        name: invariant::FENCED_WRITES,
+        name_zh_cn: "写入防护",
+        source: "fencing tokens (Kleppmann, 2016)",
+        rule: "Once the resource has accepted a write from a newer lock holder, it never accepts one from an older holder.",
+        rule_zh_cn: "存储一旦接受了较新锁持有者的写入，就绝不再接受较旧持有者的写入。",
+    },
+];
+
+const BREAK_SWITCHES: &[BreakSwitch] = &[
+    BreakSwitch {
+        key: "break_fencing_check",
+        effect: "The resource accepts writes whatever their token.",
+        caught_by: invariant::FENCED_WRITES,
+    },
+    BreakSwitch {
+        key: "break_forget_on_restart",
+        effect: "A restarted lock server grants at once, forgetting the lease it gave out.",
+        caught_by: invariant::LEASE_EXCLUSIVITY,
+    },
+    BreakSwitch {
+        key: "break_release_owner_check",
+        effect: "The lock server releases the lock whoever asks, even a client whose lease ran out.",
+        caught_by: invariant::LEASE_EXCLUSIVITY,
+    },
+];
+
+static INFO: ProtocolInfo = ProtocolInfo {
+    name: "lease_lock",
+    title: "Lease lock",
+    layout: Layout::Cluster,
+    roles: ROLES,
+    message_kinds: &["Acquire", "Granted", "Busy", "Release", "Released", "Write", "WriteAck"],
+    timers: &["ask", "work", "write", "patience"],
+    invariants: INVARIANTS,
+    break_switches: BREAK_SWITCHES,
+    request_examples: &[],
+};
+
+/// What the monitor remembers of a grant, in global time.
+#[derive(Copy, Clone, Debug)]
+struct Grant {
+    client: NodeId,
+    token: u64,
+    at: Micros,
+    until: Micros,
+}
+
+/// The monitor's ghost state.
+#[derive(Clone, Debug, Default)]
+pub struct LockMonitor {
+    grants_seen: u64,
+    releases_seen: u64,
+    accepted_seen: u64,
+    /// The lease running now (ended early by its owner's release).
+    current: Option<Grant>,
+    /// The newest accepted write: (client, token, when).
+    newest_write: Option<(NodeId, u64, Micros)>,
+    /// Leases by token, to name the stale writer's lease end.
+    history: Vec<Grant>,
+    reported: [bool; 2],
+}
+
+fn ms(t: Micros) -> String {
+    format!("{:.3} ms", t.0 as f64 / 1000.0)
+}
+
+impl LockMonitor {
+    fn check(&mut self, cluster: &dyn Cluster<LeaseLock>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+        let Some(node) = cluster.state(touched) else { return };
+        match &node.kind {
+            Kind::Server(s) => {
+                if s.releases != self.releases_seen {
+                    self.releases_seen = s.releases;
+                    if let (Some((token, by)), Some(g)) = (s.last_release, self.current)
+                        && g.token == token
+                        && g.client == by
+                    {
+                        self.current = None;
+                    }
+                }
+                if s.grants != self.grants_seen {
+                    self.grants_seen = s.grants;
+                    let Some((client, token)) = s.last_grant else { return };
+                    let grant = Grant { client, token, at: now, until: now.saturating_add(Micros(node.p.ttl)) };
+                    if let Some(g) = self.current
+                        && now < g.until
+                        && g.client != client
+                        && !self.reported[0]
+                    {
+                        self.reported[0] = true;
+                        let name = invariant::LEASE_EXCLUSIVITY;
+                        out.push(Violation {
+                            invariant: name,
+                            time_us: now.0,
+                            message: Text::new(
+                                format!(
+                                    "{name}: the server granted the lock to {client} (token {token}) at {} while {}'s \
+                                     lease (token {}, granted at {}) ran until {}.",
+                                    ms(now),
+                                    g.client,
+                                    g.token,
+                                    ms(g.at),
+                                    ms(g.until)
+                                ),
+                                format!(
+                                    "租约互斥：服务器在 {} 把锁授予了 {client}（令牌 {token}），而 {} 的租约（令牌 {}，\
+                                     {} 授予）要到 {} 才结束。",
+                                    ms(now),
+                                    g.client,
+                                    g.token,
+                                    ms(g.at),
+                                    ms(g.until)
+                                ),
+                            ),
+                            nodes: vec![touched, g.client, client],
+                            messages: Vec::new(),
+                        });
+                    }
+                    // A re-sent grant of the same lease changes nothing.
+                    if self.current.is_none_or(|g| g.token != token) {
+                        self.current = Some(grant);
+                        if self.history.len() >= 64 {
+                            self.history.remove(0);
+                        }
+                        self.history.push(grant);
+                    }
+                }
+            }
+            Kind::Resource(r) => {
+                if r.accepted == self.accepted_seen {
+                    return;
+                }
+                self.accepted_seen = r.accepted;
+                let Some(w) = r.writes.last().copied() else { return };
+                if let Some((newer, newer_token, at)) = self.newest_write
+                    && w.token < newer_token
+                    && !self.reported[1]
+                {
+                    self.reported[1] = true;
+                    let name = invariant::FENCED_WRITES;
+                    let ended = self.history.iter().find(|g| g.token == w.token).map(|g| g.until);
+                    let (end_en, end_zh) = match ended {
+                        Some(t) => (
+                            format!("; {}'s lease had run out at {}", w.client, ms(t)),
+                            format!("；{} 的租约已在 {} 结束", w.client, ms(t)),
+                        ),
+                        None => (String::new(), String::new()),
+                    };
+                    out.push(Violation {
+                        invariant: name,
+                        time_us: now.0,
+                        message: Text::new(
+                            format!(
+                                "{name}: the resource accepted {}'s write with token {} at {} after {newer} had written \
+                                 with token {newer_token} at {}{end_en}.",
+                                w.client,
+                                w.token,
+                                ms(now),
+                                ms(at)
+                            ),
+                            format!(
+                                "写入防护：存储在 {} 接受了 {} 带令牌 {} 的写入，而 {newer} 已在 {} 用令牌 {newer_token} \
+                                 写入过{end_zh}。",
+                                ms(now),
+                                w.client,
+                                w.token,
+                                ms(at)
+                            ),
+                        ),
+                        nodes: vec![w.client, newer, touched],
+                        messages: Vec::new(),
+                    });
+                }
+                if self.newest_write.is_none_or(|(_, t, _)| w.token >= t) {
+                    self.newest_write = Some((w.client, w.token, now));
+                }
+            }
+            Kind::Client(_) => {}
+        }
+    }
+}
+
+impl Protocol for LeaseLock {
+    type Config = LeaseLockConfig;
+    type State = LockNode;
+    type Durable = LockDurable;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Request = ();
+    type Monitor = LockMonitor;
+
+    fn info() -> &'static ProtocolInfo {
+        &INFO
+    }
+
+    fn validate(c: &LeaseLockConfig, nodes: u32) -> Result<(), ConfigIssue> {
+        if !(3..=MAX_NODES).contains(&nodes) {
+            return Err(ConfigIssue {
+                field: "nodes",
+                message: format!(
+                    "a lease lock needs 3 to {MAX_NODES} nodes (a server, at least one client, a resource), got {nodes}"
+                ),
+            });
+        }
+        for (field, v, lo) in [
+            ("ttl_ms", c.ttl_ms, 0.001),
+            ("work_ms", c.work_ms, 0.0),
+            ("check_to_write_ms", c.check_to_write_ms, 0.0),
+            ("safety_margin_ms", c.safety_margin_ms, 0.0),
+            ("think_ms", c.think_ms, 0.001),
+            ("retry_min_ms", c.retry_min_ms, 0.001),
+            ("retry_max_ms", c.retry_max_ms, 0.001),
+        ] {
+            if !v.is_finite() || v < lo || v > MAX_MS {
+                let lower = if lo > 0.0 { "above 0" } else { "0" };
+                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {MAX_MS} ms") });
+            }
+        }
+        if c.retry_max_ms < c.retry_min_ms {
+            return Err(ConfigIssue {
+                field: "retry_max_ms",
+                message: format!("retry_max_ms = {} is below retry_min_ms = {}", c.retry_max_ms, c.retry_min_ms),
+            });
+        }
+        if c.safety_margin_ms >= c.ttl_ms {
+            return Err(ConfigIssue {
+                field: "safety_margin_ms",
+                message: format!(
+                    "safety_margin_ms = {} must be below ttl_ms = {}, or no client ever writes",
+                    c.safety_margin_ms, c.ttl_ms
+                ),
+            });
+        }
+        if c.first_token > MAX_FIRST_TOKEN {
+            return Err(ConfigIssue {
+                field: "first_token",
+                message: format!("first_token = {} is above {MAX_FIRST_TOKEN}", c.first_token),
+            });
+        }
+        Ok(())
+    }
+
+    fn init(config: &LeaseLockConfig, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> LockNode {
+        let node = LockNode::new(Params::from(config), me, peers);
+        cx.observe("role", Obs::Str(Self::role(&node)));
+        if let Kind::Client(_) = node.kind {
+            // Clients start a little apart, in node order, with jitter.
+            let first = Micros(u64::from(me.0 - 2) * 1_000 + cx.rng().range_inclusive(0, 500));
+            cx.set_timer(Timer::Ask, first);
+        }
+        node
+    }
+
+    fn on_message(s: &mut LockNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
+        let p = s.p;
+        let server = s.server;
+        let now = cx.now();
+        match &mut s.kind {
+            Kind::Server(sv) => match msg {
+                Msg::Acquire => {
+                    if sv.lease.is_some_and(|l| now >= l.expires) {
+                        sv.lease = None;
+                    }
+                    match sv.lease {
+                        _ if now < sv.ready_at => cx.send(from, Msg::Busy),
+                        // A repeated ask from the holder (its grant was lost): the same lease again.
+                        Some(l) if l.client == from => {
+                            cx.send(from, Msg::Granted { token: l.token, ttl_us: l.expires.0 - now.0 })
+                        }
+                        Some(_) => cx.send(from, Msg::Busy),
+                        None => {
+                            let token = sv.next_token;
+                            sv.next_token += 1;
+                            sv.lease = Some(Lease { client: from, token, expires: now.saturating_add(Micros(p.ttl)) });
+                            sv.grants += 1;
+                            sv.last_grant = Some((from, token));
+                            cx.observe("granted", Obs::Int(token as i64));
+                            cx.send(from, Msg::Granted { token, ttl_us: p.ttl });
+                        }
+                    }
+                }
+                Msg::Release { token } => {
+                    let mine = sv.lease.is_some_and(|l| l.client == from && l.token == token);
+                    let ok = sv.lease.is_some() && (mine || p.break_release_owner_check);
+                    if ok {
+                        sv.lease = None;
+                        sv.releases += 1;
+                        sv.last_release = Some((token, from));
+                    }
+                    cx.send(from, Msg::Released { token, ok });
+                }
+                _ => {}
+            },
+            Kind::Resource(r) => {
+                if let Msg::Write { token, value } = msg {
+                    let accepted = p.break_fencing_check || token >= r.max_token;
+                    if accepted {
+                        r.max_token = r.max_token.max(token);
+                        r.accepted += 1;
+                        if r.writes.len() >= WRITES_SHOWN {
+                            r.writes.remove(0);
+                        }
+                        r.writes.push(Write { client: from, token, value });
+                        cx.observe("accepted", Obs::Int(token as i64));
+                    } else {
+                        r.rejected += 1;
+                        cx.observe("rejected", Obs::Int(token as i64));
+                    }
+                    cx.send(from, Msg::WriteAck { token, accepted });
+                }
+            }
+            Kind::Client(c) => match msg {
+                Msg::Granted { token, ttl_us } if matches!(c.phase, Phase::Waiting(_)) => {
+                    // The lease is counted from when the client asked: the
+                    // grant left the server later, so this errs safe.
+                    c.token = Some(token);
+                    c.valid_until = c.asked_at.saturating_add(Micros(ttl_us));
+                    c.phase = Phase::Working;
+                    cx.observe("role", Obs::Str("holder"));
+                    cx.observe("token", Obs::Int(token as i64));
+                    cx.set_timer(Timer::Work, Micros(p.work));
+                }
+                Msg::Busy => {
+                    if let Phase::Waiting(attempt) = c.phase {
+                        let wait = s_backoff(&p, attempt, cx);
+                        c.phase = Phase::Waiting(attempt + 1);
+                        cx.set_timer(Timer::Ask, wait);
+                    }
+                }
+                Msg::WriteAck { token, accepted } if c.phase == Phase::Wrote && c.token == Some(token) => {
+                    if !accepted {
+                        c.refused += 1;
+                    }
+                    cx.send(server, Msg::Release { token });
+                    c.token = None;
+                    c.phase = Phase::Thinking;
+                    cx.observe("role", Obs::Str("thinking"));
+                    cx.set_timer(Timer::Ask, Micros(p.think));
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn on_timer(s: &mut LockNode, timer: Timer, cx: &mut Context<'_, Self>) {
+        let p = s.p;
+        let (server, resource, me) = (s.server, s.resource, s.me);
+        let Kind::Client(c) = &mut s.kind else { return };
+        let now = cx.now();
+        match (timer, c.phase) {
+            (Timer::Ask, Phase::Thinking) => {
+                LockNode::ask(c, server, 1, cx);
+                cx.set_timer(Timer::Patience, Micros(p.retry_max.max(p.ttl)));
+            }
+            (Timer::Ask, Phase::Waiting(attempt)) => {
+                LockNode::ask(c, server, attempt, cx);
+                cx.set_timer(Timer::Patience, Micros(p.retry_max.max(p.ttl)));
+            }
+            (Timer::Patience, Phase::Waiting(attempt)) => {
+                // No answer (lost on the way): ask again after a backoff.
+                let wait = s_backoff(&p, attempt, cx);
+                c.phase = Phase::Waiting(attempt + 1);
+                cx.set_timer(Timer::Ask, wait);
+            }
+            (Timer::Work, Phase::Working) => {
+                // The check: is there still time left on the lease?
+                if now.saturating_add(Micros(p.margin)) < c.valid_until {
+                    c.phase = Phase::Writing;
+                    cx.observe("checked", Obs::Int(c.token.unwrap_or(0) as i64));
+                    cx.set_timer(Timer::Write, Micros(p.check_to_write));
+                } else {
+                    c.lost += 1;
+                    c.token = None;
+                    c.phase = Phase::Thinking;
+                    cx.observe("role", Obs::Str("thinking"));
+                    cx.set_timer(Timer::Ask, Micros(p.think));
+                }
+            }
+            (Timer::Write, Phase::Writing) => {
+                // No second look at the clock: whatever happened since the
+                // check (a pause, a slow network) goes unnoticed here.
+                let token = c.token.unwrap_or(0);
+                c.writes += 1;
+                c.phase = Phase::Wrote;
+                cx.send(resource, Msg::Write { token, value: u64::from(me.0) * 1_000 + c.writes });
+                cx.set_timer(Timer::Patience, Micros(p.retry_max.max(p.ttl)));
+            }
+            (Timer::Patience, Phase::Wrote) => {
+                // The answer was lost: release anyway and move on.
+                if let Some(token) = c.token.take() {
+                    cx.send(server, Msg::Release { token });
+                }
+                c.phase = Phase::Thinking;
+                cx.observe("role", Obs::Str("thinking"));
+                cx.set_timer(Timer::Ask, Micros(p.think));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_request(_s: &mut LockNode, id: RequestId, _request: (), cx: &mut Context<'_, Self>) {
+        cx.reply(id, Reply::Failed("lease-lock clients act on their own".into()));
+    }
+
+    fn durable(s: &LockNode) -> LockDurable {
+        match &s.kind {
+            Kind::Server(sv) => LockDurable::Server(sv.next_token),
+            Kind::Client(_) => LockDurable::Client,
+            Kind::Resource(r) => LockDurable::Resource(r.clone()),
+        }
+    }
+
+    fn on_restart(
+        config: &LeaseLockConfig,
+        me: NodeId,
+        peers: &[NodeId],
+        d: LockDurable,
+        cx: &mut Context<'_, Self>,
+    ) -> LockNode {
+        let mut node = LockNode::new(Params::from(config), me, peers);
+        let p = node.p;
+        match (&mut node.kind, d) {
+            (Kind::Server(sv), LockDurable::Server(next)) => {
+                sv.next_token = next;
+                // It no longer knows whether a lease is out: wait one TTL so
+                // any lease it gave has run out (unless broken).
+                if !p.break_forget_on_restart {
+                    sv.ready_at = cx.now().saturating_add(Micros(p.ttl));
+                }
+            }
+            (Kind::Resource(r), LockDurable::Resource(kept)) => *r = kept,
+            (Kind::Client(_), _) => cx.set_timer(Timer::Ask, Micros(p.think)),
+            _ => {}
+        }
+        cx.observe("role", Obs::Str(Self::role(&node)));
+        node
+    }
+
+    fn parse_request(_text: &str) -> Result<(), Text> {
+        Err(Text::new(
+            "lease-lock clients act on their own; there are no client requests to send",
+            "租约锁的客户端自己行动；没有可发送的客户端请求",
+        ))
+    }
+
+    fn timer_slots() -> usize {
+        1
+    }
+
+    fn timer_slot(_t: &Timer) -> usize {
+        0
+    }
+
+    fn timer_name(t: &Timer) -> &'static str {
+        match t {
+            Timer::Ask => "ask",
+            Timer::Work => "work",
+            Timer::Write => "write",
+            Timer::Patience => "patience",
+        }
+    }
+
+    fn timer_by_name(name: &str) -> Option<Timer> {
+        match name {
+            "ask" => Some(Timer::Ask),
+            "work" => Some(Timer::Work),
+            "write" => Some(Timer::Write),
+            "patience" => Some(Timer::Patience),
+            _ => None,
+        }
+    }
+
+    fn new_monitor(_config: &LeaseLockConfig, _nodes: usize) -> LockMonitor {
+        LockMonitor::default()
+    }
+
+    fn check(m: &mut LockMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+        m.check(cluster, touched, now, out);
+    }
+
+    fn role(s: &LockNode) -> &'static str {
+        match &s.kind {
+            Kind::Server(_) => "server",
+            Kind::Resource(_) => "resource",
+            Kind::Client(c) => match c.phase {
+                Phase::Thinking => "thinking",
+                Phase::Waiting(_) => "waiting",
+                Phase::Working | Phase::Writing | Phase::Wrote => "holder",
+            },
+        }
+    }
+
+    fn node_view(s: &LockNode) -> ProtocolNodeView {
+        let opt = |v: Option<u64>| v.map_or(Value::None, Value::from);
+        let (headline, fields) = match &s.kind {
+            Kind::Server(sv) => {
+                let (en, zh) = match sv.lease {
+                    Some(l) => (format!("{}: {}", l.client, l.token), format!("{}：{}", l.client, l.token)),
+                    None => ("free".to_string(), "空闲".to_string()),
+                };
+                (
+                    Text::new(en, zh),
+                    vec![
+                        Field { name: "holder", value: Value::from(sv.lease.map(|l| l.client.to_string())) },
+                        Field { name: "token", value: opt(sv.lease.map(|l| l.token)) },
+                        Field {
+                            name: "expires_at_ms",
+                            value: sv
+                                .lease
+                                .map_or(Value::None, |l| Value::from(format!("{:.3}", l.expires.0 as f64 / 1000.0))),
+                        },
+                        Field { name: "next_token", value: Value::from(sv.next_token) },
+                        Field { name: "grants", value: Value::from(sv.grants) },
+                    ],
+                )
+            }
+            Kind::Client(c) => {
+                let (en, zh) = match c.token {
+                    Some(t) => (format!("token {t}"), format!("令牌 {t}")),
+                    None => match c.phase {
+                        Phase::Waiting(a) => (format!("try {a}"), format!("第 {a} 次尝试")),
+                        _ => ("idle".to_string(), "空闲".to_string()),
+                    },
+                };
+                (
+                    Text::new(en, zh),
+                    vec![
+                        Field { name: "token", value: opt(c.token) },
+                        Field {
+                            name: "valid_until_ms",
+                            value: if c.token.is_some() {
+                                Value::from(format!("{:.3}", c.valid_until.0 as f64 / 1000.0))
+                            } else {
+                                Value::None
+                            },
+                        },
+                        Field { name: "writes", value: Value::from(c.writes) },
+                        Field { name: "refused", value: Value::from(c.refused) },
+                        Field { name: "lost_leases", value: Value::from(c.lost) },
+                    ],
+                )
+            }
+            Kind::Resource(r) => (
+                Text::new(format!("max {}", r.max_token), format!("最大 {}", r.max_token)),
+                vec![
+                    Field { name: "fencing", value: Value::from(if s.p.break_fencing_check { "off" } else { "on" }) },
+                    Field { name: "max_token", value: Value::from(r.max_token) },
+                    Field { name: "accepted", value: Value::from(r.accepted) },
+                    Field { name: "rejected", value: Value::from(r.rejected) },
+                ],
+            ),
+        };
+        let store = match &s.kind {
+            Kind::Resource(r) => r
+                .writes
+                .iter()
+                .rev()
+                .map(|w| (format!("token {} from {}", w.token, w.client), w.value.to_string()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store }
+    }
+
+    fn durable_view(d: &LockDurable) -> ProtocolNodeView {
+        let fields = match d {
+            LockDurable::Server(next) => vec![Field { name: "next_token", value: Value::from(*next) }],
+            LockDurable::Resource(r) => vec![Field { name: "max_token", value: Value::from(r.max_token) }],
+            LockDurable::Client => Vec::new(),
+        };
+        ProtocolNodeView {
+            role: "crashed",
+            headline: Text::new("down", "宕机"),
+            fields,
+            log: Vec::new(),
+            store: Vec::new(),
+        }
+    }
+
+    fn message_view(msg: &Msg) -> MessageView {
+        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let (summary, fields) = match *msg {
+            Msg::Acquire => ("may I have the lock?".to_string(), Vec::new()),
+            Msg::Granted { token, ttl_us } => (
+                format!("granted: token {token} for {:.1} ms", ttl_us as f64 / 1000.0),
+                vec![
+                    Field { name: "token", value: Value::from(token) },
+                    Field { name: "ttl_ms", value: Value::from(format!("{:.1}", ttl_us as f64 / 1000.0)) },
+                ],
+            ),
+            Msg::Busy => ("busy: someone else holds it".to_string(), Vec::new()),
+            Msg::Release { token } => {
+                (format!("release token {token}"), vec![Field { name: "token", value: Value::from(token) }])
+            }
+            Msg::Released { token, ok } => (
+                format!("token {token} {}", if ok { "released" } else { "not released (not yours)" }),
+                vec![
+                    Field { name: "token", value: Value::from(token) },
+                    Field { name: "ok", value: Value::from(if ok { "yes" } else { "no" }) },
+                ],
+            ),
+            Msg::Write { token, value } => (
+                format!("write {value} with token {token}"),
+                vec![
+                    Field { name: "token", value: Value::from(token) },
+                    Field { name: "value", value: Value::from(value) },
+                ],
+            ),
+            Msg::WriteAck { token, accepted } => (
+                format!("write with token {token} {}", if accepted { "accepted" } else { "refused: stale token" }),
+                vec![
+                    Field { name: "token", value: Value::from(token) },
+                    Field { name: "accepted", value: Value::from(if accepted { "yes" } else { "no" }) },
+                ],
+            ),
+        };
+        MessageView { kind, summary, fields }
+    }
+
+    fn message_kind(msg: &Msg) -> u8 {
+        match msg {
+            Msg::Acquire => 0,
+            Msg::Granted { .. } => 1,
+            Msg::Busy => 2,
+            Msg::Release { .. } => 3,
+            Msg::Released { .. } => 4,
+            Msg::Write { .. } => 5,
+            Msg::WriteAck { .. } => 6,
+        }
+    }
+}
+
+/// A client's wait before attempt `attempt` (from 1): doubling from
+/// `retry_min` up to `retry_max`, with jitter so clients do not retry in step.
+fn s_backoff(p: &Params, attempt: u32, cx: &mut Context<'_, LeaseLock>) -> Micros {
+    let base = p.retry_min.saturating_mul(1 << attempt.min(20)).min(p.retry_max).max(1);
+    Micros(base / 2 + cx.rng().range_inclusive(0, base / 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Effects;
+    use crate::rng::{Domain, Rng};
+
+    #[test]
+    fn absurd_settings_are_refused_naming_the_field() {
+        let ok = LeaseLockConfig::default();
+        assert_eq!(LeaseLock::validate(&ok, 4), Ok(()));
+        for (c, nodes, field) in [
+            (LeaseLockConfig { ttl_ms: 0.0, ..ok.clone() }, 4, "ttl_ms"),
+            (LeaseLockConfig { ttl_ms: -5.0, ..ok.clone() }, 4, "ttl_ms"),
+            (LeaseLockConfig { ttl_ms: f64::NAN, ..ok.clone() }, 4, "ttl_ms"),
+            (LeaseLockConfig { retry_max_ms: 1.0, ..ok.clone() }, 4, "retry_max_ms"),
+            (LeaseLockConfig { safety_margin_ms: 100.0, ..ok.clone() }, 4, "safety_margin_ms"),
+            (LeaseLockConfig { first_token: u64::MAX, ..ok.clone() }, 4, "first_token"),
+            (ok.clone(), 2, "nodes"),
+            (ok.clone(), 1_000, "nodes"),
+        ] {
+            let issue = LeaseLock::validate(&c, nodes).expect_err(field);
+            assert_eq!(issue.field, field, "{issue:?}");
+        }
+    }
+
+    #[test]
+    fn a_correct_server_releases_only_for_the_holder_of_that_token() {
+        let p = Params::from(&LeaseLockConfig::default());
+        let peers = [NodeId(2), NodeId(3), NodeId(4)];
+        let mut server = LockNode::new(p, NodeId(1), &peers);
+        let mut rng = Rng::stream(1, Domain::Node, 1);
+        let mut fx = Effects::<LeaseLock>::default();
+        let mut cx = Context::new(NodeId(1), Micros(1_000), &mut rng, &mut fx);
+        LeaseLock::on_message(&mut server, NodeId(2), Msg::Acquire, &mut cx);
+        LeaseLock::on_message(&mut server, NodeId(3), Msg::Release { token: 1 }, &mut cx);
+        LeaseLock::on_message(&mut server, NodeId(2), Msg::Release { token: 7 }, &mut cx);
+        let Kind::Server(s) = &server.kind else { unreachable!() };
+        assert_eq!(s.lease.map(|l| (l.client, l.token)), Some((NodeId(2), 1)), "still S2's lease");
+        assert_eq!(
+            fx.sends.iter().filter(|(_, m)| matches!(m, Msg::Released { ok: false, .. })).count(),
+            2,
+            "both strangers are told no"
+        );
+    }
+}
