@@ -42,6 +42,7 @@ check-lessons:
 test-e2e: build
 	node tests/e2e/smoke.mjs
 	node tests/e2e/lab.mjs
+	node tests/e2e/locks.mjs
 
 # Not in CI: a large seed sweep of the swarm tests.
 swarm:

@@ -82,14 +82,17 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                         prop:value=move || pause_ms.get() on:input=move |ev| pause_ms.set(event_target_value(&ev)) /></label>
                     <button type="submit" disabled=crashed data-testid="pause-node" aria-label=t.pause_for title=t.pause_for>"❚❚"</button>
                 </form>
-                <form class="inline" on:submit=move |ev| {
-                    ev.prevent_default();
-                    ctx.act(Command::Request { node: target(), op: request.get_untracked() });
-                }>
-                    <label>{t.request}" "<input type="text" size="10" maxlength="64" data-testid="request-op" placeholder=example
-                        prop:value=move || request.get() on:input=move |ev| request.set(event_target_value(&ev)) /></label>
-                    <button type="submit" data-testid="send-request">{t.send}</button>
-                </form>
+                // Only for protocols that take client requests (they give an example).
+                {(!example.is_empty()).then(|| view! {
+                    <form class="inline" on:submit=move |ev| {
+                        ev.prevent_default();
+                        ctx.act(Command::Request { node: target(), op: request.get_untracked() });
+                    }>
+                        <label>{t.request}" "<input type="text" size="10" maxlength="64" data-testid="request-op" placeholder=example
+                            prop:value=move || request.get() on:input=move |ev| request.set(event_target_value(&ev)) /></label>
+                        <button type="submit" data-testid="send-request">{t.send}</button>
+                    </form>
+                })}
             </div>
         })
     }

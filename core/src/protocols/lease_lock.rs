@@ -891,7 +891,7 @@ impl Protocol for LeaseLock {
                     Some(t) => (format!("token {t}"), format!("令牌 {t}")),
                     None => match c.phase {
                         Phase::Waiting(a) => (format!("try {a}"), format!("第 {a} 次尝试")),
-                        _ => ("idle".to_string(), "空闲".to_string()),
+                        _ => ("no lock".to_string(), "未持锁".to_string()),
                     },
                 };
                 (
