@@ -1,5 +1,5 @@
-//! `distlab`: run scenarios and lessons headless, check lesson files, and
-//! benchmark the simulator.
+//! `distlab`: run scenarios and lessons headless, check lesson files,
+//! benchmark the simulator, and compare key-placement schemes.
 //!
 //! Exit codes: 0 success; 1 a run failed (a limit, a lesson step that never
 //! came true) or `check` found problems; 2 the command line or a file could
@@ -9,6 +9,7 @@
 
 mod bench;
 mod report;
+mod ring;
 
 use clap::{Parser, Subcommand};
 use distlab_core::scenario::{self, Source, StartOptions};
@@ -56,6 +57,8 @@ enum Cmd {
     },
     /// Measure the simulator and print one table.
     Bench(bench::BenchArgs),
+    /// Compare key-placement schemes (mod-N, ring, jump, rendezvous, bounded loads).
+    Ring(ring::RingArgs),
 }
 
 /// Most files `check` reads in one call.
@@ -244,5 +247,6 @@ fn main() -> ExitCode {
         Cmd::Run { file, seed, until_ms, json, trace } => run(&file, seed, until_ms, json, trace.as_deref()),
         Cmd::Check { paths, no_replay } => check(&paths, no_replay),
         Cmd::Bench(args) => bench::main(args),
+        Cmd::Ring(args) => ring::main(args),
     }
 }

@@ -199,3 +199,32 @@ fn check_walks_directories_and_accepts_every_shipped_file() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).matches("ok ").count() >= 7);
 }
+
+#[test]
+fn ring_compares_the_schemes_and_refuses_absurd_parameters() {
+    let o = distlab(&["ring", "--nodes", "10", "--keys", "20000"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for scheme in ["mod-N", "ring V=100", "jump hash", "rendezvous", "bounded c=1.1"] {
+        assert!(out.contains(scheme), "no row for {scheme}:\n{out}");
+    }
+    // mod-N moves about 10/11 of the keys when the eleventh node joins.
+    let moved_on_join = |row: &str| -> f64 {
+        let line = out.lines().find(|l| l.contains(row)).unwrap_or_default();
+        line.split('|').nth(4).and_then(|c| c.trim().trim_end_matches('%').parse().ok()).unwrap_or(-1.0)
+    };
+    let (m, r) = (moved_on_join("mod-N"), moved_on_join("ring V=100"));
+    assert!(m > 85.0, "mod-N moved {m}%:\n{out}");
+    assert!((5.0..14.0).contains(&r), "the ring moved {r}%:\n{out}");
+    for (args, want) in [
+        (vec!["ring", "--vnodes", "0"], "vnodes = 0 is outside 1 to 1000"),
+        (vec!["ring", "--keys", "10000000"], "keys = 10000000 is above the limit"),
+        (vec!["ring", "--balance", "0.5"], "balance = 0.5 is outside 1 to 100"),
+        (vec!["ring", "--nodes", "1"], "nodes = 1 is below 2"),
+    ] {
+        let o = distlab(&args);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
+        assert!(out.contains(want) && !out.contains("panicked"), "{args:?}: {out}");
+    }
+}

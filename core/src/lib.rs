@@ -19,6 +19,8 @@
 //!   commands, checkpoints, seek and forks; [`sim`] erases the protocol type.
 //! - [`scenario`] and [`lesson`]: TOML files turned into runs.
 //! - [`protocols`]: the protocol suite and the registry that names it.
+//! - [`hashring`]: key placement schemes (mod-N, ring, jump, rendezvous,
+//!   bounded loads) and their figures.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -26,6 +28,7 @@
 pub mod chunked;
 pub mod command;
 pub mod engine;
+pub mod hashring;
 pub mod ids;
 pub mod lesson;
 pub mod limits;
