@@ -2,7 +2,8 @@
 // would: open the GC-pause lesson, play it with Continue, see the checker
 // catch the stale write (Fenced Writes) and name the clients; then the
 // fencing lesson, where the storage refuses the same write and nothing
-// breaks. Screenshots go to test-output/ (locks-*.png).
+// breaks; then Redlock, where a clock jump on one server gives two
+// clients the lock at once. Screenshots go to test-output/ (locks-*.png).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,6 +79,16 @@ try {
   check(/写入防护/.test((await page.textContent('[data-testid="invariants"]')) ?? ""), "the invariant names are not in Chinese");
   await shot(page, "2-fenced-zh");
 
+  // 3. Redlock: a clock jump on one server, two holders at once.
+  await playLesson(page, "locks/03-redlock-clock-jump.toml", "en");
+  const two = await page
+    .waitForSelector('[data-testid="violation"]', { timeout: 30_000 })
+    .then((e) => e.textContent())
+    .catch(() => "");
+  check(/Lock Exclusivity: S7 acquired the lock/.test(two) && /S6 still held it/.test(two), `no two-holder sentence (got '${two}')`);
+  check((await page.locator('[data-testid="cluster"] .node[data-role="holder"]').count()) === 2, "the cluster does not show two holders");
+  await shot(page, "3-redlock-two-holders");
+
   if (errors.length) failures.push(...errors);
 } finally {
   await browser.close();
@@ -87,4 +98,4 @@ if (failures.length) {
   console.error(`locks: FAIL\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log("locks: ok (GC-pause lesson caught without fencing, refused with fencing; screenshots in test-output/)");
+console.log("locks: ok (GC-pause lesson caught without fencing, refused with fencing; Redlock clock jump caught; screenshots in test-output/)");

@@ -97,6 +97,27 @@ reorder_ratio = 0.1
     load("lock-swarm.toml", &text)
 }
 
+/// The base of the Redlock swarm: five servers and `clients` clients on a
+/// lossy, duplicating, reordering network. `config` is spliced into `[config]`.
+pub fn redlock_scenario(clients: u32, config: &str) -> Scenario {
+    let text = format!(
+        r#"
+protocol = "redlock"
+nodes = {}
+duration_ms = 4000
+[config]
+{config}
+[network]
+latency = {{ dist = "uniform", min_ms = 1, max_ms = 10 }}
+loss_ratio = 0.03
+duplicate_ratio = 0.03
+reorder_ratio = 0.1
+"#,
+        clients + 5
+    );
+    load("redlock-swarm.toml", &text)
+}
+
 /// How one seed's adversary behaves. Swarm testing (Groce et al., 2012):
 /// each seed draws its own mix, so some seeds hammer one kind of fault and
 /// others combine a few, which finds rare interleavings far more often than
@@ -199,7 +220,13 @@ fn random_fault(rng: &mut Rng, p: &Profile, sim: &mut dyn Sim, n: u32) -> Option
 /// Runs one swarm seed: the scenario with random faults every 50 to 400 ms,
 /// all drawn from the seed's fault stream. Returns the violations.
 pub fn swarm_run(scenario: &Scenario, seed: u64) -> Outcome {
-    let mut sim = scenario.start(Some(seed), StartOptions { store_trace: false }).expect("swarm scenario starts");
+    swarm_sim(scenario, seed, false).0
+}
+
+/// Like [`swarm_run`], also returning the simulation (with its trace stored
+/// if `store`), to look at what a failing seed did.
+pub fn swarm_sim(scenario: &Scenario, seed: u64, store: bool) -> (Outcome, Box<dyn Sim>) {
+    let mut sim = scenario.start(Some(seed), StartOptions { store_trace: store }).expect("swarm scenario starts");
     let mut rng = Rng::stream(seed, Domain::Faults, 0);
     let profile = Profile::draw(&mut rng);
     let end = scenario.duration;
@@ -237,7 +264,7 @@ pub fn swarm_run(scenario: &Scenario, seed: u64) -> Outcome {
     if sim.violations().is_empty() {
         sim.run_until(end).expect("swarm run stays within limits");
     }
-    Outcome { hash: sim.trace().hash_hex(), events: sim.events(), violations: sim.violations().to_vec() }
+    (Outcome { hash: sim.trace().hash_hex(), events: sim.events(), violations: sim.violations().to_vec() }, sim)
 }
 
 /// A readable rendering of a stored trace, one line per record, for golden

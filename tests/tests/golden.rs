@@ -91,3 +91,15 @@ fn a_write_delayed_past_the_lease_is_refused_by_the_fencing_check() {
     assert_eq!(refused, ["33"], "the late write with token 33 is refused");
     expect_file!["../golden/lock-slow-write.trace"].assert_eq(&text);
 }
+
+#[test]
+fn a_clock_jump_on_one_redlock_server_lets_two_clients_hold_the_lock() {
+    // Kleppmann 2016: the majorities {S1, S2, S3} and {S3, S4, S5} overlap
+    // only in S3, whose clock jumped.
+    let (text, violations, _) = golden("redlock-clock-jump.toml");
+    let v = violations.first().expect("two holders are caught");
+    assert_eq!(v.invariant, "Lock Exclusivity");
+    assert!(v.message.en.contains("S7 acquired") && v.message.en.contains("S6 still held"), "{}", v.message);
+    assert!(text.contains("command clock_jump S3 (scheduled)"), "the jump is in the trace");
+    expect_file!["../golden/redlock-clock-jump.trace"].assert_eq(&text);
+}

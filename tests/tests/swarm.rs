@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use distlab_core::scenario::Scenario;
-use distlab_tests::{lock_scenario, swarm_run, swarm_scenario};
+use distlab_tests::{lock_scenario, redlock_scenario, swarm_run, swarm_scenario};
 
 /// Seeds in CI; `make swarm` runs many more.
 fn seeds() -> u64 {
@@ -131,4 +131,32 @@ fn a_server_that_forgets_on_restart_is_caught_by_lease_exclusivity() {
 fn a_release_without_owner_check_is_caught_by_lease_exclusivity() {
     let scenario = lock_scenario(3, 20, "break_release_owner_check = true");
     assert_lock_caught(&scenario, "break_release_owner_check", "Lease Exclusivity", 300);
+}
+
+#[test]
+fn redlock_keeps_lock_exclusivity_under_random_faults_without_clock_jumps() {
+    // Server crashes (with delayed restarts), client pauses, partitions,
+    // loss, duplication, reordering; clocks keep time.
+    let scenario = redlock_scenario(3, "");
+    let mut events = 0;
+    for seed in 0..seeds() / 2 {
+        let out = swarm_run(&scenario, seed);
+        events += out.events;
+        assert!(out.violations.is_empty(), "seed {seed} broke Redlock: {:#?}", out.violations);
+    }
+    assert!(events > seeds() / 2 * 300, "the swarm did too little work: {events} events");
+}
+
+#[test]
+fn redlock_on_a_single_grant_is_caught_by_lock_exclusivity() {
+    let scenario = redlock_scenario(3, "break_majority = true");
+    assert_lock_caught(&scenario, "break_majority", "Lock Exclusivity", 300);
+}
+
+#[test]
+fn redlock_ignoring_the_time_spent_acquiring_is_caught_by_lock_exclusivity() {
+    // Clients hold as long as their validity allows, so the stretch beyond
+    // the servers' leases gets used.
+    let scenario = redlock_scenario(4, "break_validity = true\nwork_ms = 1000\ndrift_allowance_ms = 0");
+    assert_lock_caught(&scenario, "break_validity", "Lock Exclusivity", 1_000);
 }

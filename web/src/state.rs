@@ -368,6 +368,18 @@ impl Ctx {
             self.now_us.set(view.time_us);
             self.view.set(Some(view));
             if self.lesson.get_untracked() != lesson {
+                // What a step waited for has happened: stop there, so the
+                // learner reads on before the run moves past the next step's
+                // moment (Continue plays on into a step that waits).
+                let was_waiting = self
+                    .lesson
+                    .with_untracked(|l| l.as_ref().map(|l| (l.index, matches!(l.state, StepState::Waiting { .. }))));
+                if let (Some((i, true)), Some(now)) = (was_waiting, lesson.as_ref())
+                    && now.index == i
+                    && now.state == StepState::Met
+                {
+                    self.playing.set(false);
+                }
                 self.lesson.set(lesson);
             }
             self.revision.update(|r| *r += 1);

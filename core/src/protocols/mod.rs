@@ -6,6 +6,7 @@
 
 pub mod lease_lock;
 pub mod raft;
+pub mod redlock;
 
 use crate::protocol::Protocol;
 use crate::scenario::{Common, LoadError, Scenario, Source, load_with};
@@ -27,6 +28,7 @@ pub struct ProtocolEntry {
 static ALL: &[ProtocolEntry] = &[
     ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> },
     ProtocolEntry { info: lease_lock::LeaseLock::info, load: load_with::<lease_lock::LeaseLock> },
+    ProtocolEntry { info: redlock::Redlock::info, load: load_with::<redlock::Redlock> },
 ];
 
 /// Every registered protocol.

@@ -1,0 +1,668 @@
+//! Redlock: one lock over several independent lock servers (the algorithm
+//! in the Redis documentation, and Kleppmann's 2016 critique of it).
+//!
+//! Nodes by number: S1 to S`servers` are lock servers that know nothing of
+//! each other; every later node is a client. A client asks every server at
+//! once, notes its own clock when it started, and waits for all answers (or
+//! a short timeout). It holds the lock if a majority granted it and time is
+//! left: validity = TTL - elapsed - drift allowance. It works while the
+//! validity lasts, then releases on every server (also after a failed
+//! attempt, so no server keeps a stray lease).
+//!
+//! Each server measures leases on its own clock. A clock that jumps forward
+//! (the `clock_jump` command) ends a lease early on that server, so a second
+//! client can win a majority while the first still believes it holds the
+//! lock: the monitor checks, in global time, that no two clients hold it at
+//! once. Break-it switches: a client settles for any single grant, or
+//! ignores the time the acquisition took.
+
+use crate::ids::{NodeId, RequestId};
+use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::text::Text;
+use crate::time::Micros;
+use crate::view::{
+    BreakSwitch, Field, InvariantInfo, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation,
+};
+use serde::Deserialize;
+
+/// Redlock's settings, the `[config]` table of a `redlock` scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedlockConfig {
+    /// Lock servers (the first nodes); the rest are clients.
+    pub servers: u32,
+    /// Lease length on each server's clock.
+    pub ttl_ms: f64,
+    /// Subtracted from the validity for clock drift between machines.
+    pub drift_allowance_ms: f64,
+    /// How long a client waits for the servers' answers.
+    pub acquire_timeout_ms: f64,
+    /// How long a client works holding the lock (it stops early if the
+    /// validity runs out first).
+    pub work_ms: f64,
+    /// Pause between tries.
+    pub think_ms: f64,
+    /// Longest random extra wait before a retry.
+    pub retry_jitter_ms: f64,
+    /// Break it: a client holds the lock after a single grant.
+    pub break_majority: bool,
+    /// Break it: a client takes the full TTL as validity, whatever the
+    /// acquisition took.
+    pub break_validity: bool,
+}
+
+impl Default for RedlockConfig {
+    fn default() -> RedlockConfig {
+        RedlockConfig {
+            servers: 5,
+            ttl_ms: 200.0,
+            drift_allowance_ms: 5.0,
+            acquire_timeout_ms: 20.0,
+            work_ms: 100.0,
+            think_ms: 30.0,
+            retry_jitter_ms: 40.0,
+            break_majority: false,
+            break_validity: false,
+        }
+    }
+}
+
+const MAX_MS: f64 = 60_000.0;
+/// Most lock servers.
+pub const MAX_SERVERS: u32 = 15;
+/// Most nodes in all.
+pub const MAX_NODES: u32 = 40;
+
+fn us(ms: f64) -> u64 {
+    (ms * 1000.0).round() as u64
+}
+
+/// The settings as the handlers use them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    servers: u32,
+    ttl: u64,
+    drift: u64,
+    timeout: u64,
+    work: u64,
+    think: u64,
+    jitter: u64,
+    break_majority: bool,
+    break_validity: bool,
+}
+
+impl From<&RedlockConfig> for Params {
+    fn from(c: &RedlockConfig) -> Params {
+        Params {
+            servers: c.servers,
+            ttl: us(c.ttl_ms),
+            drift: us(c.drift_allowance_ms),
+            timeout: us(c.acquire_timeout_ms),
+            work: us(c.work_ms),
+            think: us(c.think_ms),
+            jitter: us(c.retry_jitter_ms),
+            break_majority: c.break_majority,
+            break_validity: c.break_validity,
+        }
+    }
+}
+
+/// A lock server: one lease at a time, on its own clock.
+#[derive(Clone, Debug, Default)]
+pub struct LockServer {
+    /// (holder, attempt, expiry on this server's clock).
+    pub lease: Option<(NodeId, u64, Micros)>,
+    /// Grants so far.
+    pub grants: u64,
+    /// No grants before this time: one TTL after a restart (the "delayed
+    /// restart" the Redlock description asks for, since nothing persists).
+    pub ready_at: Micros,
+}
+
+/// What a client is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Between tries.
+    Thinking,
+    /// Asked every server; collecting answers.
+    Acquiring,
+    /// Holds the lock.
+    Holding,
+}
+
+/// A Redlock client.
+#[derive(Clone, Debug)]
+pub struct RedClient {
+    /// What it is doing.
+    pub phase: Phase,
+    /// The current attempt's random value, the value Redlock stores in each
+    /// key: answers to older attempts are ignored, and a restarted client
+    /// cannot be mistaken for its former self.
+    pub attempt: u64,
+    /// When the attempt started, on its own clock.
+    pub started: Micros,
+    /// Servers that granted this attempt (bit per server).
+    pub granted: u64,
+    /// Servers that answered this attempt.
+    pub answered: u64,
+    /// When its validity ends, on its own clock.
+    pub valid_until: Micros,
+    /// When it became holder, on its own clock.
+    pub held_since: Micros,
+    /// Times it held the lock.
+    pub acquired: u64,
+    /// Attempts that failed.
+    pub failed: u64,
+}
+
+/// One node of a Redlock cluster.
+#[derive(Clone, Debug)]
+pub enum RedNode {
+    /// A lock server.
+    Server(Params, LockServer),
+    /// A client.
+    Client(Params, NodeId, RedClient),
+}
+
+/// What survives a crash: nothing (Redis without persistence).
+#[derive(Clone, Debug)]
+pub struct RedDurable;
+
+/// A Redlock message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// Client to server: lock for this attempt.
+    Lock {
+        /// The client's attempt.
+        attempt: u64,
+    },
+    /// Server to client: granted or not.
+    LockReply {
+        /// The attempt answered.
+        attempt: u64,
+        /// Whether the lease was granted.
+        ok: bool,
+    },
+    /// Client to server: release the lease of this attempt.
+    Unlock {
+        /// The attempt.
+        attempt: u64,
+    },
+}
+
+/// A client's timer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Time to try.
+    Try,
+    /// Stop waiting for answers.
+    Deadline,
+    /// Work is over (or the validity is): release.
+    Done,
+}
+
+fn bit(server: NodeId) -> u64 {
+    1u64 << (server.0 - 1)
+}
+
+/// The Redlock protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct Redlock;
+
+const ROLES: &[RoleInfo] = &[
+    RoleInfo { name: "server", name_zh_cn: "锁服务器", badge: "L", colour: 3 },
+    RoleInfo { name: "thinking", name_zh_cn: "空闲", badge: "T", colour: 1 },
+    RoleInfo { name: "acquiring", name_zh_cn: "申请中", badge: "A", colour: 1 },
+    RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
+];
+
+/// The invariant's name.
+pub const LOCK_EXCLUSIVITY: &str = "Lock Exclusivity";
+
+const INVARIANTS: &[InvariantInfo] = &[InvariantInfo {
+    name: LOCK_EXCLUSIVITY,
+    name_zh_cn: "锁互斥",
+    source: "Redlock (Redis documentation); Kleppmann, 2016",
+    rule: "No two clients hold the lock at the same moment.",
+    rule_zh_cn: "任何时刻都不会有两个客户端同时持有锁。",
+}];
+
+const BREAK_SWITCHES: &[BreakSwitch] = &[
+    BreakSwitch {
+        key: "break_majority",
+        effect: "A client holds the lock after a single server's grant.",
+        caught_by: LOCK_EXCLUSIVITY,
+    },
+    BreakSwitch {
+        key: "break_validity",
+        effect: "A client takes the full TTL as its validity, however long acquiring took.",
+        caught_by: LOCK_EXCLUSIVITY,
+    },
+];
+
+static INFO: ProtocolInfo = ProtocolInfo {
+    name: "redlock",
+    title: "Redlock",
+    layout: Layout::Cluster,
+    roles: ROLES,
+    message_kinds: &["Lock", "LockReply", "Unlock"],
+    timers: &["try", "deadline", "done"],
+    invariants: INVARIANTS,
+    break_switches: BREAK_SWITCHES,
+    request_examples: &[],
+};
+
+/// The monitor: who holds the lock, until when, in global time.
+#[derive(Clone, Debug, Default)]
+pub struct RedMonitor {
+    /// (client, acquisition count, global end of its validity).
+    holders: Vec<(NodeId, u64, Micros)>,
+    reported: bool,
+}
+
+fn ms(t: Micros) -> String {
+    format!("{:.3} ms", t.0 as f64 / 1000.0)
+}
+
+impl RedClient {
+    fn start(&mut self, p: &Params, cx: &mut Context<'_, Redlock>) {
+        // Random, as in Redlock (a counter would repeat after a restart
+        // and match a lease the client's former self still has).
+        self.attempt = cx.rng().next_u64() >> 16;
+        self.phase = Phase::Acquiring;
+        self.started = cx.now();
+        self.granted = 0;
+        self.answered = 0;
+        for s in 1..=p.servers {
+            cx.send(NodeId(s), Msg::Lock { attempt: self.attempt });
+        }
+        cx.set_timer(Timer::Deadline, Micros(p.timeout));
+        cx.observe("role", Obs::Str("acquiring"));
+    }
+
+    /// All answers are in, or the deadline passed: hold or give up.
+    fn decide(&mut self, p: &Params, cx: &mut Context<'_, Redlock>) {
+        let votes = self.granted.count_ones();
+        let enough = if p.break_majority { votes >= 1 } else { votes > p.servers / 2 };
+        let elapsed = if p.break_validity { 0 } else { cx.now().0.saturating_sub(self.started.0) };
+        let validity = p.ttl.saturating_sub(elapsed).saturating_sub(p.drift);
+        if enough && validity > 0 {
+            self.phase = Phase::Holding;
+            self.acquired += 1;
+            self.held_since = cx.now();
+            self.valid_until = cx.now().saturating_add(Micros(validity));
+            cx.observe("role", Obs::Str("holder"));
+            cx.observe("votes", Obs::Int(i64::from(votes)));
+            cx.set_timer(Timer::Done, Micros(p.work.min(validity)));
+        } else {
+            self.failed += 1;
+            self.release(p, cx);
+        }
+    }
+
+    fn release(&mut self, p: &Params, cx: &mut Context<'_, Redlock>) {
+        for s in 1..=p.servers {
+            cx.send(NodeId(s), Msg::Unlock { attempt: self.attempt });
+        }
+        self.phase = Phase::Thinking;
+        cx.observe("role", Obs::Str("thinking"));
+        let wait = p.think + cx.rng().range_inclusive(0, p.jitter);
+        cx.set_timer(Timer::Try, Micros(wait));
+    }
+}
+
+impl Protocol for Redlock {
+    type Config = RedlockConfig;
+    type State = RedNode;
+    type Durable = RedDurable;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Request = ();
+    type Monitor = RedMonitor;
+
+    fn info() -> &'static ProtocolInfo {
+        &INFO
+    }
+
+    fn validate(c: &RedlockConfig, nodes: u32) -> Result<(), ConfigIssue> {
+        if !(1..=MAX_SERVERS).contains(&c.servers) {
+            return Err(ConfigIssue {
+                field: "servers",
+                message: format!("servers = {} is outside 1 to {MAX_SERVERS}", c.servers),
+            });
+        }
+        if nodes < c.servers + 1 || nodes > MAX_NODES {
+            return Err(ConfigIssue {
+                field: "nodes",
+                message: format!(
+                    "Redlock with {} servers needs {} to {MAX_NODES} nodes (the servers, then at least one client), got {nodes}",
+                    c.servers,
+                    c.servers + 1
+                ),
+            });
+        }
+        for (field, v, lo) in [
+            ("ttl_ms", c.ttl_ms, 0.001),
+            ("drift_allowance_ms", c.drift_allowance_ms, 0.0),
+            ("acquire_timeout_ms", c.acquire_timeout_ms, 0.001),
+            ("work_ms", c.work_ms, 0.001),
+            ("think_ms", c.think_ms, 0.001),
+            ("retry_jitter_ms", c.retry_jitter_ms, 0.0),
+        ] {
+            if !v.is_finite() || v < lo || v > MAX_MS {
+                let lower = if lo > 0.0 { "above 0" } else { "0" };
+                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {MAX_MS} ms") });
+            }
+        }
+        Ok(())
+    }
+
+    fn init(config: &RedlockConfig, me: NodeId, _peers: &[NodeId], cx: &mut Context<'_, Self>) -> RedNode {
+        let p = Params::from(config);
+        if me.0 <= p.servers {
+            cx.observe("role", Obs::Str("server"));
+            return RedNode::Server(p, LockServer::default());
+        }
+        cx.observe("role", Obs::Str("thinking"));
+        let first = Micros(u64::from(me.0 - p.servers - 1) * 2_000 + cx.rng().range_inclusive(0, 1_000));
+        cx.set_timer(Timer::Try, first);
+        RedNode::Client(
+            p,
+            me,
+            RedClient {
+                phase: Phase::Thinking,
+                attempt: 0,
+                started: Micros::ZERO,
+                granted: 0,
+                answered: 0,
+                valid_until: Micros::ZERO,
+                held_since: Micros::ZERO,
+                acquired: 0,
+                failed: 0,
+            },
+        )
+    }
+
+    fn on_message(s: &mut RedNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
+        let now = cx.now();
+        match s {
+            RedNode::Server(p, sv) => match msg {
+                Msg::Lock { attempt } => {
+                    if sv.lease.is_some_and(|(_, _, until)| now >= until) {
+                        sv.lease = None;
+                    }
+                    let ok = match sv.lease {
+                        None if now < sv.ready_at => false,
+                        None => {
+                            sv.lease = Some((from, attempt, now.saturating_add(Micros(p.ttl))));
+                            sv.grants += 1;
+                            true
+                        }
+                        Some((holder, a, _)) => holder == from && a == attempt,
+                    };
+                    cx.send(from, Msg::LockReply { attempt, ok });
+                }
+                Msg::Unlock { attempt } => {
+                    if sv.lease.is_some_and(|(holder, a, _)| holder == from && a == attempt) {
+                        sv.lease = None;
+                    }
+                }
+                Msg::LockReply { .. } => {}
+            },
+            RedNode::Client(p, _, c) => {
+                if let Msg::LockReply { attempt, ok } = msg
+                    && attempt == c.attempt
+                    && c.phase == Phase::Acquiring
+                {
+                    c.answered |= bit(from);
+                    if ok {
+                        c.granted |= bit(from);
+                    }
+                    if c.answered.count_ones() == p.servers {
+                        cx.cancel_timer(Timer::Deadline);
+                        let p = *p;
+                        c.decide(&p, cx);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_timer(s: &mut RedNode, timer: Timer, cx: &mut Context<'_, Self>) {
+        let RedNode::Client(p, _, c) = s else { return };
+        let p = *p;
+        match (timer, c.phase) {
+            (Timer::Try, Phase::Thinking) => c.start(&p, cx),
+            (Timer::Deadline, Phase::Acquiring) => c.decide(&p, cx),
+            (Timer::Done, Phase::Holding) => c.release(&p, cx),
+            _ => {}
+        }
+    }
+
+    fn on_request(_s: &mut RedNode, id: RequestId, _r: (), cx: &mut Context<'_, Self>) {
+        cx.reply(id, Reply::Failed("Redlock clients act on their own".into()));
+    }
+
+    fn durable(_s: &RedNode) -> RedDurable {
+        RedDurable
+    }
+
+    fn on_restart(
+        config: &RedlockConfig,
+        me: NodeId,
+        peers: &[NodeId],
+        _d: RedDurable,
+        cx: &mut Context<'_, Self>,
+    ) -> RedNode {
+        // A restarted server has forgotten its lease (no persistence), so it
+        // grants nothing for one TTL: any lease it gave has run out by then.
+        let mut node = Self::init(config, me, peers, cx);
+        if let RedNode::Server(p, sv) = &mut node {
+            sv.ready_at = cx.now().saturating_add(Micros(p.ttl));
+        }
+        node
+    }
+
+    fn parse_request(_text: &str) -> Result<(), Text> {
+        Err(Text::new(
+            "Redlock clients act on their own; there are no client requests to send",
+            "Redlock 的客户端自己行动；没有可发送的客户端请求",
+        ))
+    }
+
+    fn timer_slots() -> usize {
+        1
+    }
+
+    fn timer_slot(_t: &Timer) -> usize {
+        0
+    }
+
+    fn timer_name(t: &Timer) -> &'static str {
+        match t {
+            Timer::Try => "try",
+            Timer::Deadline => "deadline",
+            Timer::Done => "done",
+        }
+    }
+
+    fn timer_by_name(name: &str) -> Option<Timer> {
+        match name {
+            "try" => Some(Timer::Try),
+            "deadline" => Some(Timer::Deadline),
+            "done" => Some(Timer::Done),
+            _ => None,
+        }
+    }
+
+    fn new_monitor(_config: &RedlockConfig, _nodes: usize) -> RedMonitor {
+        RedMonitor::default()
+    }
+
+    fn check(m: &mut RedMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+        let Some(RedNode::Client(_, me, c)) = cluster.state(touched) else { return };
+        let known = m.holders.iter().position(|(n, _, _)| n == me);
+        match (c.phase, known) {
+            // Released (or gave up): no longer a holder.
+            (Phase::Thinking | Phase::Acquiring, Some(i)) => {
+                m.holders.remove(i);
+            }
+            // A new acquisition: its validity in global time.
+            (Phase::Holding, None) => {
+                let until = now.saturating_add(Micros(c.valid_until.0.saturating_sub(c.held_since.0)));
+                if let Some(&(other, _, other_until)) = m.holders.iter().find(|(_, _, u)| now < *u)
+                    && !m.reported
+                {
+                    m.reported = true;
+                    out.push(Violation {
+                        invariant: LOCK_EXCLUSIVITY,
+                        time_us: now.0,
+                        message: Text::new(
+                            format!(
+                                "{LOCK_EXCLUSIVITY}: {me} acquired the lock at {} with {} grants while {other} still \
+                                 held it (valid until {}).",
+                                ms(now),
+                                c.granted.count_ones(),
+                                ms(other_until)
+                            ),
+                            format!(
+                                "锁互斥：{me} 在 {} 凭 {} 个授权拿到了锁，而 {other} 仍然持有它（有效期到 {}）。",
+                                ms(now),
+                                c.granted.count_ones(),
+                                ms(other_until)
+                            ),
+                        ),
+                        nodes: vec![*me, other],
+                        messages: Vec::new(),
+                    });
+                }
+                m.holders.push((*me, c.acquired, until));
+            }
+            _ => {}
+        }
+    }
+
+    fn role(s: &RedNode) -> &'static str {
+        match s {
+            RedNode::Server(..) => "server",
+            RedNode::Client(_, _, c) => match c.phase {
+                Phase::Thinking => "thinking",
+                Phase::Acquiring => "acquiring",
+                Phase::Holding => "holder",
+            },
+        }
+    }
+
+    fn node_view(s: &RedNode) -> ProtocolNodeView {
+        let (headline, fields) = match s {
+            RedNode::Server(_, sv) => {
+                let (en, zh) = match sv.lease {
+                    Some((holder, _, _)) => (format!("lent to {holder}"), format!("借给 {holder}")),
+                    None => ("free".to_string(), "空闲".to_string()),
+                };
+                (
+                    Text::new(en, zh),
+                    vec![
+                        Field { name: "holder", value: Value::from(sv.lease.map(|(h, _, _)| h.to_string())) },
+                        Field {
+                            name: "expires_at_ms",
+                            value: sv
+                                .lease
+                                .map_or(Value::None, |(_, _, u)| Value::from(format!("{:.3}", u.0 as f64 / 1000.0))),
+                        },
+                        Field { name: "grants", value: Value::from(sv.grants) },
+                    ],
+                )
+            }
+            RedNode::Client(p, _, c) => {
+                let votes = c.granted.count_ones();
+                let (en, zh) = match c.phase {
+                    Phase::Holding => {
+                        (format!("holds ({votes}/{})", p.servers), format!("持有（{votes}/{}）", p.servers))
+                    }
+                    Phase::Acquiring => {
+                        (format!("{votes}/{} granted", p.servers), format!("已获 {votes}/{}", p.servers))
+                    }
+                    Phase::Thinking => ("no lock".to_string(), "未持锁".to_string()),
+                };
+                (
+                    Text::new(en, zh),
+                    vec![
+                        Field { name: "grants", value: Value::from(u64::from(votes)) },
+                        Field {
+                            name: "valid_until_ms",
+                            value: if c.phase == Phase::Holding {
+                                Value::from(format!("{:.3}", c.valid_until.0 as f64 / 1000.0))
+                            } else {
+                                Value::None
+                            },
+                        },
+                        Field { name: "acquired", value: Value::from(c.acquired) },
+                        Field { name: "failed", value: Value::from(c.failed) },
+                    ],
+                )
+            }
+        };
+        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store: Vec::new() }
+    }
+
+    fn durable_view(_d: &RedDurable) -> ProtocolNodeView {
+        ProtocolNodeView {
+            role: "crashed",
+            headline: Text::new("down", "宕机"),
+            fields: Vec::new(),
+            log: Vec::new(),
+            store: Vec::new(),
+        }
+    }
+
+    fn message_view(msg: &Msg) -> MessageView {
+        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let (summary, fields) = match *msg {
+            Msg::Lock { attempt } => {
+                (format!("lock, attempt {attempt}"), vec![Field { name: "attempt", value: Value::from(attempt) }])
+            }
+            Msg::LockReply { attempt, ok } => (
+                format!("attempt {attempt}: {}", if ok { "granted" } else { "refused" }),
+                vec![
+                    Field { name: "attempt", value: Value::from(attempt) },
+                    Field { name: "ok", value: Value::from(if ok { "yes" } else { "no" }) },
+                ],
+            ),
+            Msg::Unlock { attempt } => {
+                (format!("unlock, attempt {attempt}"), vec![Field { name: "attempt", value: Value::from(attempt) }])
+            }
+        };
+        MessageView { kind, summary, fields }
+    }
+
+    fn message_kind(msg: &Msg) -> u8 {
+        match msg {
+            Msg::Lock { .. } => 0,
+            Msg::LockReply { .. } => 1,
+            Msg::Unlock { .. } => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_settings_are_refused_naming_the_field() {
+        let ok = RedlockConfig::default();
+        assert_eq!(Redlock::validate(&ok, 7), Ok(()));
+        for (c, nodes, field) in [
+            (RedlockConfig { servers: 0, ..ok.clone() }, 7, "servers"),
+            (RedlockConfig { servers: 99, ..ok.clone() }, 7, "servers"),
+            (ok.clone(), 5, "nodes"),
+            (RedlockConfig { ttl_ms: 0.0, ..ok.clone() }, 7, "ttl_ms"),
+            (RedlockConfig { ttl_ms: -1.0, ..ok.clone() }, 7, "ttl_ms"),
+            (RedlockConfig { acquire_timeout_ms: f64::INFINITY, ..ok.clone() }, 7, "acquire_timeout_ms"),
+        ] {
+            let issue = Redlock::validate(&c, nodes).expect_err(field);
+            assert_eq!(issue.field, field, "{issue:?}");
+        }
+    }
+}
