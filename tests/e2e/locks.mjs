@@ -89,6 +89,15 @@ try {
   check((await page.locator('[data-testid="cluster"] .node[data-role="holder"]').count()) === 2, "the cluster does not show two holders");
   await shot(page, "3-redlock-two-holders");
 
+  // 4. The herd: one release wakes every waiter.
+  await playLesson(page, "locks/04-herd.toml", "en");
+  check((await page.textContent('[data-testid="step-of"]')).includes("3 of 3"), "the herd lesson did not reach its last step");
+  await page.click('[data-testid="node-1"]');
+  const z = (await page.textContent('[data-testid="inspector"]')) ?? "";
+  const notes = Number((z.match(/notifications\s*(\d+)/) ?? [])[1] ?? 0);
+  check(notes >= 6, `one release should notify the whole herd (notifications ${notes})`);
+  await shot(page, "4-herd");
+
   if (errors.length) failures.push(...errors);
 } finally {
   await browser.close();

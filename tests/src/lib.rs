@@ -97,6 +97,27 @@ reorder_ratio = 0.1
     load("lock-swarm.toml", &text)
 }
 
+/// The base of the queue-lock swarm: the coordinator, `clients` clients and
+/// the storage on a lossy, duplicating, reordering network.
+pub fn queue_scenario(clients: u32, config: &str) -> Scenario {
+    let text = format!(
+        r#"
+protocol = "queue_lock"
+nodes = {}
+duration_ms = 4000
+[config]
+{config}
+[network]
+latency = {{ dist = "uniform", min_ms = 1, max_ms = 10 }}
+loss_ratio = 0.03
+duplicate_ratio = 0.03
+reorder_ratio = 0.1
+"#,
+        clients + 2
+    );
+    load("queue-swarm.toml", &text)
+}
+
 /// The base of the Redlock swarm: five servers and `clients` clients on a
 /// lossy, duplicating, reordering network. `config` is spliced into `[config]`.
 pub fn redlock_scenario(clients: u32, config: &str) -> Scenario {

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use distlab_core::scenario::Scenario;
-use distlab_tests::{lock_scenario, redlock_scenario, swarm_run, swarm_scenario};
+use distlab_tests::{lock_scenario, queue_scenario, redlock_scenario, swarm_run, swarm_scenario};
 
 /// Seeds in CI; `make swarm` runs many more.
 fn seeds() -> u64 {
@@ -159,4 +159,26 @@ fn redlock_ignoring_the_time_spent_acquiring_is_caught_by_lock_exclusivity() {
     // the servers' leases gets used.
     let scenario = redlock_scenario(4, "break_validity = true\nwork_ms = 1000\ndrift_allowance_ms = 0");
     assert_lock_caught(&scenario, "break_validity", "Lock Exclusivity", 1_000);
+}
+
+#[test]
+fn a_queue_lock_keeps_its_writes_fenced_under_random_faults() {
+    // Both variants (predecessor watches, watch-all): sessions expire under
+    // pauses and partitions, so two clients may think they hold the lock,
+    // but the storage's token check keeps the writes in order.
+    for config in ["", "watch_all = true"] {
+        let scenario = queue_scenario(4, config);
+        for seed in 0..seeds() / 4 {
+            let out = swarm_run(&scenario, seed);
+            assert!(out.violations.is_empty(), "{config:?} seed {seed}: {:#?}", out.violations);
+        }
+    }
+}
+
+#[test]
+fn a_queue_lock_storage_without_the_token_check_is_caught_by_fenced_writes() {
+    // Long work and short sessions, so a paused holder often loses its session.
+    let scenario =
+        queue_scenario(4, "break_fencing_check = true\nwork_ms = 80\nsession_timeout_ms = 60\nheartbeat_ms = 20");
+    assert_lock_caught(&scenario, "break_fencing_check", "Fenced Writes", 500);
 }

@@ -5,6 +5,7 @@
 //! simulator, the scenario loader, the CLI and the UI do not change.
 
 pub mod lease_lock;
+pub mod queue_lock;
 pub mod raft;
 pub mod redlock;
 
@@ -29,6 +30,7 @@ static ALL: &[ProtocolEntry] = &[
     ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> },
     ProtocolEntry { info: lease_lock::LeaseLock::info, load: load_with::<lease_lock::LeaseLock> },
     ProtocolEntry { info: redlock::Redlock::info, load: load_with::<redlock::Redlock> },
+    ProtocolEntry { info: queue_lock::QueueLock::info, load: load_with::<queue_lock::QueueLock> },
 ];
 
 /// Every registered protocol.

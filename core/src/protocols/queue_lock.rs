@@ -1,0 +1,853 @@
+//! A ZooKeeper-style queue lock (the "lock" recipe of the ZooKeeper
+//! documentation), and the herd effect of its naive variant.
+//!
+//! Nodes by number: S1 is the coordination service (ZooKeeper, shown as one
+//! node; its state survives crashes as a replicated ensemble's would), the
+//! last node is the storage, every node between is a client. A client opens
+//! a session kept alive by heartbeats, creates an ephemeral sequential node
+//! under the lock, and reads the children: the lowest sequence number holds
+//! the lock. Every other client watches only its predecessor, so a release
+//! wakes exactly one client (fair, first come first served). In the naive
+//! variant (`watch_all = true`) every waiting client watches the whole lock
+//! node, and each release wakes all of them to read the children again: the
+//! herd effect. A session that misses heartbeats expires and its node goes
+//! away, which is how a crashed (or paused) holder loses the lock. The
+//! sequence number is the fencing token; the storage refuses older tokens.
+
+use crate::ids::{NodeId, RequestId};
+use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::text::Text;
+use crate::time::Micros;
+use crate::view::{
+    BreakSwitch, Field, InvariantInfo, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation,
+};
+use serde::Deserialize;
+
+/// The queue lock's settings, the `[config]` table of a `queue_lock` scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueLockConfig {
+    /// A session expires after this long without a heartbeat.
+    pub session_timeout_ms: f64,
+    /// Gap between a client's heartbeats.
+    pub heartbeat_ms: f64,
+    /// How long a client works holding the lock, before it writes.
+    pub work_ms: f64,
+    /// Pause between a release and the next request.
+    pub think_ms: f64,
+    /// The naive variant: every waiting client watches the whole lock node.
+    pub watch_all: bool,
+    /// Break it: the storage accepts any token.
+    pub break_fencing_check: bool,
+}
+
+impl Default for QueueLockConfig {
+    fn default() -> QueueLockConfig {
+        QueueLockConfig {
+            session_timeout_ms: 100.0,
+            heartbeat_ms: 30.0,
+            work_ms: 20.0,
+            think_ms: 40.0,
+            watch_all: false,
+            break_fencing_check: false,
+        }
+    }
+}
+
+const MAX_MS: f64 = 60_000.0;
+/// Most nodes.
+pub const MAX_NODES: u32 = 40;
+/// Accepted writes a storage view shows.
+const WRITES_SHOWN: usize = 16;
+
+fn us(ms: f64) -> u64 {
+    (ms * 1000.0).round() as u64
+}
+
+/// The settings as the handlers use them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    session: u64,
+    heartbeat: u64,
+    work: u64,
+    think: u64,
+    watch_all: bool,
+    break_fencing_check: bool,
+}
+
+impl From<&QueueLockConfig> for Params {
+    fn from(c: &QueueLockConfig) -> Params {
+        Params {
+            session: us(c.session_timeout_ms),
+            heartbeat: us(c.heartbeat_ms),
+            work: us(c.work_ms),
+            think: us(c.think_ms),
+            watch_all: c.watch_all,
+            break_fencing_check: c.break_fencing_check,
+        }
+    }
+}
+
+/// The coordination service.
+#[derive(Clone, Debug, Default)]
+pub struct Coordinator {
+    /// The lock's children: (sequence number, owner), in order.
+    pub queue: Vec<(u64, NodeId)>,
+    /// The next sequence number.
+    pub next_seq: u64,
+    /// Live sessions: (client, last heartbeat on the coordinator's clock).
+    pub sessions: Vec<(NodeId, Micros)>,
+    /// Watches: (watcher, the sequence number watched; 0 = the whole lock).
+    pub watches: Vec<(NodeId, u64)>,
+    /// Notifications sent so far.
+    pub notifications: u64,
+    /// Sessions expired so far.
+    pub expired: u64,
+}
+
+/// What a client is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Between tries.
+    Thinking,
+    /// Asked to join the queue.
+    Joining,
+    /// In the queue, waiting for its turn.
+    Waiting,
+    /// Holds the lock and works.
+    Working,
+    /// Sent its write.
+    Wrote,
+}
+
+/// A lock client.
+#[derive(Clone, Debug)]
+pub struct QClient {
+    /// What it is doing.
+    pub phase: Phase,
+    /// Its sequence number in the queue (its fencing token once it holds).
+    pub seq: Option<u64>,
+    /// Times it held the lock.
+    pub acquired: u64,
+    /// When it started waiting (own clock), and its total wait.
+    pub waiting_since: Micros,
+    /// Total time spent waiting, in microseconds.
+    pub waited_us: u64,
+    /// Messages it sent and received while waiting (the herd's cost).
+    pub wait_messages: u64,
+    /// Writes the storage refused.
+    pub refused: u64,
+    /// Whether it has a session (it heartbeats while it does).
+    pub in_session: bool,
+}
+
+/// One accepted write.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Write {
+    /// The writer.
+    pub client: NodeId,
+    /// Its token.
+    pub token: u64,
+}
+
+/// The storage.
+#[derive(Clone, Debug, Default)]
+pub struct Storage {
+    /// Highest token accepted.
+    pub max_token: u64,
+    /// Accepted writes (the newest kept).
+    pub writes: Vec<Write>,
+    /// Accepted so far.
+    pub accepted: u64,
+    /// Refused so far.
+    pub rejected: u64,
+}
+
+/// One node of a queue-lock cluster.
+#[derive(Clone, Debug)]
+pub enum QNode {
+    /// S1.
+    Coordinator(Params, Coordinator),
+    /// A client (its own id, the storage's id).
+    Client(Params, NodeId, NodeId, QClient),
+    /// The last node.
+    Storage(Params, Storage),
+}
+
+/// What survives a crash: the coordinator's state (replicated in a real
+/// ensemble), the storage; nothing of a client.
+#[derive(Clone, Debug)]
+pub enum QDurable {
+    /// The coordinator.
+    Coordinator(Coordinator),
+    /// A client.
+    Client,
+    /// The storage.
+    Storage(Storage),
+}
+
+/// A queue-lock message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// Client: create my ephemeral sequential node.
+    Create,
+    /// Coordinator: created, with this sequence number.
+    Created {
+        /// Sequence number.
+        seq: u64,
+    },
+    /// Client: list the lock's children.
+    GetChildren,
+    /// Coordinator: the children's sequence numbers, in order.
+    Children {
+        /// Sequence numbers.
+        seqs: Vec<u64>,
+    },
+    /// Client: tell me when this node (0: any child) goes away.
+    Watch {
+        /// The node watched.
+        seq: u64,
+    },
+    /// Coordinator: a watched node went away.
+    Changed {
+        /// The node that went away.
+        seq: u64,
+    },
+    /// Client: delete my node (release).
+    Delete {
+        /// Sequence number.
+        seq: u64,
+    },
+    /// Client: my session is alive.
+    Heartbeat,
+    /// Coordinator: your session had expired.
+    SessionExpired,
+    /// Client to storage: write with this token.
+    Write {
+        /// Fencing token.
+        token: u64,
+    },
+    /// Storage: accepted or refused.
+    WriteAck {
+        /// Token.
+        token: u64,
+        /// Whether accepted.
+        accepted: bool,
+    },
+}
+
+/// Timers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Client: try to take the lock.
+    Ask,
+    /// Client: work done, write.
+    Work,
+    /// Client: send a heartbeat.
+    Heartbeat,
+    /// Coordinator: look for expired sessions.
+    Sweep,
+}
+
+/// The queue-lock protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueLock;
+
+const ROLES: &[RoleInfo] = &[
+    RoleInfo { name: "coordinator", name_zh_cn: "协调服务", badge: "Z", colour: 3 },
+    RoleInfo { name: "storage", name_zh_cn: "存储", badge: "R", colour: 0 },
+    RoleInfo { name: "thinking", name_zh_cn: "空闲", badge: "T", colour: 1 },
+    RoleInfo { name: "waiting", name_zh_cn: "排队中", badge: "W", colour: 1 },
+    RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
+];
+
+/// The invariant's name.
+pub const FENCED_WRITES: &str = "Fenced Writes";
+
+const INVARIANTS: &[InvariantInfo] = &[InvariantInfo {
+    name: FENCED_WRITES,
+    name_zh_cn: "写入防护",
+    source: "fencing tokens (Kleppmann, 2016)",
+    rule: "Once the storage has accepted a write from a newer lock holder, it never accepts one from an older holder.",
+    rule_zh_cn: "存储一旦接受了较新锁持有者的写入，就绝不再接受较旧持有者的写入。",
+}];
+
+const BREAK_SWITCHES: &[BreakSwitch] = &[BreakSwitch {
+    key: "break_fencing_check",
+    effect: "The storage accepts writes whatever their token.",
+    caught_by: FENCED_WRITES,
+}];
+
+static INFO: ProtocolInfo = ProtocolInfo {
+    name: "queue_lock",
+    title: "Queue lock (ZooKeeper recipe)",
+    layout: Layout::Cluster,
+    roles: ROLES,
+    message_kinds: &[
+        "Create",
+        "Created",
+        "GetChildren",
+        "Children",
+        "Watch",
+        "Changed",
+        "Delete",
+        "Heartbeat",
+        "SessionExpired",
+        "Write",
+        "WriteAck",
+    ],
+    timers: &["ask", "work", "heartbeat", "sweep"],
+    invariants: INVARIANTS,
+    break_switches: BREAK_SWITCHES,
+    request_examples: &[],
+};
+
+const COORDINATOR: NodeId = NodeId(1);
+
+impl Coordinator {
+    /// Removes `seq` from the queue and tells its watchers.
+    fn remove(&mut self, seq: u64, cx: &mut Context<'_, QueueLock>) {
+        let Some(i) = self.queue.iter().position(|(s, _)| *s == seq) else { return };
+        self.queue.remove(i);
+        // One-shot watches: on this node, or on the whole lock.
+        let (fire, keep): (Vec<_>, Vec<_>) = self.watches.iter().partition(|(_, w)| *w == seq || *w == 0);
+        self.watches = keep;
+        for (who, _) in fire {
+            self.notifications += 1;
+            cx.send(who, Msg::Changed { seq });
+        }
+    }
+
+    /// Ends `client`'s session: its node goes away.
+    fn expire(&mut self, client: NodeId, cx: &mut Context<'_, QueueLock>) {
+        self.sessions.retain(|(c, _)| *c != client);
+        self.watches.retain(|(c, _)| *c != client);
+        self.expired += 1;
+        let mine: Vec<u64> = self.queue.iter().filter(|(_, c)| *c == client).map(|(s, _)| *s).collect();
+        for s in mine {
+            self.remove(s, cx);
+        }
+    }
+}
+
+impl QClient {
+    fn join(&mut self, cx: &mut Context<'_, QueueLock>) {
+        self.phase = Phase::Joining;
+        self.seq = None;
+        self.waiting_since = cx.now();
+        cx.send(COORDINATOR, Msg::Create);
+        cx.observe("role", Obs::Str("waiting"));
+    }
+
+    fn give_up(&mut self, p: &Params, cx: &mut Context<'_, QueueLock>) {
+        self.phase = Phase::Thinking;
+        self.seq = None;
+        cx.observe("role", Obs::Str("thinking"));
+        cx.set_timer(Timer::Ask, Micros(p.think));
+    }
+}
+
+impl Protocol for QueueLock {
+    type Config = QueueLockConfig;
+    type State = QNode;
+    type Durable = QDurable;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Request = ();
+    type Monitor = FenceMonitor;
+
+    fn info() -> &'static ProtocolInfo {
+        &INFO
+    }
+
+    fn validate(c: &QueueLockConfig, nodes: u32) -> Result<(), ConfigIssue> {
+        if !(3..=MAX_NODES).contains(&nodes) {
+            return Err(ConfigIssue {
+                field: "nodes",
+                message: format!(
+                    "a queue lock needs 3 to {MAX_NODES} nodes (the coordinator, at least one client, the storage), got {nodes}"
+                ),
+            });
+        }
+        for (field, v) in [
+            ("session_timeout_ms", c.session_timeout_ms),
+            ("heartbeat_ms", c.heartbeat_ms),
+            ("work_ms", c.work_ms),
+            ("think_ms", c.think_ms),
+        ] {
+            if !v.is_finite() || v <= 0.0 || v > MAX_MS {
+                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside above 0 to {MAX_MS} ms") });
+            }
+        }
+        if c.heartbeat_ms >= c.session_timeout_ms {
+            return Err(ConfigIssue {
+                field: "heartbeat_ms",
+                message: format!(
+                    "heartbeat_ms = {} must be below session_timeout_ms = {}, or every session expires",
+                    c.heartbeat_ms, c.session_timeout_ms
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn init(config: &QueueLockConfig, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> QNode {
+        let p = Params::from(config);
+        let last = NodeId(peers.len() as u32 + 1);
+        let node = if me == COORDINATOR {
+            cx.set_timer(Timer::Sweep, Micros(p.heartbeat));
+            QNode::Coordinator(p, Coordinator { next_seq: 1, ..Coordinator::default() })
+        } else if me == last {
+            QNode::Storage(p, Storage::default())
+        } else {
+            let first = Micros(u64::from(me.0 - 2) * 500 + cx.rng().range_inclusive(0, 300));
+            cx.set_timer(Timer::Ask, first);
+            QNode::Client(
+                p,
+                me,
+                last,
+                QClient {
+                    phase: Phase::Thinking,
+                    seq: None,
+                    acquired: 0,
+                    waiting_since: Micros::ZERO,
+                    waited_us: 0,
+                    wait_messages: 0,
+                    refused: 0,
+                    in_session: false,
+                },
+            )
+        };
+        cx.observe("role", Obs::Str(Self::role(&node)));
+        node
+    }
+
+    fn on_message(s: &mut QNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
+        let now = cx.now();
+        match s {
+            QNode::Coordinator(_, z) => {
+                let alive = z.sessions.iter().any(|(c, _)| *c == from);
+                match msg {
+                    Msg::Heartbeat => {
+                        if let Some(sess) = z.sessions.iter_mut().find(|(c, _)| *c == from) {
+                            sess.1 = now;
+                        } else {
+                            cx.send(from, Msg::SessionExpired);
+                        }
+                    }
+                    Msg::Create => {
+                        // A new session starts with the first create.
+                        if !alive {
+                            z.sessions.push((from, now));
+                        }
+                        let seq = z.next_seq;
+                        z.next_seq += 1;
+                        z.queue.push((seq, from));
+                        cx.send(from, Msg::Created { seq });
+                    }
+                    _ if !alive => cx.send(from, Msg::SessionExpired),
+                    Msg::GetChildren => {
+                        cx.send(from, Msg::Children { seqs: z.queue.iter().map(|(s, _)| *s).collect() });
+                    }
+                    Msg::Watch { seq } => {
+                        if seq != 0 && !z.queue.iter().any(|(s, _)| *s == seq) {
+                            // Already gone: fire at once.
+                            z.notifications += 1;
+                            cx.send(from, Msg::Changed { seq });
+                        } else {
+                            z.watches.push((from, seq));
+                        }
+                    }
+                    Msg::Delete { seq } if z.queue.iter().any(|(s, c)| *s == seq && *c == from) => z.remove(seq, cx),
+                    _ => {}
+                }
+            }
+            QNode::Storage(p, st) => {
+                if let Msg::Write { token } = msg {
+                    let accepted = p.break_fencing_check || token >= st.max_token;
+                    if accepted {
+                        st.max_token = st.max_token.max(token);
+                        st.accepted += 1;
+                        if st.writes.len() >= WRITES_SHOWN {
+                            st.writes.remove(0);
+                        }
+                        st.writes.push(Write { client: from, token });
+                        cx.observe("accepted", Obs::Int(token as i64));
+                    } else {
+                        st.rejected += 1;
+                        cx.observe("rejected", Obs::Int(token as i64));
+                    }
+                    cx.send(from, Msg::WriteAck { token, accepted });
+                }
+            }
+            QNode::Client(p, _, _, c) => {
+                let p = *p;
+                if matches!(c.phase, Phase::Joining | Phase::Waiting) {
+                    c.wait_messages += 1;
+                }
+                match msg {
+                    Msg::Created { seq } if c.phase == Phase::Joining => {
+                        c.seq = Some(seq);
+                        c.phase = Phase::Waiting;
+                        if !c.in_session {
+                            c.in_session = true;
+                            cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
+                        }
+                        cx.send(COORDINATOR, Msg::GetChildren);
+                        c.wait_messages += 1;
+                    }
+                    Msg::Children { seqs } if c.phase == Phase::Waiting => {
+                        let Some(me) = c.seq else { return };
+                        if !seqs.contains(&me) {
+                            // My node is gone (the session expired): start over.
+                            c.give_up(&p, cx);
+                        } else if seqs.first() == Some(&me) {
+                            c.phase = Phase::Working;
+                            c.acquired += 1;
+                            c.waited_us += now.0.saturating_sub(c.waiting_since.0);
+                            cx.observe("role", Obs::Str("holder"));
+                            cx.observe("token", Obs::Int(me as i64));
+                            cx.set_timer(Timer::Work, Micros(p.work));
+                        } else {
+                            let before = seqs.iter().take_while(|s| **s < me).last().copied().unwrap_or(0);
+                            let watch = if p.watch_all { 0 } else { before };
+                            cx.send(COORDINATOR, Msg::Watch { seq: watch });
+                            c.wait_messages += 1;
+                        }
+                    }
+                    Msg::Changed { .. } if c.phase == Phase::Waiting => {
+                        cx.send(COORDINATOR, Msg::GetChildren);
+                        c.wait_messages += 1;
+                    }
+                    Msg::WriteAck { token, accepted } if c.phase == Phase::Wrote && c.seq == Some(token) => {
+                        if !accepted {
+                            c.refused += 1;
+                        }
+                        cx.send(COORDINATOR, Msg::Delete { seq: token });
+                        c.give_up(&p, cx);
+                    }
+                    Msg::SessionExpired => {
+                        // Whatever it was doing, its node is gone. (A holder
+                        // that was paused learns it only now, after its write.)
+                        c.in_session = false;
+                        cx.cancel_timer(Timer::Heartbeat);
+                        if c.phase != Phase::Thinking {
+                            c.give_up(&p, cx);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn on_timer(s: &mut QNode, timer: Timer, cx: &mut Context<'_, Self>) {
+        let now = cx.now();
+        match s {
+            QNode::Coordinator(p, z) => {
+                if timer == Timer::Sweep {
+                    let late: Vec<NodeId> = z
+                        .sessions
+                        .iter()
+                        .filter(|(_, t)| now.0.saturating_sub(t.0) > p.session)
+                        .map(|(c, _)| *c)
+                        .collect();
+                    for c in late {
+                        z.expire(c, cx);
+                    }
+                    cx.set_timer(Timer::Sweep, Micros(p.heartbeat));
+                }
+            }
+            QNode::Client(p, _, storage, c) => {
+                let p = *p;
+                match timer {
+                    Timer::Ask if c.phase == Phase::Thinking => c.join(cx),
+                    Timer::Work if c.phase == Phase::Working => {
+                        c.phase = Phase::Wrote;
+                        cx.send(*storage, Msg::Write { token: c.seq.unwrap_or(0) });
+                    }
+                    Timer::Heartbeat if c.in_session => {
+                        cx.send(COORDINATOR, Msg::Heartbeat);
+                        cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
+                    }
+                    _ => {}
+                }
+            }
+            QNode::Storage(..) => {}
+        }
+    }
+
+    fn on_request(_s: &mut QNode, id: RequestId, _r: (), cx: &mut Context<'_, Self>) {
+        cx.reply(id, Reply::Failed("queue-lock clients act on their own".into()));
+    }
+
+    fn durable(s: &QNode) -> QDurable {
+        match s {
+            QNode::Coordinator(_, z) => QDurable::Coordinator(z.clone()),
+            QNode::Client(..) => QDurable::Client,
+            QNode::Storage(_, st) => QDurable::Storage(st.clone()),
+        }
+    }
+
+    fn on_restart(
+        config: &QueueLockConfig,
+        me: NodeId,
+        peers: &[NodeId],
+        d: QDurable,
+        cx: &mut Context<'_, Self>,
+    ) -> QNode {
+        let mut node = Self::init(config, me, peers, cx);
+        match (&mut node, d) {
+            (QNode::Coordinator(_, z), QDurable::Coordinator(kept)) => {
+                // Sessions get a fresh grace period, as after a leader change.
+                *z = kept;
+                let now = cx.now();
+                for s in &mut z.sessions {
+                    s.1 = now;
+                }
+            }
+            (QNode::Storage(_, st), QDurable::Storage(kept)) => *st = kept,
+            _ => {}
+        }
+        node
+    }
+
+    fn parse_request(_text: &str) -> Result<(), Text> {
+        Err(Text::new(
+            "queue-lock clients act on their own; there are no client requests to send",
+            "队列锁的客户端自己行动；没有可发送的客户端请求",
+        ))
+    }
+
+    fn timer_slots() -> usize {
+        2
+    }
+
+    fn timer_slot(t: &Timer) -> usize {
+        match t {
+            Timer::Heartbeat => 1,
+            _ => 0,
+        }
+    }
+
+    fn timer_name(t: &Timer) -> &'static str {
+        match t {
+            Timer::Ask => "ask",
+            Timer::Work => "work",
+            Timer::Heartbeat => "heartbeat",
+            Timer::Sweep => "sweep",
+        }
+    }
+
+    fn timer_by_name(name: &str) -> Option<Timer> {
+        match name {
+            "ask" => Some(Timer::Ask),
+            "work" => Some(Timer::Work),
+            "heartbeat" => Some(Timer::Heartbeat),
+            "sweep" => Some(Timer::Sweep),
+            _ => None,
+        }
+    }
+
+    fn new_monitor(_config: &QueueLockConfig, _nodes: usize) -> FenceMonitor {
+        FenceMonitor::default()
+    }
+
+    fn check(
+        m: &mut FenceMonitor,
+        cluster: &dyn Cluster<Self>,
+        touched: NodeId,
+        now: Micros,
+        out: &mut Vec<Violation>,
+    ) {
+        let Some(QNode::Storage(_, st)) = cluster.state(touched) else { return };
+        if st.accepted == m.accepted_seen {
+            return;
+        }
+        m.accepted_seen = st.accepted;
+        let Some(w) = st.writes.last().copied() else { return };
+        if let Some((newer, newer_token, at)) = m.newest
+            && w.token < newer_token
+            && !m.reported
+        {
+            m.reported = true;
+            let ms = |t: Micros| format!("{:.3} ms", t.0 as f64 / 1000.0);
+            out.push(Violation {
+                invariant: FENCED_WRITES,
+                time_us: now.0,
+                message: Text::new(
+                    format!(
+                        "{FENCED_WRITES}: the storage accepted {}'s write with token {} at {} after {newer} had written \
+                         with token {newer_token} at {}.",
+                        w.client,
+                        w.token,
+                        ms(now),
+                        ms(at)
+                    ),
+                    format!(
+                        "写入防护：存储在 {} 接受了 {} 带令牌 {} 的写入，而 {newer} 已在 {} 用令牌 {newer_token} 写入过。",
+                        ms(now),
+                        w.client,
+                        w.token,
+                        ms(at)
+                    ),
+                ),
+                nodes: vec![w.client, newer, touched],
+                messages: Vec::new(),
+            });
+        }
+        if m.newest.is_none_or(|(_, t, _)| w.token >= t) {
+            m.newest = Some((w.client, w.token, now));
+        }
+    }
+
+    fn role(s: &QNode) -> &'static str {
+        match s {
+            QNode::Coordinator(..) => "coordinator",
+            QNode::Storage(..) => "storage",
+            QNode::Client(_, _, _, c) => match c.phase {
+                Phase::Thinking => "thinking",
+                Phase::Joining | Phase::Waiting => "waiting",
+                Phase::Working | Phase::Wrote => "holder",
+            },
+        }
+    }
+
+    fn node_view(s: &QNode) -> ProtocolNodeView {
+        let (headline, fields, store) = match s {
+            QNode::Coordinator(_, z) => {
+                let queue: Vec<String> = z.queue.iter().map(|(s, c)| format!("{s}:{c}")).collect();
+                (
+                    Text::new(format!("queue {}", z.queue.len()), format!("队列 {}", z.queue.len())),
+                    vec![
+                        Field { name: "queue", value: Value::from(queue.join(" ")) },
+                        Field { name: "sessions", value: Value::from(z.sessions.len() as u64) },
+                        Field { name: "watches", value: Value::from(z.watches.len() as u64) },
+                        Field { name: "notifications", value: Value::from(z.notifications) },
+                        Field { name: "expired_sessions", value: Value::from(z.expired) },
+                    ],
+                    Vec::new(),
+                )
+            }
+            QNode::Client(_, _, _, c) => {
+                let (en, zh) = match (c.phase, c.seq) {
+                    (Phase::Working | Phase::Wrote, Some(s)) => (format!("token {s}"), format!("令牌 {s}")),
+                    (Phase::Waiting, Some(s)) => (format!("#{s} in line"), format!("排队 #{s}")),
+                    _ => ("no lock".to_string(), "未持锁".to_string()),
+                };
+                let mean_wait = if c.acquired == 0 { 0.0 } else { c.waited_us as f64 / c.acquired as f64 / 1000.0 };
+                (
+                    Text::new(en, zh),
+                    vec![
+                        Field { name: "seq", value: c.seq.map_or(Value::None, Value::from) },
+                        Field { name: "acquired", value: Value::from(c.acquired) },
+                        Field { name: "mean_wait_ms", value: Value::from(format!("{mean_wait:.1}")) },
+                        Field { name: "wait_messages", value: Value::from(c.wait_messages) },
+                        Field { name: "refused", value: Value::from(c.refused) },
+                    ],
+                    Vec::new(),
+                )
+            }
+            QNode::Storage(p, st) => (
+                Text::new(format!("max {}", st.max_token), format!("最大 {}", st.max_token)),
+                vec![
+                    Field { name: "fencing", value: Value::from(if p.break_fencing_check { "off" } else { "on" }) },
+                    Field { name: "max_token", value: Value::from(st.max_token) },
+                    Field { name: "accepted", value: Value::from(st.accepted) },
+                    Field { name: "rejected", value: Value::from(st.rejected) },
+                ],
+                st.writes
+                    .iter()
+                    .rev()
+                    .map(|w| (format!("token {} from {}", w.token, w.client), String::new()))
+                    .collect(),
+            ),
+        };
+        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store }
+    }
+
+    fn durable_view(_d: &QDurable) -> ProtocolNodeView {
+        ProtocolNodeView {
+            role: "crashed",
+            headline: Text::new("down", "宕机"),
+            fields: Vec::new(),
+            log: Vec::new(),
+            store: Vec::new(),
+        }
+    }
+
+    fn message_view(msg: &Msg) -> MessageView {
+        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let int = |name: &'static str, v: u64| Field { name, value: Value::from(v) };
+        let (summary, fields) = match msg {
+            Msg::Create => ("create my node under /lock".to_string(), Vec::new()),
+            Msg::Created { seq } => (format!("created /lock/{seq}"), vec![int("seq", *seq)]),
+            Msg::GetChildren => ("list /lock".to_string(), Vec::new()),
+            Msg::Children { seqs } => {
+                let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
+                (
+                    format!("children: {}", list.join(", ")),
+                    vec![Field { name: "seqs", value: Value::from(list.join(" ")) }],
+                )
+            }
+            Msg::Watch { seq: 0 } => ("watch all of /lock".to_string(), vec![int("seq", 0)]),
+            Msg::Watch { seq } => (format!("watch /lock/{seq}"), vec![int("seq", *seq)]),
+            Msg::Changed { seq } => (format!("/lock/{seq} is gone"), vec![int("seq", *seq)]),
+            Msg::Delete { seq } => (format!("delete /lock/{seq}"), vec![int("seq", *seq)]),
+            Msg::Heartbeat => ("session heartbeat".to_string(), Vec::new()),
+            Msg::SessionExpired => ("your session expired".to_string(), Vec::new()),
+            Msg::Write { token } => (format!("write with token {token}"), vec![int("token", *token)]),
+            Msg::WriteAck { token, accepted } => (
+                format!("write with token {token} {}", if *accepted { "accepted" } else { "refused: stale token" }),
+                vec![
+                    int("token", *token),
+                    Field { name: "accepted", value: Value::from(if *accepted { "yes" } else { "no" }) },
+                ],
+            ),
+        };
+        MessageView { kind, summary, fields }
+    }
+
+    fn message_kind(msg: &Msg) -> u8 {
+        match msg {
+            Msg::Create => 0,
+            Msg::Created { .. } => 1,
+            Msg::GetChildren => 2,
+            Msg::Children { .. } => 3,
+            Msg::Watch { .. } => 4,
+            Msg::Changed { .. } => 5,
+            Msg::Delete { .. } => 6,
+            Msg::Heartbeat => 7,
+            Msg::SessionExpired => 8,
+            Msg::Write { .. } => 9,
+            Msg::WriteAck { .. } => 10,
+        }
+    }
+}
+
+/// The monitor: the newest write the storage accepted.
+#[derive(Clone, Debug, Default)]
+pub struct FenceMonitor {
+    accepted_seen: u64,
+    newest: Option<(NodeId, u64, Micros)>,
+    reported: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_settings_are_refused_naming_the_field() {
+        let ok = QueueLockConfig::default();
+        assert_eq!(QueueLock::validate(&ok, 5), Ok(()));
+        for (c, nodes, field) in [
+            (ok.clone(), 2, "nodes"),
+            (QueueLockConfig { session_timeout_ms: 0.0, ..ok.clone() }, 5, "session_timeout_ms"),
+            (QueueLockConfig { heartbeat_ms: 200.0, ..ok.clone() }, 5, "heartbeat_ms"),
+            (QueueLockConfig { work_ms: f64::NAN, ..ok.clone() }, 5, "work_ms"),
+        ] {
+            assert_eq!(QueueLock::validate(&c, nodes).expect_err(field).field, field);
+        }
+    }
+}
