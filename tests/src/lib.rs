@@ -75,14 +75,14 @@ requests = ["set x {{n}}", "set y {{n}}", "get x"]
     load("swarm.toml", &text)
 }
 
-/// The base of the lease-lock swarm: a server, `clients` clients and a
-/// resource on a lossy, duplicating, reordering network with latency up to
-/// `max_latency_ms`. `config` is spliced into `[config]`.
-pub fn lock_scenario(clients: u32, max_latency_ms: u32, config: &str) -> Scenario {
+/// The base of the lock swarms: `protocol` on `nodes` nodes on a lossy,
+/// duplicating, reordering network with latency up to `max_latency_ms`.
+/// `config` is spliced into `[config]` (break-it switches).
+pub fn lossy_scenario(protocol: &str, nodes: u32, max_latency_ms: u32, config: &str) -> Scenario {
     let text = format!(
         r#"
-protocol = "lease_lock"
-nodes = {}
+protocol = "{protocol}"
+nodes = {nodes}
 duration_ms = 4000
 [config]
 {config}
@@ -91,52 +91,9 @@ latency = {{ dist = "uniform", min_ms = 1, max_ms = {max_latency_ms} }}
 loss_ratio = 0.03
 duplicate_ratio = 0.03
 reorder_ratio = 0.1
-"#,
-        clients + 2
+"#
     );
-    load("lock-swarm.toml", &text)
-}
-
-/// The base of the queue-lock swarm: the coordinator, `clients` clients and
-/// the storage on a lossy, duplicating, reordering network.
-pub fn queue_scenario(clients: u32, config: &str) -> Scenario {
-    let text = format!(
-        r#"
-protocol = "queue_lock"
-nodes = {}
-duration_ms = 4000
-[config]
-{config}
-[network]
-latency = {{ dist = "uniform", min_ms = 1, max_ms = 10 }}
-loss_ratio = 0.03
-duplicate_ratio = 0.03
-reorder_ratio = 0.1
-"#,
-        clients + 2
-    );
-    load("queue-swarm.toml", &text)
-}
-
-/// The base of the Redlock swarm: five servers and `clients` clients on a
-/// lossy, duplicating, reordering network. `config` is spliced into `[config]`.
-pub fn redlock_scenario(clients: u32, config: &str) -> Scenario {
-    let text = format!(
-        r#"
-protocol = "redlock"
-nodes = {}
-duration_ms = 4000
-[config]
-{config}
-[network]
-latency = {{ dist = "uniform", min_ms = 1, max_ms = 10 }}
-loss_ratio = 0.03
-duplicate_ratio = 0.03
-reorder_ratio = 0.1
-"#,
-        clients + 5
-    );
-    load("redlock-swarm.toml", &text)
+    load(&format!("{protocol}-swarm.toml"), &text)
 }
 
 /// How one seed's adversary behaves. Swarm testing (Groce et al., 2012):

@@ -5,7 +5,22 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use distlab_core::scenario::Scenario;
-use distlab_tests::{lock_scenario, queue_scenario, redlock_scenario, swarm_run, swarm_scenario};
+use distlab_tests::{lossy_scenario, swarm_run, swarm_scenario};
+
+/// A lease lock: server, `clients` clients, storage.
+fn lock_scenario(clients: u32, max_latency_ms: u32, config: &str) -> Scenario {
+    lossy_scenario("lease_lock", clients + 2, max_latency_ms, config)
+}
+
+/// Redlock: five servers and `clients` clients.
+fn redlock_scenario(clients: u32, config: &str) -> Scenario {
+    lossy_scenario("redlock", clients + 5, 10, config)
+}
+
+/// A queue lock: coordinator, `clients` clients, storage.
+fn queue_scenario(clients: u32, config: &str) -> Scenario {
+    lossy_scenario("queue_lock", clients + 2, 10, config)
+}
 
 /// Seeds in CI; `make swarm` runs many more.
 fn seeds() -> u64 {

@@ -24,6 +24,7 @@
 //! running, and the resource never accepts a write older than one it has
 //! accepted.
 
+use super::fencing::{self, Storage};
 use crate::ids::{NodeId, RequestId};
 use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
@@ -85,8 +86,6 @@ const MAX_MS: f64 = 60_000.0;
 const MAX_FIRST_TOKEN: u64 = 1 << 40;
 /// Nodes: one server, one resource, and up to this many minus two clients.
 pub const MAX_NODES: u32 = 32;
-/// Accepted writes a resource view shows (the newest).
-const WRITES_SHOWN: usize = 16;
 
 fn us(ms: f64) -> u64 {
     (ms * 1000.0).round() as u64
@@ -190,30 +189,6 @@ pub struct Client {
     pub lost: u64,
 }
 
-/// One accepted write.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Write {
-    /// The writer.
-    pub client: NodeId,
-    /// Its token.
-    pub token: u64,
-    /// The value written.
-    pub value: u64,
-}
-
-/// The resource (storage).
-#[derive(Clone, Debug, Default)]
-pub struct Resource {
-    /// The highest token it accepted.
-    pub max_token: u64,
-    /// Writes accepted, in order (the newest [`WRITES_SHOWN`] are kept).
-    pub writes: Vec<Write>,
-    /// Accepted writes so far.
-    pub accepted: u64,
-    /// Refused writes so far.
-    pub rejected: u64,
-}
-
 /// What a node is.
 #[derive(Clone, Debug)]
 pub enum Kind {
@@ -221,8 +196,8 @@ pub enum Kind {
     Server(Server),
     /// S2 to the second-to-last.
     Client(Client),
-    /// The last node.
-    Resource(Resource),
+    /// The last node: the storage.
+    Resource(Storage),
 }
 
 /// One node of a lease-lock cluster.
@@ -244,8 +219,8 @@ pub enum LockDurable {
     Server(u64),
     /// A client keeps nothing.
     Client,
-    /// The resource's storage.
-    Resource(Resource),
+    /// The storage.
+    Resource(Storage),
 }
 
 /// A lease-lock message.
@@ -318,7 +293,7 @@ impl LockNode {
                 last_release: None,
             })
         } else if me == resource {
-            Kind::Resource(Resource::default())
+            Kind::Resource(Storage::default())
         } else {
             Kind::Client(Client {
                 phase: Phase::Thinking,
@@ -358,7 +333,7 @@ pub mod invariant {
     /// The server never grants while another lease runs.
     pub const LEASE_EXCLUSIVITY: &str = "Lease Exclusivity";
     /// The resource never accepts a write older than one it accepted.
-    pub const FENCED_WRITES: &str = "Fenced Writes";
+    pub use crate::protocols::fencing::FENCED_WRITES;
 }
 
 const INVARIANTS: &[InvariantInfo] = &[
@@ -369,21 +344,11 @@ const INVARIANTS: &[InvariantInfo] = &[
         rule: "The server never grants the lock while another client's lease is still running.",
         rule_zh_cn: "在另一个客户端的租约仍然有效时，服务器绝不会再授予锁。",
     },
-    InvariantInfo {
-        name: invariant::FENCED_WRITES,
-        name_zh_cn: "写入防护",
-        source: "fencing tokens (Kleppmann, 2016)",
-        rule: "Once the resource has accepted a write from a newer lock holder, it never accepts one from an older holder.",
-        rule_zh_cn: "存储一旦接受了较新锁持有者的写入，就绝不再接受较旧持有者的写入。",
-    },
+    fencing::FENCED_WRITES_INFO,
 ];
 
 const BREAK_SWITCHES: &[BreakSwitch] = &[
-    BreakSwitch {
-        key: "break_fencing_check",
-        effect: "The resource accepts writes whatever their token.",
-        caught_by: invariant::FENCED_WRITES,
-    },
+    fencing::NO_FENCING_CHECK,
     BreakSwitch {
         key: "break_forget_on_restart",
         effect: "A restarted lock server grants at once, forgetting the lease it gave out.",
@@ -422,14 +387,13 @@ struct Grant {
 pub struct LockMonitor {
     grants_seen: u64,
     releases_seen: u64,
-    accepted_seen: u64,
     /// The lease running now (ended early by its owner's release).
     current: Option<Grant>,
-    /// The newest accepted write: (client, token, when).
-    newest_write: Option<(NodeId, u64, Micros)>,
     /// Leases by token, to name the stale writer's lease end.
     history: Vec<Grant>,
-    reported: [bool; 2],
+    reported: bool,
+    /// The storage's side.
+    fences: fencing::FenceWatch,
 }
 
 fn ms(t: Micros) -> String {
@@ -457,9 +421,9 @@ impl LockMonitor {
                     if let Some(g) = self.current
                         && now < g.until
                         && g.client != client
-                        && !self.reported[0]
+                        && !self.reported
                     {
-                        self.reported[0] = true;
+                        self.reported = true;
                         let name = invariant::LEASE_EXCLUSIVITY;
                         out.push(Violation {
                             invariant: name,
@@ -499,53 +463,9 @@ impl LockMonitor {
                 }
             }
             Kind::Resource(r) => {
-                if r.accepted == self.accepted_seen {
-                    return;
-                }
-                self.accepted_seen = r.accepted;
-                let Some(w) = r.writes.last().copied() else { return };
-                if let Some((newer, newer_token, at)) = self.newest_write
-                    && w.token < newer_token
-                    && !self.reported[1]
-                {
-                    self.reported[1] = true;
-                    let name = invariant::FENCED_WRITES;
-                    let ended = self.history.iter().find(|g| g.token == w.token).map(|g| g.until);
-                    let (end_en, end_zh) = match ended {
-                        Some(t) => (
-                            format!("; {}'s lease had run out at {}", w.client, ms(t)),
-                            format!("；{} 的租约已在 {} 结束", w.client, ms(t)),
-                        ),
-                        None => (String::new(), String::new()),
-                    };
-                    out.push(Violation {
-                        invariant: name,
-                        time_us: now.0,
-                        message: Text::new(
-                            format!(
-                                "{name}: the resource accepted {}'s write with token {} at {} after {newer} had written \
-                                 with token {newer_token} at {}{end_en}.",
-                                w.client,
-                                w.token,
-                                ms(now),
-                                ms(at)
-                            ),
-                            format!(
-                                "写入防护：存储在 {} 接受了 {} 带令牌 {} 的写入，而 {newer} 已在 {} 用令牌 {newer_token} \
-                                 写入过{end_zh}。",
-                                ms(now),
-                                w.client,
-                                w.token,
-                                ms(at)
-                            ),
-                        ),
-                        nodes: vec![w.client, newer, touched],
-                        messages: Vec::new(),
-                    });
-                }
-                if self.newest_write.is_none_or(|(_, t, _)| w.token >= t) {
-                    self.newest_write = Some((w.client, w.token, now));
-                }
+                let history = &self.history;
+                let lease_end = |w: &fencing::Write| history.iter().find(|g| g.token == w.token).map(|g| g.until);
+                self.fences.check(r, touched, now, lease_end, out);
             }
             Kind::Client(_) => {}
         }
@@ -665,19 +585,7 @@ impl Protocol for LeaseLock {
             },
             Kind::Resource(r) => {
                 if let Msg::Write { token, value } = msg {
-                    let accepted = p.break_fencing_check || token >= r.max_token;
-                    if accepted {
-                        r.max_token = r.max_token.max(token);
-                        r.accepted += 1;
-                        if r.writes.len() >= WRITES_SHOWN {
-                            r.writes.remove(0);
-                        }
-                        r.writes.push(Write { client: from, token, value });
-                        cx.observe("accepted", Obs::Int(token as i64));
-                    } else {
-                        r.rejected += 1;
-                        cx.observe("rejected", Obs::Int(token as i64));
-                    }
+                    let accepted = r.write(from, token, value, !p.break_fencing_check, cx);
                     cx.send(from, Msg::WriteAck { token, accepted });
                 }
             }
@@ -912,23 +820,10 @@ impl Protocol for LeaseLock {
                     ],
                 )
             }
-            Kind::Resource(r) => (
-                Text::new(format!("max {}", r.max_token), format!("最大 {}", r.max_token)),
-                vec![
-                    Field { name: "fencing", value: Value::from(if s.p.break_fencing_check { "off" } else { "on" }) },
-                    Field { name: "max_token", value: Value::from(r.max_token) },
-                    Field { name: "accepted", value: Value::from(r.accepted) },
-                    Field { name: "rejected", value: Value::from(r.rejected) },
-                ],
-            ),
+            Kind::Resource(r) => (r.headline(), r.fields(!s.p.break_fencing_check)),
         };
         let store = match &s.kind {
-            Kind::Resource(r) => r
-                .writes
-                .iter()
-                .rev()
-                .map(|w| (format!("token {} from {}", w.token, w.client), w.value.to_string()))
-                .collect(),
+            Kind::Resource(r) => r.rows(),
             _ => Vec::new(),
         };
         ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store }

@@ -4,6 +4,7 @@
 //! protocol means writing its module and adding one entry here; the
 //! simulator, the scenario loader, the CLI and the UI do not change.
 
+pub mod fencing;
 pub mod lease_lock;
 pub mod queue_lock;
 pub mod raft;

@@ -14,13 +14,12 @@
 //! away, which is how a crashed (or paused) holder loses the lock. The
 //! sequence number is the fencing token; the storage refuses older tokens.
 
+use super::fencing::{self, FenceWatch, Storage};
 use crate::ids::{NodeId, RequestId};
 use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
 use crate::time::Micros;
-use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation,
-};
+use crate::view::{Field, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation};
 use serde::Deserialize;
 
 /// The queue lock's settings, the `[config]` table of a `queue_lock` scenario.
@@ -57,8 +56,6 @@ impl Default for QueueLockConfig {
 const MAX_MS: f64 = 60_000.0;
 /// Most nodes.
 pub const MAX_NODES: u32 = 40;
-/// Accepted writes a storage view shows.
-const WRITES_SHOWN: usize = 16;
 
 fn us(ms: f64) -> u64 {
     (ms * 1000.0).round() as u64
@@ -139,28 +136,6 @@ pub struct QClient {
     pub refused: u64,
     /// Whether it has a session (it heartbeats while it does).
     pub in_session: bool,
-}
-
-/// One accepted write.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Write {
-    /// The writer.
-    pub client: NodeId,
-    /// Its token.
-    pub token: u64,
-}
-
-/// The storage.
-#[derive(Clone, Debug, Default)]
-pub struct Storage {
-    /// Highest token accepted.
-    pub max_token: u64,
-    /// Accepted writes (the newest kept).
-    pub writes: Vec<Write>,
-    /// Accepted so far.
-    pub accepted: u64,
-    /// Refused so far.
-    pub rejected: u64,
 }
 
 /// One node of a queue-lock cluster.
@@ -261,23 +236,6 @@ const ROLES: &[RoleInfo] = &[
     RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
 ];
 
-/// The invariant's name.
-pub const FENCED_WRITES: &str = "Fenced Writes";
-
-const INVARIANTS: &[InvariantInfo] = &[InvariantInfo {
-    name: FENCED_WRITES,
-    name_zh_cn: "写入防护",
-    source: "fencing tokens (Kleppmann, 2016)",
-    rule: "Once the storage has accepted a write from a newer lock holder, it never accepts one from an older holder.",
-    rule_zh_cn: "存储一旦接受了较新锁持有者的写入，就绝不再接受较旧持有者的写入。",
-}];
-
-const BREAK_SWITCHES: &[BreakSwitch] = &[BreakSwitch {
-    key: "break_fencing_check",
-    effect: "The storage accepts writes whatever their token.",
-    caught_by: FENCED_WRITES,
-}];
-
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "queue_lock",
     title: "Queue lock (ZooKeeper recipe)",
@@ -297,8 +255,8 @@ static INFO: ProtocolInfo = ProtocolInfo {
         "WriteAck",
     ],
     timers: &["ask", "work", "heartbeat", "sweep"],
-    invariants: INVARIANTS,
-    break_switches: BREAK_SWITCHES,
+    invariants: &[fencing::FENCED_WRITES_INFO],
+    break_switches: &[fencing::NO_FENCING_CHECK],
     request_examples: &[],
 };
 
@@ -354,7 +312,7 @@ impl Protocol for QueueLock {
     type Msg = Msg;
     type Timer = Timer;
     type Request = ();
-    type Monitor = FenceMonitor;
+    type Monitor = FenceWatch;
 
     fn info() -> &'static ProtocolInfo {
         &INFO
@@ -464,19 +422,7 @@ impl Protocol for QueueLock {
             }
             QNode::Storage(p, st) => {
                 if let Msg::Write { token } = msg {
-                    let accepted = p.break_fencing_check || token >= st.max_token;
-                    if accepted {
-                        st.max_token = st.max_token.max(token);
-                        st.accepted += 1;
-                        if st.writes.len() >= WRITES_SHOWN {
-                            st.writes.remove(0);
-                        }
-                        st.writes.push(Write { client: from, token });
-                        cx.observe("accepted", Obs::Int(token as i64));
-                    } else {
-                        st.rejected += 1;
-                        cx.observe("rejected", Obs::Int(token as i64));
-                    }
+                    let accepted = st.write(from, token, token, !p.break_fencing_check, cx);
                     cx.send(from, Msg::WriteAck { token, accepted });
                 }
             }
@@ -649,55 +595,13 @@ impl Protocol for QueueLock {
         }
     }
 
-    fn new_monitor(_config: &QueueLockConfig, _nodes: usize) -> FenceMonitor {
-        FenceMonitor::default()
+    fn new_monitor(_config: &QueueLockConfig, _nodes: usize) -> FenceWatch {
+        FenceWatch::default()
     }
 
-    fn check(
-        m: &mut FenceMonitor,
-        cluster: &dyn Cluster<Self>,
-        touched: NodeId,
-        now: Micros,
-        out: &mut Vec<Violation>,
-    ) {
-        let Some(QNode::Storage(_, st)) = cluster.state(touched) else { return };
-        if st.accepted == m.accepted_seen {
-            return;
-        }
-        m.accepted_seen = st.accepted;
-        let Some(w) = st.writes.last().copied() else { return };
-        if let Some((newer, newer_token, at)) = m.newest
-            && w.token < newer_token
-            && !m.reported
-        {
-            m.reported = true;
-            let ms = |t: Micros| format!("{:.3} ms", t.0 as f64 / 1000.0);
-            out.push(Violation {
-                invariant: FENCED_WRITES,
-                time_us: now.0,
-                message: Text::new(
-                    format!(
-                        "{FENCED_WRITES}: the storage accepted {}'s write with token {} at {} after {newer} had written \
-                         with token {newer_token} at {}.",
-                        w.client,
-                        w.token,
-                        ms(now),
-                        ms(at)
-                    ),
-                    format!(
-                        "写入防护：存储在 {} 接受了 {} 带令牌 {} 的写入，而 {newer} 已在 {} 用令牌 {newer_token} 写入过。",
-                        ms(now),
-                        w.client,
-                        w.token,
-                        ms(at)
-                    ),
-                ),
-                nodes: vec![w.client, newer, touched],
-                messages: Vec::new(),
-            });
-        }
-        if m.newest.is_none_or(|(_, t, _)| w.token >= t) {
-            m.newest = Some((w.client, w.token, now));
+    fn check(m: &mut FenceWatch, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+        if let Some(QNode::Storage(_, st)) = cluster.state(touched) {
+            m.check(st, touched, now, |_| None, out);
         }
     }
 
@@ -748,20 +652,7 @@ impl Protocol for QueueLock {
                     Vec::new(),
                 )
             }
-            QNode::Storage(p, st) => (
-                Text::new(format!("max {}", st.max_token), format!("最大 {}", st.max_token)),
-                vec![
-                    Field { name: "fencing", value: Value::from(if p.break_fencing_check { "off" } else { "on" }) },
-                    Field { name: "max_token", value: Value::from(st.max_token) },
-                    Field { name: "accepted", value: Value::from(st.accepted) },
-                    Field { name: "rejected", value: Value::from(st.rejected) },
-                ],
-                st.writes
-                    .iter()
-                    .rev()
-                    .map(|w| (format!("token {} from {}", w.token, w.client), String::new()))
-                    .collect(),
-            ),
+            QNode::Storage(p, st) => (st.headline(), st.fields(!p.break_fencing_check), st.rows()),
         };
         ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store }
     }
@@ -823,14 +714,6 @@ impl Protocol for QueueLock {
             Msg::WriteAck { .. } => 10,
         }
     }
-}
-
-/// The monitor: the newest write the storage accepted.
-#[derive(Clone, Debug, Default)]
-pub struct FenceMonitor {
-    accepted_seen: u64,
-    newest: Option<(NodeId, u64, Micros)>,
-    reported: bool,
 }
 
 #[cfg(test)]
