@@ -28,6 +28,8 @@ pub struct Report {
     violations: Vec<ViolationOut>,
     notes: Vec<String>,
     nodes: Vec<Map<String, Json>>,
+    /// The protocol's live figures at the end: (name, value).
+    figures: Vec<(String, String)>,
     failure: Option<String>,
 }
 
@@ -82,6 +84,7 @@ impl Report {
                 .collect(),
             notes: sim.notes().iter().map(|n| format!("{}: {}", n.time, n.text)).collect(),
             nodes,
+            figures: view.figures.iter().map(|f| (f.name.en.clone(), f.value.clone())).collect(),
             failure,
         }
     }
@@ -111,6 +114,10 @@ impl Report {
                 parts.push(format!("{k}={v}"));
             }
             s.push_str(&format!("  S{}: {}\n", n.get("id").cloned().unwrap_or_default(), parts.join(" ")));
+        }
+        if !self.figures.is_empty() {
+            let parts: Vec<String> = self.figures.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            s.push_str(&format!("figures: {}\n", parts.join(", ")));
         }
         if self.violations.is_empty() {
             s.push_str("invariants: all held\n");

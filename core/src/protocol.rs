@@ -13,7 +13,7 @@
 use crate::ids::{NodeId, RequestId};
 use crate::rng::Rng;
 use crate::time::Micros;
-use crate::view::{MessageView, ProtocolInfo, ProtocolNodeView, Violation};
+use crate::view::{Figure, MessageView, ProtocolInfo, ProtocolNodeView, Violation};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
@@ -250,4 +250,12 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
 
     /// The message's kind, as an index into [`ProtocolInfo::message_kinds`].
     fn message_kind(msg: &Self::Msg) -> u8;
+
+    /// Live figures from the nodes' states (`None` for a crashed node) at
+    /// global time `now`, after `messages_sent` messages: throughput,
+    /// fairness, cost. None by default.
+    fn figures(states: &[Option<&Self::State>], now: Micros, messages_sent: u64) -> Vec<Figure> {
+        let _ = (states, now, messages_sent);
+        Vec::new()
+    }
 }

@@ -303,4 +303,16 @@ pub struct WorldView {
     pub end_us: u64,
     /// Time of the next pending event, if any.
     pub next_event_us: Option<u64>,
+    /// Live figures the protocol computes from its nodes (see
+    /// [`crate::protocol::Protocol::figures`]).
+    pub figures: Vec<Figure>,
+}
+
+/// A live figure (`fairness (Jain's index)`: `0.97`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Figure {
+    /// What it measures, in both languages.
+    pub name: Text,
+    /// Its value, formatted.
+    pub value: String,
 }

@@ -1446,6 +1446,10 @@ impl<P: Protocol> World<P> {
             violations: self.violations.clone(),
             end_us: self.setup.end.0,
             next_event_us,
+            figures: {
+                let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
+                P::figures(&states, self.now, self.next_msg)
+            },
         }
     }
 

@@ -96,6 +96,8 @@ try {
   const z = (await page.textContent('[data-testid="inspector"]')) ?? "";
   const notes = Number((z.match(/notifications\s*(\d+)/) ?? [])[1] ?? 0);
   check(notes >= 6, `one release should notify the whole herd (notifications ${notes})`);
+  const figures = (await page.textContent('[data-testid="figures"]').catch(() => "")) ?? "";
+  check(/messages per acquisition\s*[\d.]+/.test(figures) && /Jain/.test(figures), `no live lock figures: ${figures}`);
   await shot(page, "4-herd");
 
   if (errors.length) failures.push(...errors);

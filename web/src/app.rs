@@ -6,7 +6,7 @@
 use crate::clock;
 use crate::cluster::{ClusterView, Legend};
 use crate::lesson_pane::LessonPane;
-use crate::panels::{Inspector, Invariants, NetworkPanel};
+use crate::panels::{Figures, Inspector, Invariants, NetworkPanel};
 use crate::share::{self, LinkError, Shared};
 use crate::spacetime::SpaceTime;
 use crate::state::{self, Ctx, Lab, Selection};
@@ -367,6 +367,7 @@ pub fn App() -> impl IntoView {
                 </section>
                 <aside class="side">
                     <Invariants />
+                    <Figures />
                     <Inspector />
                     <Show when=move || !embed><NetworkPanel /></Show>
                 </aside>

@@ -381,6 +381,31 @@ pub fn Invariants() -> impl IntoView {
     }
 }
 
+/// The protocol's live figures (throughput, fairness, cost), when it has
+/// any; they follow the time cursor like everything else.
+#[component]
+pub fn Figures() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let figures = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| v.figures.clone()).unwrap_or_default()));
+    move || {
+        let lang = ctx.lang.get();
+        figures.with(|f| {
+            (!f.is_empty()).then(|| {
+                let rows = f
+                    .iter()
+                    .map(|x| view! { <tr><th>{x.name.get(lang).to_string()}</th><td>{x.value.clone()}</td></tr> })
+                    .collect_view();
+                view! {
+                    <section class="panel figures" data-testid="figures">
+                        <h2>{ctx.t().figures}</h2>
+                        <table class="fields"><tbody>{rows}</tbody></table>
+                    </section>
+                }
+            })
+        })
+    }
+}
+
 /// Parses a form field, naming it in the error.
 fn number(t: &crate::strings::Strings, label: &str, text: &str) -> Result<f64, String> {
     text.trim()

@@ -91,6 +91,8 @@ pub struct Strings {
     pub show_lesson: &'static str,
     /// The list of every lesson, under a lesson.
     pub all_lessons: &'static str,
+    /// The live figures panel.
+    pub figures: &'static str,
     /// Space-time marks for network commands: partition, isolate, cut,
     /// heal, heal one link.
     pub net_verbs: [&'static str; 5],
@@ -215,6 +217,7 @@ pub static EN: Strings = Strings {
     hide: "Hide",
     show_lesson: "Show lesson",
     all_lessons: "All lessons",
+    figures: "Figures",
     net_verbs: ["partition", "isolate", "cut", "heal", "heal link"],
     continue_: "Continue",
     back: "Back",
@@ -336,6 +339,7 @@ pub static ZH_CN: Strings = Strings {
     hide: "收起",
     show_lesson: "显示课程",
     all_lessons: "全部课程",
+    figures: "实时数据",
     net_verbs: ["分区", "隔离", "切断", "恢复", "恢复链路"],
     continue_: "继续",
     back: "返回",

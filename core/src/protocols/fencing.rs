@@ -180,3 +180,66 @@ impl FenceWatch {
         }
     }
 }
+
+/// Jain's fairness index of `xs`: 1 when all are equal, 1/n when one takes
+/// everything (Jain, Chiu and Hawe, 1984). 1 for an empty or all-zero list.
+pub fn jain(xs: &[f64]) -> f64 {
+    let sum: f64 = xs.iter().sum();
+    let squares: f64 = xs.iter().map(|x| x * x).sum();
+    if xs.is_empty() || squares == 0.0 { 1.0 } else { sum * sum / (xs.len() as f64 * squares) }
+}
+
+/// The figures every lock protocol shows: acquisitions per second of
+/// simulated time, fairness over the clients' acquisitions, mean wait,
+/// and messages per acquisition. `clients` holds (acquisitions, total wait
+/// in microseconds) per client.
+pub fn lock_figures(clients: &[(u64, u64)], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+    use crate::view::Figure;
+    let total: u64 = clients.iter().map(|c| c.0).sum();
+    let waited: u64 = clients.iter().map(|c| c.1).sum();
+    let secs = now.0 as f64 / 1e6;
+    let per_s = if secs > 0.0 { total as f64 / secs } else { 0.0 };
+    let share: Vec<f64> = clients.iter().map(|c| c.0 as f64).collect();
+    let dash = || "–".to_string();
+    vec![
+        Figure { name: Text::new("acquisitions", "获得锁次数"), value: total.to_string() },
+        Figure { name: Text::new("acquisitions per second", "每秒获得锁次数"), value: format!("{per_s:.1}") },
+        Figure {
+            name: Text::new("fairness (Jain's index)", "公平性（Jain 指数）"),
+            value: if total == 0 { dash() } else { format!("{:.3}", jain(&share)) },
+        },
+        Figure {
+            name: Text::new("mean wait", "平均等待"),
+            value: if total == 0 { dash() } else { format!("{:.1} ms", waited as f64 / total as f64 / 1000.0) },
+        },
+        Figure {
+            name: Text::new("messages per acquisition", "每次获得锁的消息数"),
+            value: if total == 0 { dash() } else { format!("{:.1}", messages_sent as f64 / total as f64) },
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jains_index_runs_from_one_over_n_to_one() {
+        assert!((jain(&[5.0, 5.0, 5.0, 5.0]) - 1.0).abs() < 1e-12);
+        assert!((jain(&[8.0, 0.0, 0.0, 0.0]) - 0.25).abs() < 1e-12);
+        assert!((jain(&[3.0, 1.0]) - 0.8).abs() < 1e-12);
+        assert_eq!(jain(&[]), 1.0);
+    }
+
+    #[test]
+    fn lock_figures_say_dash_before_the_first_acquisition() {
+        let f = lock_figures(&[(0, 0), (0, 0)], Micros(1_000_000), 40);
+        assert_eq!(f[0].value, "0");
+        assert!(f[2..].iter().all(|x| x.value == "–"), "{f:?}");
+        let f = lock_figures(&[(3, 30_000), (1, 10_000)], Micros(2_000_000), 40);
+        assert_eq!(f[1].value, "2.0");
+        assert_eq!(f[2].value, "0.800");
+        assert_eq!(f[3].value, "10.0 ms");
+        assert_eq!(f[4].value, "10.0");
+    }
+}

@@ -187,6 +187,12 @@ pub struct Client {
     pub refused: u64,
     /// Leases it gave up without writing (found them run out).
     pub lost: u64,
+    /// Leases it got.
+    pub acquired: u64,
+    /// When it began trying for the current lease (own clock).
+    pub wanted_since: Micros,
+    /// Total time from first ask to grant, in microseconds.
+    pub waited_us: u64,
 }
 
 /// What a node is.
@@ -303,12 +309,18 @@ impl LockNode {
                 writes: 0,
                 refused: 0,
                 lost: 0,
+                acquired: 0,
+                wanted_since: Micros::ZERO,
+                waited_us: 0,
             })
         };
         LockNode { p, me, server, resource, kind }
     }
 
     fn ask(c: &mut Client, server: NodeId, attempt: u32, cx: &mut Context<'_, LeaseLock>) {
+        if attempt == 1 {
+            c.wanted_since = cx.now();
+        }
         c.phase = Phase::Waiting(attempt);
         c.asked_at = cx.now();
         cx.send(server, Msg::Acquire);
@@ -596,6 +608,8 @@ impl Protocol for LeaseLock {
                     c.token = Some(token);
                     c.valid_until = c.asked_at.saturating_add(Micros(ttl_us));
                     c.phase = Phase::Working;
+                    c.acquired += 1;
+                    c.waited_us += now.0.saturating_sub(c.wanted_since.0);
                     cx.observe("role", Obs::Str("holder"));
                     cx.observe("token", Obs::Int(token as i64));
                     cx.set_timer(Timer::Work, Micros(p.work));
@@ -882,6 +896,18 @@ impl Protocol for LeaseLock {
             ),
         };
         MessageView { kind, summary, fields }
+    }
+
+    fn figures(states: &[Option<&LockNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+        let clients: Vec<(u64, u64)> = states
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.kind {
+                Kind::Client(c) => Some((c.acquired, c.waited_us)),
+                _ => None,
+            })
+            .collect();
+        fencing::lock_figures(&clients, now, messages_sent)
     }
 
     fn message_kind(msg: &Msg) -> u8 {

@@ -699,6 +699,18 @@ impl Protocol for QueueLock {
         MessageView { kind, summary, fields }
     }
 
+    fn figures(states: &[Option<&QNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+        let clients: Vec<(u64, u64)> = states
+            .iter()
+            .flatten()
+            .filter_map(|s| match s {
+                QNode::Client(_, _, _, c) => Some((c.acquired, c.waited_us)),
+                _ => None,
+            })
+            .collect();
+        fencing::lock_figures(&clients, now, messages_sent)
+    }
+
     fn message_kind(msg: &Msg) -> u8 {
         match msg {
             Msg::Create => 0,

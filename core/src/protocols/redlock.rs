@@ -153,6 +153,10 @@ pub struct RedClient {
     pub acquired: u64,
     /// Attempts that failed.
     pub failed: u64,
+    /// When it began trying for the current hold (own clock).
+    pub wanted_since: Option<Micros>,
+    /// Total time from first try to holding, in microseconds.
+    pub waited_us: u64,
 }
 
 /// One node of a Redlock cluster.
@@ -271,6 +275,7 @@ impl RedClient {
         self.attempt = cx.rng().next_u64() >> 16;
         self.phase = Phase::Acquiring;
         self.started = cx.now();
+        self.wanted_since.get_or_insert(cx.now());
         self.granted = 0;
         self.answered = 0;
         for s in 1..=p.servers {
@@ -289,6 +294,9 @@ impl RedClient {
         if enough && validity > 0 {
             self.phase = Phase::Holding;
             self.acquired += 1;
+            if let Some(since) = self.wanted_since.take() {
+                self.waited_us += cx.now().0.saturating_sub(since.0);
+            }
             self.held_since = cx.now();
             self.valid_until = cx.now().saturating_add(Micros(validity));
             cx.observe("role", Obs::Str("holder"));
@@ -379,6 +387,8 @@ impl Protocol for Redlock {
                 held_since: Micros::ZERO,
                 acquired: 0,
                 failed: 0,
+                wanted_since: None,
+                waited_us: 0,
             },
         )
     }
@@ -634,6 +644,18 @@ impl Protocol for Redlock {
             }
         };
         MessageView { kind, summary, fields }
+    }
+
+    fn figures(states: &[Option<&RedNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+        let clients: Vec<(u64, u64)> = states
+            .iter()
+            .flatten()
+            .filter_map(|s| match s {
+                RedNode::Client(_, _, c) => Some((c.acquired, c.waited_us)),
+                _ => None,
+            })
+            .collect();
+        super::fencing::lock_figures(&clients, now, messages_sent)
     }
 
     fn message_kind(msg: &Msg) -> u8 {
