@@ -193,7 +193,10 @@ pub fn jump(key: u64, n: u32) -> u32 {
 /// The owner of every key `0..keys` under `scheme`, by index into `nodes`.
 /// The caller validates the scheme first.
 pub fn place(scheme: Scheme, nodes: &[NodeId], keys: u64) -> Vec<usize> {
-    let n = nodes.len().max(1);
+    if nodes.is_empty() {
+        return Vec::new();
+    }
+    let n = nodes.len();
     let index = |id: NodeId| nodes.iter().position(|&x| x == id).unwrap_or(0);
     match scheme {
         Scheme::ModN => (0..keys).map(|k| (key_hash(k) % n as u64) as usize).collect(),
@@ -209,7 +212,9 @@ pub fn place(scheme: Scheme, nodes: &[NodeId], keys: u64) -> Vec<usize> {
         }
         Scheme::Bounded { vnodes, balance } => {
             let ring = Ring::new(nodes, vnodes);
-            let cap = ((balance * keys as f64) / n as f64).ceil().max(1.0) as u64;
+            // ceil(c * keys / n), in integers where c is (scaled to thousandths).
+            let c_milli = (balance * 1000.0).round() as u64;
+            let cap = (c_milli * keys).div_ceil(1000 * n as u64).max(1);
             let mut load = vec![0u64; n];
             let points = ring.points();
             (0..keys)

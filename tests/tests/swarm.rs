@@ -197,3 +197,26 @@ fn a_queue_lock_storage_without_the_token_check_is_caught_by_fenced_writes() {
         queue_scenario(4, "break_fencing_check = true\nwork_ms = 80\nsession_timeout_ms = 60\nheartbeat_ms = 20");
     assert_lock_caught(&scenario, "break_fencing_check", "Fenced Writes", 500);
 }
+
+#[test]
+fn every_queue_lock_client_keeps_getting_the_lock_on_a_lossy_network() {
+    // Liveness: lost creates, answers, watches, writes and deletes are
+    // repeated with the heartbeats, so nobody waits forever.
+    use distlab_core::scenario::StartOptions;
+    for config in ["", "watch_all = true"] {
+        let scenario = queue_scenario(4, config);
+        for seed in 0..20 {
+            let mut sim = scenario.start(Some(seed), StartOptions { store_trace: false }).unwrap();
+            sim.run_until(scenario.duration).unwrap();
+            let view = sim.view();
+            for n in view.nodes.iter().filter(|n| n.protocol.role != "coordinator" && n.protocol.role != "storage") {
+                let acquired = n.protocol.fields.iter().find(|f| f.name == "acquired").map(|f| f.value.display());
+                assert!(
+                    acquired.as_deref().and_then(|a| a.parse::<u64>().ok()).is_some_and(|a| a >= 3),
+                    "{config:?} seed {seed}: {} acquired {acquired:?} times in 4 s",
+                    n.id
+                );
+            }
+        }
+    }
+}

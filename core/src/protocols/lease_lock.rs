@@ -232,17 +232,26 @@ pub enum LockDurable {
 /// A lease-lock message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
-    /// Client to server: may I have the lock?
-    Acquire,
+    /// Client to server: may I have the lock? (`nonce`: when it asked, on
+    /// its own clock, so an answer to an older ask is recognised.)
+    Acquire {
+        /// Echoed in the answer.
+        nonce: u64,
+    },
     /// Server to client: yes, with this token, for this long.
     Granted {
         /// Fencing token.
         token: u64,
         /// Lease length.
         ttl_us: u64,
+        /// The ask this answers.
+        nonce: u64,
     },
     /// Server to client: someone else holds it.
-    Busy,
+    Busy {
+        /// The ask this answers.
+        nonce: u64,
+    },
     /// Client to server: I am done with this token.
     Release {
         /// The token.
@@ -323,7 +332,7 @@ impl LockNode {
         }
         c.phase = Phase::Waiting(attempt);
         c.asked_at = cx.now();
-        cx.send(server, Msg::Acquire);
+        cx.send(server, Msg::Acquire { nonce: c.asked_at.0 });
         cx.observe("role", Obs::Str("waiting"));
     }
 }
@@ -561,17 +570,17 @@ impl Protocol for LeaseLock {
         let now = cx.now();
         match &mut s.kind {
             Kind::Server(sv) => match msg {
-                Msg::Acquire => {
+                Msg::Acquire { nonce } => {
                     if sv.lease.is_some_and(|l| now >= l.expires) {
                         sv.lease = None;
                     }
                     match sv.lease {
-                        _ if now < sv.ready_at => cx.send(from, Msg::Busy),
+                        _ if now < sv.ready_at => cx.send(from, Msg::Busy { nonce }),
                         // A repeated ask from the holder (its grant was lost): the same lease again.
                         Some(l) if l.client == from => {
-                            cx.send(from, Msg::Granted { token: l.token, ttl_us: l.expires.0 - now.0 })
+                            cx.send(from, Msg::Granted { token: l.token, ttl_us: l.expires.0 - now.0, nonce })
                         }
-                        Some(_) => cx.send(from, Msg::Busy),
+                        Some(_) => cx.send(from, Msg::Busy { nonce }),
                         None => {
                             let token = sv.next_token;
                             sv.next_token += 1;
@@ -579,7 +588,7 @@ impl Protocol for LeaseLock {
                             sv.grants += 1;
                             sv.last_grant = Some((from, token));
                             cx.observe("granted", Obs::Int(token as i64));
-                            cx.send(from, Msg::Granted { token, ttl_us: p.ttl });
+                            cx.send(from, Msg::Granted { token, ttl_us: p.ttl, nonce });
                         }
                     }
                 }
@@ -602,9 +611,12 @@ impl Protocol for LeaseLock {
                 }
             }
             Kind::Client(c) => match msg {
-                Msg::Granted { token, ttl_us } if matches!(c.phase, Phase::Waiting(_)) => {
-                    // The lease is counted from when the client asked: the
-                    // grant left the server later, so this errs safe.
+                Msg::Granted { token, ttl_us, nonce }
+                    if matches!(c.phase, Phase::Waiting(_)) && nonce == c.asked_at.0 =>
+                {
+                    // The lease is counted from when the client sent this very
+                    // ask (answers to older asks are ignored): the grant left
+                    // the server later, so this errs safe.
                     c.token = Some(token);
                     c.valid_until = c.asked_at.saturating_add(Micros(ttl_us));
                     c.phase = Phase::Working;
@@ -614,8 +626,10 @@ impl Protocol for LeaseLock {
                     cx.observe("token", Obs::Int(token as i64));
                     cx.set_timer(Timer::Work, Micros(p.work));
                 }
-                Msg::Busy => {
-                    if let Phase::Waiting(attempt) = c.phase {
+                Msg::Busy { nonce } => {
+                    if let Phase::Waiting(attempt) = c.phase
+                        && nonce == c.asked_at.0
+                    {
                         let wait = s_backoff(&p, attempt, cx);
                         c.phase = Phase::Waiting(attempt + 1);
                         cx.set_timer(Timer::Ask, wait);
@@ -641,6 +655,16 @@ impl Protocol for LeaseLock {
         let (server, resource, me) = (s.server, s.resource, s.me);
         let Kind::Client(c) = &mut s.kind else { return };
         let now = cx.now();
+        // A client has one timer at a time (one slot), so whichever fires is
+        // its current phase's timeout; a "time out now" naming another timer
+        // means that one too, instead of leaving the client without a timer.
+        let timer = match (timer, c.phase) {
+            (_, Phase::Thinking) => Timer::Ask,
+            (Timer::Ask, Phase::Waiting(_)) => Timer::Ask,
+            (_, Phase::Waiting(_)) | (_, Phase::Wrote) => Timer::Patience,
+            (_, Phase::Working) => Timer::Work,
+            (_, Phase::Writing) => Timer::Write,
+        };
         match (timer, c.phase) {
             (Timer::Ask, Phase::Thinking) => {
                 LockNode::ask(c, server, 1, cx);
@@ -861,15 +885,15 @@ impl Protocol for LeaseLock {
     fn message_view(msg: &Msg) -> MessageView {
         let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
         let (summary, fields) = match *msg {
-            Msg::Acquire => ("may I have the lock?".to_string(), Vec::new()),
-            Msg::Granted { token, ttl_us } => (
+            Msg::Acquire { .. } => ("may I have the lock?".to_string(), Vec::new()),
+            Msg::Granted { token, ttl_us, .. } => (
                 format!("granted: token {token} for {:.1} ms", ttl_us as f64 / 1000.0),
                 vec![
                     Field { name: "token", value: Value::from(token) },
                     Field { name: "ttl_ms", value: Value::from(format!("{:.1}", ttl_us as f64 / 1000.0)) },
                 ],
             ),
-            Msg::Busy => ("busy: someone else holds it".to_string(), Vec::new()),
+            Msg::Busy { .. } => ("busy: someone else holds it".to_string(), Vec::new()),
             Msg::Release { token } => {
                 (format!("release token {token}"), vec![Field { name: "token", value: Value::from(token) }])
             }
@@ -912,9 +936,9 @@ impl Protocol for LeaseLock {
 
     fn message_kind(msg: &Msg) -> u8 {
         match msg {
-            Msg::Acquire => 0,
+            Msg::Acquire { .. } => 0,
             Msg::Granted { .. } => 1,
-            Msg::Busy => 2,
+            Msg::Busy { .. } => 2,
             Msg::Release { .. } => 3,
             Msg::Released { .. } => 4,
             Msg::Write { .. } => 5,
@@ -963,7 +987,7 @@ mod tests {
         let mut rng = Rng::stream(1, Domain::Node, 1);
         let mut fx = Effects::<LeaseLock>::default();
         let mut cx = Context::new(NodeId(1), Micros(1_000), &mut rng, &mut fx);
-        LeaseLock::on_message(&mut server, NodeId(2), Msg::Acquire, &mut cx);
+        LeaseLock::on_message(&mut server, NodeId(2), Msg::Acquire { nonce: 1 }, &mut cx);
         LeaseLock::on_message(&mut server, NodeId(3), Msg::Release { token: 1 }, &mut cx);
         LeaseLock::on_message(&mut server, NodeId(2), Msg::Release { token: 7 }, &mut cx);
         let Kind::Server(s) = &server.kind else { unreachable!() };

@@ -136,6 +136,8 @@ pub struct QClient {
     pub refused: u64,
     /// Whether it has a session (it heartbeats while it does).
     pub in_session: bool,
+    /// When it last asked for the children (own clock).
+    pub last_poll: Micros,
 }
 
 /// One node of a queue-lock cluster.
@@ -178,10 +180,14 @@ pub enum Msg {
         /// Sequence numbers.
         seqs: Vec<u64>,
     },
-    /// Client: tell me when this node (0: any child) goes away.
+    /// Client: tell me when node `seq` goes away; with `all`, when any
+    /// child does (the naive variant; `seq` is then the node just ahead,
+    /// and if it is already gone the watch fires at once).
     Watch {
-        /// The node watched.
+        /// The node watched (or the one just ahead).
         seq: u64,
+        /// Watch the whole lock node.
+        all: bool,
     },
     /// Coordinator: a watched node went away.
     Changed {
@@ -193,8 +199,12 @@ pub enum Msg {
         /// Sequence number.
         seq: u64,
     },
-    /// Client: my session is alive.
-    Heartbeat,
+    /// Client: my session is alive, and this is the node I own
+    /// ([`NOTHING`] none, [`JOINING`] one on its way).
+    Heartbeat {
+        /// The client's node.
+        owns: u64,
+    },
     /// Coordinator: your session had expired.
     SessionExpired,
     /// Client to storage: write with this token.
@@ -261,6 +271,10 @@ static INFO: ProtocolInfo = ProtocolInfo {
 };
 
 const COORDINATOR: NodeId = NodeId(1);
+/// A heartbeat's `owns` when the client has no node.
+pub const NOTHING: u64 = 0;
+/// A heartbeat's `owns` while the client's create is on its way.
+pub const JOINING: u64 = u64::MAX;
 
 impl Coordinator {
     /// Removes `seq` from the queue and tells its watchers.
@@ -289,12 +303,17 @@ impl Coordinator {
 }
 
 impl QClient {
-    fn join(&mut self, cx: &mut Context<'_, QueueLock>) {
+    fn join(&mut self, p: &Params, cx: &mut Context<'_, QueueLock>) {
         self.phase = Phase::Joining;
         self.seq = None;
         self.waiting_since = cx.now();
         cx.send(COORDINATOR, Msg::Create);
         cx.observe("role", Obs::Str("waiting"));
+        // The heartbeat loop also repeats a create that got lost.
+        if !self.in_session {
+            self.in_session = true;
+            cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
+        }
     }
 
     fn give_up(&mut self, p: &Params, cx: &mut Context<'_, QueueLock>) {
@@ -373,6 +392,7 @@ impl Protocol for QueueLock {
                     wait_messages: 0,
                     refused: 0,
                     in_session: false,
+                    last_poll: Micros::ZERO,
                 },
             )
         };
@@ -386,10 +406,22 @@ impl Protocol for QueueLock {
             QNode::Coordinator(_, z) => {
                 let alive = z.sessions.iter().any(|(c, _)| *c == from);
                 match msg {
-                    Msg::Heartbeat => {
+                    Msg::Heartbeat { owns } => {
                         if let Some(sess) = z.sessions.iter_mut().find(|(c, _)| *c == from) {
                             sess.1 = now;
-                        } else {
+                            // Nodes the client no longer owns (a lost delete,
+                            // a former incarnation's) go away, so nobody waits
+                            // behind them.
+                            if owns != JOINING {
+                                let stale: Vec<u64> =
+                                    z.queue.iter().filter(|(s, c)| *c == from && *s != owns).map(|(s, _)| *s).collect();
+                                for s in stale {
+                                    z.remove(s, cx);
+                                }
+                            }
+                        } else if owns != JOINING {
+                            // (A joining client's create is on its way and
+                            // opens the session.)
                             cx.send(from, Msg::SessionExpired);
                         }
                     }
@@ -398,22 +430,34 @@ impl Protocol for QueueLock {
                         if !alive {
                             z.sessions.push((from, now));
                         }
-                        let seq = z.next_seq;
-                        z.next_seq += 1;
-                        z.queue.push((seq, from));
+                        // A client has one node at a time: a repeated create
+                        // (its answer was lost, or a duplicate) gets the same.
+                        let seq = match z.queue.iter().find(|(_, c)| *c == from) {
+                            Some(&(seq, _)) => seq,
+                            None => {
+                                let seq = z.next_seq;
+                                z.next_seq += 1;
+                                z.queue.push((seq, from));
+                                seq
+                            }
+                        };
                         cx.send(from, Msg::Created { seq });
                     }
                     _ if !alive => cx.send(from, Msg::SessionExpired),
                     Msg::GetChildren => {
                         cx.send(from, Msg::Children { seqs: z.queue.iter().map(|(s, _)| *s).collect() });
                     }
-                    Msg::Watch { seq } => {
-                        if seq != 0 && !z.queue.iter().any(|(s, _)| *s == seq) {
+                    Msg::Watch { seq, all } => {
+                        if !z.queue.iter().any(|(s, _)| *s == seq) {
                             // Already gone: fire at once.
                             z.notifications += 1;
                             cx.send(from, Msg::Changed { seq });
                         } else {
-                            z.watches.push((from, seq));
+                            // A repeated watch (asked again after a loss) is one watch.
+                            let w = (from, if all { 0 } else { seq });
+                            if !z.watches.contains(&w) {
+                                z.watches.push(w);
+                            }
                         }
                     }
                     Msg::Delete { seq } if z.queue.iter().any(|(s, c)| *s == seq && *c == from) => z.remove(seq, cx),
@@ -435,10 +479,7 @@ impl Protocol for QueueLock {
                     Msg::Created { seq } if c.phase == Phase::Joining => {
                         c.seq = Some(seq);
                         c.phase = Phase::Waiting;
-                        if !c.in_session {
-                            c.in_session = true;
-                            cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
-                        }
+                        c.last_poll = now;
                         cx.send(COORDINATOR, Msg::GetChildren);
                         c.wait_messages += 1;
                     }
@@ -456,12 +497,12 @@ impl Protocol for QueueLock {
                             cx.set_timer(Timer::Work, Micros(p.work));
                         } else {
                             let before = seqs.iter().take_while(|s| **s < me).last().copied().unwrap_or(0);
-                            let watch = if p.watch_all { 0 } else { before };
-                            cx.send(COORDINATOR, Msg::Watch { seq: watch });
+                            cx.send(COORDINATOR, Msg::Watch { seq: before, all: p.watch_all });
                             c.wait_messages += 1;
                         }
                     }
                     Msg::Changed { .. } if c.phase == Phase::Waiting => {
+                        c.last_poll = now;
                         cx.send(COORDINATOR, Msg::GetChildren);
                         c.wait_messages += 1;
                     }
@@ -490,30 +531,53 @@ impl Protocol for QueueLock {
     fn on_timer(s: &mut QNode, timer: Timer, cx: &mut Context<'_, Self>) {
         let now = cx.now();
         match s {
+            // The coordinator's only timer is the sweep (whatever is forced).
             QNode::Coordinator(p, z) => {
-                if timer == Timer::Sweep {
-                    let late: Vec<NodeId> = z
-                        .sessions
-                        .iter()
-                        .filter(|(_, t)| now.0.saturating_sub(t.0) > p.session)
-                        .map(|(c, _)| *c)
-                        .collect();
-                    for c in late {
-                        z.expire(c, cx);
-                    }
-                    cx.set_timer(Timer::Sweep, Micros(p.heartbeat));
+                let late: Vec<NodeId> =
+                    z.sessions.iter().filter(|(_, t)| now.0.saturating_sub(t.0) > p.session).map(|(c, _)| *c).collect();
+                for c in late {
+                    z.expire(c, cx);
                 }
+                cx.set_timer(Timer::Sweep, Micros(p.heartbeat));
             }
             QNode::Client(p, _, storage, c) => {
                 let p = *p;
+                // Slot 0 holds the phase's timer, whichever name fires.
+                let timer = match (timer, c.phase) {
+                    (Timer::Heartbeat, _) => Timer::Heartbeat,
+                    (_, Phase::Thinking) => Timer::Ask,
+                    (_, Phase::Working) => Timer::Work,
+                    (other, _) => other,
+                };
                 match timer {
-                    Timer::Ask if c.phase == Phase::Thinking => c.join(cx),
+                    Timer::Ask if c.phase == Phase::Thinking => c.join(&p, cx),
                     Timer::Work if c.phase == Phase::Working => {
                         c.phase = Phase::Wrote;
                         cx.send(*storage, Msg::Write { token: c.seq.unwrap_or(0) });
                     }
                     Timer::Heartbeat if c.in_session => {
-                        cx.send(COORDINATOR, Msg::Heartbeat);
+                        let owns = match c.phase {
+                            Phase::Thinking => NOTHING,
+                            Phase::Joining => JOINING,
+                            _ => c.seq.unwrap_or(NOTHING),
+                        };
+                        // Whatever was lost on the way is asked again with the
+                        // heartbeat: every request here is safe to repeat (a
+                        // repeated create gets the same node).
+                        if c.phase == Phase::Joining {
+                            cx.send(COORDINATOR, Msg::Create);
+                        }
+                        cx.send(COORDINATOR, Msg::Heartbeat { owns });
+                        match c.phase {
+                            // Quiet for a session timeout: perhaps a reply or a
+                            // watch was lost; look again.
+                            Phase::Waiting if now.0.saturating_sub(c.last_poll.0) > p.session => {
+                                c.last_poll = now;
+                                cx.send(COORDINATOR, Msg::GetChildren);
+                            }
+                            Phase::Wrote => cx.send(*storage, Msg::Write { token: c.seq.unwrap_or(0) }),
+                            _ => {}
+                        }
                         cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
                     }
                     _ => {}
@@ -681,11 +745,11 @@ impl Protocol for QueueLock {
                     vec![Field { name: "seqs", value: Value::from(list.join(" ")) }],
                 )
             }
-            Msg::Watch { seq: 0 } => ("watch all of /lock".to_string(), vec![int("seq", 0)]),
-            Msg::Watch { seq } => (format!("watch /lock/{seq}"), vec![int("seq", *seq)]),
+            Msg::Watch { seq, all: true } => (format!("watch all of /lock (ahead: {seq})"), vec![int("seq", *seq)]),
+            Msg::Watch { seq, all: false } => (format!("watch /lock/{seq}"), vec![int("seq", *seq)]),
             Msg::Changed { seq } => (format!("/lock/{seq} is gone"), vec![int("seq", *seq)]),
             Msg::Delete { seq } => (format!("delete /lock/{seq}"), vec![int("seq", *seq)]),
-            Msg::Heartbeat => ("session heartbeat".to_string(), Vec::new()),
+            Msg::Heartbeat { owns } => ("session heartbeat".to_string(), vec![int("owns", *owns)]),
             Msg::SessionExpired => ("your session expired".to_string(), Vec::new()),
             Msg::Write { token } => (format!("write with token {token}"), vec![int("token", *token)]),
             Msg::WriteAck { token, accepted } => (
@@ -720,7 +784,7 @@ impl Protocol for QueueLock {
             Msg::Watch { .. } => 4,
             Msg::Changed { .. } => 5,
             Msg::Delete { .. } => 6,
-            Msg::Heartbeat => 7,
+            Msg::Heartbeat { .. } => 7,
             Msg::SessionExpired => 8,
             Msg::Write { .. } => 9,
             Msg::WriteAck { .. } => 10,

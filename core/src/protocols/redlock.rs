@@ -438,9 +438,16 @@ impl Protocol for Redlock {
         }
     }
 
-    fn on_timer(s: &mut RedNode, timer: Timer, cx: &mut Context<'_, Self>) {
+    fn on_timer(s: &mut RedNode, _timer: Timer, cx: &mut Context<'_, Self>) {
         let RedNode::Client(p, _, c) = s else { return };
         let p = *p;
+        // One timer slot: whichever fires is the current phase's timeout (a
+        // "time out now" naming another timer must not strand the client).
+        let timer = match c.phase {
+            Phase::Thinking => Timer::Try,
+            Phase::Acquiring => Timer::Deadline,
+            Phase::Holding => Timer::Done,
+        };
         match (timer, c.phase) {
             (Timer::Try, Phase::Thinking) => c.start(&p, cx),
             (Timer::Deadline, Phase::Acquiring) => c.decide(&p, cx),
