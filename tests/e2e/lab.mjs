@@ -5,23 +5,11 @@
 // step. Screenshots go to test-output/ (lab-*.png). Exits non-zero on any
 // failure, with every failure listed.
 import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
+import { dist, harness } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const dist = path.join(root, "dist");
-const out = path.join(root, "test-output");
-fs.mkdirSync(out, { recursive: true });
-
-const failures = [];
-function check(ok, msg) {
-  if (!ok) failures.push(msg);
-  return ok;
-}
-const shot = (page, name) => page.screenshot({ path: path.join(out, `lab-${name}.png`) });
+const { failures, check, shot, finish } = harness("lab");
 
 // Node roles and terms as the cluster view shows them: "S1:leader:term 2".
 async function clusterState(page) {
@@ -42,10 +30,6 @@ async function pause(page) {
   if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) === "true") await page.click('[data-testid="play"]');
 }
 
-if (!fs.existsSync(path.join(dist, "index.html"))) {
-  console.error("lab: dist/index.html is missing; build the page first (trunk build --release --offline)");
-  process.exit(1);
-}
 const server = await serve(dist);
 const url = `http://127.0.0.1:${server.address().port}/`;
 const browser = await launch();
@@ -336,8 +320,4 @@ try {
   await browser.close();
   server.close();
 }
-if (failures.length) {
-  console.error(`lab: FAIL\n- ${failures.join("\n- ")}`);
-  process.exit(1);
-}
-console.log("lab: ok (leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, zh-CN, lesson, network panel, violation and its message; screenshots in test-output/)");
+finish("leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, zh-CN, lesson, network panel, violation and its message; screenshots in test-output/");

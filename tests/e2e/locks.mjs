@@ -4,24 +4,11 @@
 // fencing lesson, where the storage refuses the same write and nothing
 // breaks; then Redlock, where a clock jump on one server gives two
 // clients the lock at once. Screenshots go to test-output/ (locks-*.png).
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
+import { dist, harness } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const dist = path.join(root, "dist");
-const out = path.join(root, "test-output");
-fs.mkdirSync(out, { recursive: true });
-
-const failures = [];
-const check = (ok, msg) => {
-  if (!ok) failures.push(msg);
-  return ok;
-};
-const shot = (page, name) => page.screenshot({ path: path.join(out, `locks-${name}.png`) });
+const { failures, check, shot, finish } = harness("locks");
 
 // Plays a lesson from its first step to its last with Continue.
 async function playLesson(page, file, lang) {
@@ -39,10 +26,6 @@ async function playLesson(page, file, lang) {
   }
 }
 
-if (!fs.existsSync(path.join(dist, "index.html"))) {
-  console.error("locks: dist/index.html is missing; build the page first");
-  process.exit(1);
-}
 const server = await serve(dist);
 const url = `http://127.0.0.1:${server.address().port}/`;
 const browser = await launch();
@@ -105,8 +88,4 @@ try {
   await browser.close();
   server.close();
 }
-if (failures.length) {
-  console.error(`locks: FAIL\n- ${failures.join("\n- ")}`);
-  process.exit(1);
-}
-console.log("locks: ok (GC-pause lesson caught without fencing, refused with fencing; Redlock clock jump caught; screenshots in test-output/)");
+finish("GC-pause lesson caught without fencing, refused with fencing; Redlock clock jump caught; herd figures; screenshots in test-output/");

@@ -3,10 +3,12 @@
 //! holder sends its fencing token with every write; the storage keeps the
 //! highest token it accepted and refuses older ones. The monitor half,
 //! [`FenceWatch`], reports a storage that accepted a write older than one it
-//! had already accepted, whichever lock protocol produced the tokens.
+//! had already accepted, whichever lock protocol produced the tokens. It
+//! also holds what the lock protocols share besides: their figures, their
+//! settings check and their refusal of client requests.
 
 use crate::ids::NodeId;
-use crate::protocol::{Context, Obs, Protocol};
+use crate::protocol::{ConfigIssue, Context, Obs, Protocol};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{BreakSwitch, Field, InvariantInfo, Value, Violation};
@@ -179,6 +181,31 @@ impl FenceWatch {
             self.newest = Some((w.client, w.token, now));
         }
     }
+}
+
+/// Longest duration a lock protocol's setting may have.
+pub const MAX_MS: f64 = 60_000.0;
+
+/// Checks a lock protocol's millisecond settings: (field, value, lowest
+/// allowed), each finite and at most [`MAX_MS`]; a lowest value above 0
+/// reads "above 0" in the message.
+pub fn check_ms(fields: &[(&'static str, f64, f64)]) -> Result<(), ConfigIssue> {
+    for &(field, v, lo) in fields {
+        if !v.is_finite() || v < lo || v > MAX_MS {
+            let lower = if lo > 0.0 { "above 0" } else { "0" };
+            return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {MAX_MS} ms") });
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a lock protocol whose clients act on their own (`who`:
+/// "Redlock clients" and its Chinese).
+pub fn no_requests(who: &str, who_zh: &str) -> Text {
+    Text::new(
+        format!("{who} act on their own; there are no client requests to send"),
+        format!("{who_zh}自己行动；没有可发送的客户端请求"),
+    )
 }
 
 /// Jain's fairness index of `xs`: 1 when all are equal, 1/n when one takes

@@ -82,7 +82,6 @@ impl Default for LeaseLockConfig {
     }
 }
 
-const MAX_MS: f64 = 60_000.0;
 const MAX_FIRST_TOKEN: u64 = 1 << 40;
 /// Nodes: one server, one resource, and up to this many minus two clients.
 pub const MAX_NODES: u32 = 32;
@@ -515,7 +514,7 @@ impl Protocol for LeaseLock {
                 ),
             });
         }
-        for (field, v, lo) in [
+        fencing::check_ms(&[
             ("ttl_ms", c.ttl_ms, 0.001),
             ("work_ms", c.work_ms, 0.0),
             ("check_to_write_ms", c.check_to_write_ms, 0.0),
@@ -523,12 +522,7 @@ impl Protocol for LeaseLock {
             ("think_ms", c.think_ms, 0.001),
             ("retry_min_ms", c.retry_min_ms, 0.001),
             ("retry_max_ms", c.retry_max_ms, 0.001),
-        ] {
-            if !v.is_finite() || v < lo || v > MAX_MS {
-                let lower = if lo > 0.0 { "above 0" } else { "0" };
-                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {MAX_MS} ms") });
-            }
-        }
+        ])?;
         if c.retry_max_ms < c.retry_min_ms {
             return Err(ConfigIssue {
                 field: "retry_max_ms",
@@ -717,7 +711,7 @@ impl Protocol for LeaseLock {
     }
 
     fn on_request(_s: &mut LockNode, id: RequestId, _request: (), cx: &mut Context<'_, Self>) {
-        cx.reply(id, Reply::Failed("lease-lock clients act on their own".into()));
+        cx.reply(id, Reply::Failed(fencing::no_requests("lease-lock clients", "租约锁的客户端").en));
     }
 
     fn durable(s: &LockNode) -> LockDurable {
@@ -755,10 +749,7 @@ impl Protocol for LeaseLock {
     }
 
     fn parse_request(_text: &str) -> Result<(), Text> {
-        Err(Text::new(
-            "lease-lock clients act on their own; there are no client requests to send",
-            "租约锁的客户端自己行动；没有可发送的客户端请求",
-        ))
+        Err(fencing::no_requests("lease-lock clients", "租约锁的客户端"))
     }
 
     fn timer_slots() -> usize {

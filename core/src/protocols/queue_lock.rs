@@ -53,7 +53,6 @@ impl Default for QueueLockConfig {
     }
 }
 
-const MAX_MS: f64 = 60_000.0;
 /// Most nodes.
 pub const MAX_NODES: u32 = 40;
 
@@ -346,16 +345,12 @@ impl Protocol for QueueLock {
                 ),
             });
         }
-        for (field, v) in [
-            ("session_timeout_ms", c.session_timeout_ms),
-            ("heartbeat_ms", c.heartbeat_ms),
-            ("work_ms", c.work_ms),
-            ("think_ms", c.think_ms),
-        ] {
-            if !v.is_finite() || v <= 0.0 || v > MAX_MS {
-                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside above 0 to {MAX_MS} ms") });
-            }
-        }
+        fencing::check_ms(&[
+            ("session_timeout_ms", c.session_timeout_ms, f64::MIN_POSITIVE),
+            ("heartbeat_ms", c.heartbeat_ms, f64::MIN_POSITIVE),
+            ("work_ms", c.work_ms, f64::MIN_POSITIVE),
+            ("think_ms", c.think_ms, f64::MIN_POSITIVE),
+        ])?;
         if c.heartbeat_ms >= c.session_timeout_ms {
             return Err(ConfigIssue {
                 field: "heartbeat_ms",
@@ -588,7 +583,7 @@ impl Protocol for QueueLock {
     }
 
     fn on_request(_s: &mut QNode, id: RequestId, _r: (), cx: &mut Context<'_, Self>) {
-        cx.reply(id, Reply::Failed("queue-lock clients act on their own".into()));
+        cx.reply(id, Reply::Failed(fencing::no_requests("queue-lock clients", "队列锁的客户端").en));
     }
 
     fn durable(s: &QNode) -> QDurable {
@@ -623,10 +618,7 @@ impl Protocol for QueueLock {
     }
 
     fn parse_request(_text: &str) -> Result<(), Text> {
-        Err(Text::new(
-            "queue-lock clients act on their own; there are no client requests to send",
-            "队列锁的客户端自己行动；没有可发送的客户端请求",
-        ))
+        Err(fencing::no_requests("queue-lock clients", "队列锁的客户端"))
     }
 
     fn timer_slots() -> usize {

@@ -16,6 +16,7 @@
 //! once. Break-it switches: a client settles for any single grant, or
 //! ignores the time the acquisition took.
 
+use super::fencing;
 use crate::ids::{NodeId, RequestId};
 use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
@@ -67,7 +68,6 @@ impl Default for RedlockConfig {
     }
 }
 
-const MAX_MS: f64 = 60_000.0;
 /// Most lock servers.
 pub const MAX_SERVERS: u32 = 15;
 /// Most nodes in all.
@@ -349,19 +349,14 @@ impl Protocol for Redlock {
                 ),
             });
         }
-        for (field, v, lo) in [
+        fencing::check_ms(&[
             ("ttl_ms", c.ttl_ms, 0.001),
             ("drift_allowance_ms", c.drift_allowance_ms, 0.0),
             ("acquire_timeout_ms", c.acquire_timeout_ms, 0.001),
             ("work_ms", c.work_ms, 0.001),
             ("think_ms", c.think_ms, 0.001),
             ("retry_jitter_ms", c.retry_jitter_ms, 0.0),
-        ] {
-            if !v.is_finite() || v < lo || v > MAX_MS {
-                let lower = if lo > 0.0 { "above 0" } else { "0" };
-                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {MAX_MS} ms") });
-            }
-        }
+        ])?;
         Ok(())
     }
 
@@ -457,7 +452,7 @@ impl Protocol for Redlock {
     }
 
     fn on_request(_s: &mut RedNode, id: RequestId, _r: (), cx: &mut Context<'_, Self>) {
-        cx.reply(id, Reply::Failed("Redlock clients act on their own".into()));
+        cx.reply(id, Reply::Failed(fencing::no_requests("Redlock clients", "Redlock 的客户端").en));
     }
 
     fn durable(_s: &RedNode) -> RedDurable {
@@ -481,10 +476,7 @@ impl Protocol for Redlock {
     }
 
     fn parse_request(_text: &str) -> Result<(), Text> {
-        Err(Text::new(
-            "Redlock clients act on their own; there are no client requests to send",
-            "Redlock 的客户端自己行动；没有可发送的客户端请求",
-        ))
+        Err(fencing::no_requests("Redlock clients", "Redlock 的客户端"))
     }
 
     fn timer_slots() -> usize {
@@ -662,7 +654,7 @@ impl Protocol for Redlock {
                 _ => None,
             })
             .collect();
-        super::fencing::lock_figures(&clients, now, messages_sent)
+        fencing::lock_figures(&clients, now, messages_sent)
     }
 
     fn message_kind(msg: &Msg) -> u8 {
