@@ -228,3 +228,23 @@ fn ring_compares_the_schemes_and_refuses_absurd_parameters() {
         assert!(out.contains(want) && !out.contains("panicked"), "{args:?}: {out}");
     }
 }
+
+#[test]
+fn absurd_ring_and_lock_settings_name_the_field_and_the_limit() {
+    // The list: V = 0, R above the node count, a TTL of zero or
+    // below, a balance factor under 1, ten million keys.
+    let ring = |config: &str| format!("protocol = \"hash_ring\"\nnodes = 4\n[config]\n{config}\n");
+    refused("v0.toml", ring("vnodes = 0").as_bytes(), "4:10", "vnodes = 0 is outside 1 to 1000");
+    refused("r9.toml", ring("replicas = 9").as_bytes(), "4:12", "replicas = 9 is outside 1 to 4");
+    refused(
+        "balance.toml",
+        ring("scheme = \"bounded\"\nbalance = 0.5").as_bytes(),
+        "5:11",
+        "balance = 0.5 is outside 1 to 100",
+    );
+    refused("keys.toml", ring("keys = 10000000").as_bytes(), "4:8", "keys = 10000000 is outside 1 to 10000");
+    refused("members.toml", ring("members = 7").as_bytes(), "4:11", "members = 7 is outside 1 to the 4 nodes");
+    let lock = |ttl: &str| format!("protocol = \"lease_lock\"\nnodes = 4\n[config]\nttl_ms = {ttl}\n");
+    refused("ttl0.toml", lock("0").as_bytes(), "4:10", "ttl_ms = 0 is outside above 0 to 60000 ms");
+    refused("ttl-.toml", lock("-5").as_bytes(), "4:10", "ttl_ms = -5 is outside above 0 to 60000 ms");
+}

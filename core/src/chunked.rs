@@ -58,6 +58,16 @@ impl<T: Clone> ChunkVec<T> {
         self.len += 1;
     }
 
+    /// Replaces the element at `i` (zero-based), copying its chunk only if
+    /// it is shared. Out of range does nothing.
+    pub fn set(&mut self, i: usize, v: T) {
+        if i < self.len
+            && let Some(chunk) = self.chunks.get_mut(i / CHUNK)
+        {
+            Rc::make_mut(chunk)[i % CHUNK] = v;
+        }
+    }
+
     /// Keeps the first `len` elements.
     pub fn truncate(&mut self, len: usize) {
         if len >= self.len {
@@ -102,6 +112,18 @@ mod tests {
         assert_eq!(a.get(300), Some(&-1));
         assert_eq!(a.len(), 301);
         assert_eq!(b.iter().copied().sum::<i32>(), (0..1000).sum());
+    }
+
+    #[test]
+    fn set_writes_only_this_copy() {
+        let mut a = ChunkVec::new();
+        for i in 0..600 {
+            a.push(i);
+        }
+        let b = a.clone();
+        a.set(300, -1);
+        a.set(600, -2);
+        assert_eq!((a.get(300), b.get(300), a.len()), (Some(&-1), Some(&300), 600));
     }
 
     #[test]

@@ -236,6 +236,58 @@ pub fn place(scheme: Scheme, nodes: &[NodeId], keys: u64) -> Vec<usize> {
     }
 }
 
+/// The preference list of every key `0..keys` under `scheme`: `r` nodes per
+/// key, flattened (`table[k * r..(k + 1) * r]`), the primary first. Replicas
+/// are the next distinct nodes clockwise on the ring (ring, bounded loads),
+/// the next nodes in member order (mod-N, jump hash) or the next highest
+/// weights (rendezvous). With `distinct` off (a break-it switch) the ring
+/// takes the next `r` points whoever owns them and the other schemes repeat
+/// the primary, so replicas share a physical node. `r` is capped at the
+/// number of nodes when `distinct` is on. The caller validates the scheme.
+pub fn replica_table(scheme: Scheme, nodes: &[NodeId], keys: u64, r: usize, distinct: bool) -> (usize, Vec<NodeId>) {
+    let n = nodes.len();
+    if n == 0 || r == 0 {
+        return (0, Vec::new());
+    }
+    let r = if distinct { r.min(n) } else { r };
+    let primaries = place(scheme, nodes, keys);
+    let mut table = Vec::with_capacity(primaries.len() * r);
+    let ring = match scheme {
+        Scheme::Ring { vnodes } | Scheme::Bounded { vnodes, .. } => Some(Ring::new(nodes, vnodes)),
+        _ => None,
+    };
+    for (k, &p) in primaries.iter().enumerate() {
+        let primary = nodes[p];
+        table.push(primary);
+        if r == 1 {
+            continue;
+        }
+        let h = key_hash(k as u64);
+        match (scheme, &ring) {
+            (Scheme::Ring { .. }, Some(ring)) => table.extend(ring.replicas_of(h, r, distinct).into_iter().skip(1)),
+            (Scheme::Bounded { .. }, Some(ring)) => {
+                // The primary may have been pushed past a full node; the
+                // replicas are the next nodes clockwise other than it.
+                let rest: Vec<NodeId> = ring
+                    .replicas_of(h, if distinct { n } else { r }, distinct)
+                    .into_iter()
+                    .filter(|&x| !distinct || x != primary)
+                    .take(r - 1)
+                    .collect();
+                table.extend(rest);
+            }
+            (Scheme::Rendezvous, _) if distinct => {
+                let mut by_weight: Vec<usize> = (0..n).collect();
+                by_weight.sort_by_key(|&i| (std::cmp::Reverse(hash2(h, u64::from(nodes[i].0))), i));
+                table.extend(by_weight.into_iter().skip(1).take(r - 1).map(|i| nodes[i]));
+            }
+            _ if distinct => table.extend((1..r).map(|i| nodes[(p + i) % n])),
+            _ => table.extend(std::iter::repeat_n(primary, r - 1)),
+        }
+    }
+    (r, table)
+}
+
 /// Keys per node.
 pub fn loads(owners: &[usize], nodes: usize) -> Vec<u64> {
     let mut out = vec![0u64; nodes];
@@ -366,6 +418,36 @@ mod tests {
             r[0] == r[1] || r[1] == r[2] || r[0] == r[2]
         });
         assert!(shared.count() > 0);
+    }
+
+    #[test]
+    fn replica_tables_put_the_primary_first_and_replicas_on_distinct_nodes() {
+        let nodes = ids(5);
+        for scheme in [
+            Scheme::ModN,
+            Scheme::Ring { vnodes: 8 },
+            Scheme::Jump,
+            Scheme::Rendezvous,
+            Scheme::Bounded { vnodes: 8, balance: 1.25 },
+        ] {
+            let primaries = place(scheme, &nodes, 500);
+            let (r, table) = replica_table(scheme, &nodes, 500, 3, true);
+            assert_eq!((r, table.len()), (3, 1_500));
+            for k in 0..500 {
+                let row = &table[k * 3..k * 3 + 3];
+                assert_eq!(row[0], nodes[primaries[k]], "{}: key {k}", scheme.name());
+                assert!(row[0] != row[1] && row[1] != row[2] && row[0] != row[2], "{}: {row:?}", scheme.name());
+            }
+            // R above the node count is capped when replicas must differ.
+            assert_eq!(replica_table(scheme, &nodes, 10, 9, true).0, 5);
+            // Broken: some key has two copies on one node.
+            let (r, broken) = replica_table(scheme, &nodes, 500, 3, false);
+            let shared = (0..500).filter(|&k| {
+                let row = &broken[k * r..k * r + r];
+                row[0] == row[1] || row[1] == row[2] || row[0] == row[2]
+            });
+            assert!(shared.count() > 0, "{}", scheme.name());
+        }
     }
 
     #[test]

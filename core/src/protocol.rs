@@ -13,7 +13,7 @@
 use crate::ids::{NodeId, RequestId};
 use crate::rng::Rng;
 use crate::time::Micros;
-use crate::view::{Figure, MessageView, ProtocolInfo, ProtocolNodeView, Violation};
+use crate::view::{Figure, MessageView, ProtocolInfo, ProtocolNodeView, RingView, Violation};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
@@ -257,5 +257,12 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     fn figures(states: &[Option<&Self::State>], now: Micros, messages_sent: u64) -> Vec<Figure> {
         let _ = (states, now, messages_sent);
         Vec::new()
+    }
+
+    /// The hash ring to draw, for a protocol with [`crate::view::Layout::Ring`]
+    /// (`None` for a crashed node). None by default.
+    fn ring(states: &[Option<&Self::State>]) -> Option<RingView> {
+        let _ = states;
+        None
     }
 }

@@ -306,6 +306,8 @@ pub struct WorldView {
     /// Live figures the protocol computes from its nodes (see
     /// [`crate::protocol::Protocol::figures`]).
     pub figures: Vec<Figure>,
+    /// The hash ring, for protocols with [`Layout::Ring`].
+    pub ring: Option<RingView>,
 }
 
 /// A live figure (`fairness (Jain's index)`: `0.97`).
@@ -315,4 +317,73 @@ pub struct Figure {
     pub name: Text,
     /// Its value, formatted.
     pub value: String,
+    /// Bars to draw under it (a load per node, a histogram), if any.
+    pub bars: Vec<Bar>,
+}
+
+impl Figure {
+    /// A figure without bars.
+    pub fn new(name: Text, value: impl Into<String>) -> Figure {
+        Figure { name, value: value.into(), bars: Vec::new() }
+    }
+}
+
+/// One bar of a figure's chart.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bar {
+    /// Its label under the bar (`S3`, `40-80 ms`).
+    pub label: String,
+    /// Its height.
+    pub value: f64,
+    /// The node it stands for, so the UI can give it that node's colour.
+    pub node: Option<NodeId>,
+}
+
+/// Where a key of a hash ring stands in a rebalancing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// With its owner.
+    Home,
+    /// Its owner changed; the old owner still has it and serves it.
+    Waiting,
+    /// Sent to its new owner, not yet confirmed.
+    Travelling,
+}
+
+/// A key on the ring.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyDot {
+    /// Its number (`k17` is 17).
+    pub key: u32,
+    /// Its position: the top 32 bits of its hash (0 at the top, clockwise).
+    pub pos: u32,
+    /// Its primary owner in the newest membership.
+    pub owner: NodeId,
+    /// Where it stands in a rebalancing.
+    pub state: KeyState,
+}
+
+/// What the ring view draws (see [`Layout::Ring`]). A protocol with that
+/// layout accepts the client requests `join N` and `leave N` at the node
+/// [`RingView::coordinator`] names, which the view's buttons send.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RingView {
+    /// The placement scheme (`ring V=16`).
+    pub scheme: String,
+    /// The membership's version.
+    pub epoch: u32,
+    /// The nodes in the ring.
+    pub members: Vec<NodeId>,
+    /// The nodes that may join.
+    pub spares: Vec<NodeId>,
+    /// The node that takes `join` and `leave` requests.
+    pub coordinator: NodeId,
+    /// Virtual-node points (top 32 bits of their position) and owners;
+    /// empty for schemes without a ring.
+    pub points: Vec<(u32, NodeId)>,
+    /// Arcs `(from, to]` whose owner changed in the last membership change.
+    pub changed: Vec<(u32, u32)>,
+    /// Every key.
+    pub keys: Vec<KeyDot>,
 }

@@ -1450,6 +1450,10 @@ impl<P: Protocol> World<P> {
                 let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
                 P::figures(&states, self.now, self.next_msg)
             },
+            ring: {
+                let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
+                P::ring(&states)
+            },
         }
     }
 

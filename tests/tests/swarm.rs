@@ -220,3 +220,73 @@ fn every_queue_lock_client_keeps_getting_the_lock_on_a_lossy_network() {
         }
     }
 }
+
+/// A consistent-hashing store on a lossy network: six nodes, four in the
+/// ring, a read/write workload, and two joins and two leaves during the run
+/// (a change that comes while the last one is still moving keys is refused
+/// and noted).
+fn ring_scenario(config: &str) -> Scenario {
+    let text = format!(
+        r#"
+protocol = "hash_ring"
+nodes = 6
+duration_ms = 4000
+[config]
+keys = 60
+members = 4
+batch_keys = 3
+transfer_keys_per_s = 200
+{config}
+[network]
+latency = {{ dist = "uniform", min_ms = 1, max_ms = 10 }}
+loss_ratio = 0.03
+duplicate_ratio = 0.03
+reorder_ratio = 0.1
+[workload]
+start_ms = 5
+rate_per_s = 150
+requests = ["get any", "put any {{n}}"]
+[[faults]]
+at_ms = 300
+request = "join 5"
+[[faults]]
+at_ms = 1200
+request = "join 6"
+[[faults]]
+at_ms = 2200
+request = "leave 2"
+[[faults]]
+at_ms = 3000
+request = "leave 5"
+"#
+    );
+    distlab_tests::load("hash-ring-swarm.toml", &text)
+}
+
+#[test]
+fn a_hash_ring_loses_no_acknowledged_write_and_places_replicas_under_random_faults() {
+    // Crashes and restarts during migration, pauses, partitions, loss,
+    // duplication and reordering, with one, two and three copies per key.
+    for config in ["replicas = 1", "replicas = 2", "replicas = 3\nscheme = \"rendezvous\""] {
+        let scenario = ring_scenario(config);
+        let mut events = 0;
+        for seed in 0..seeds() / 5 {
+            let out = swarm_run(&scenario, seed);
+            events += out.events;
+            assert!(out.violations.is_empty(), "{config:?} seed {seed}: {:#?}", out.violations);
+        }
+        assert!(events > seeds() / 5 * 500, "{config:?}: the swarm did too little work: {events} events");
+    }
+}
+
+#[test]
+fn switching_ownership_before_the_transfer_is_caught_by_no_lost_write() {
+    let scenario = ring_scenario("replicas = 2\nbreak_switch_before_transfer = true");
+    assert_lock_caught(&scenario, "break_switch_before_transfer", "No Lost Write", 50);
+}
+
+#[test]
+fn replicas_on_one_node_are_caught_by_replica_placement() {
+    let scenario = ring_scenario("replicas = 2\nvnodes = 4\nbreak_replicas_same_node = true");
+    assert_lock_caught(&scenario, "break_replicas_same_node", "Replica Placement", 50);
+}

@@ -229,20 +229,20 @@ pub fn lock_figures(clients: &[(u64, u64)], now: Micros, messages_sent: u64) -> 
     let share: Vec<f64> = clients.iter().map(|c| c.0 as f64).collect();
     let dash = || "–".to_string();
     vec![
-        Figure { name: Text::new("acquisitions", "获得锁次数"), value: total.to_string() },
-        Figure { name: Text::new("acquisitions per second", "每秒获得锁次数"), value: format!("{per_s:.1}") },
-        Figure {
-            name: Text::new("fairness (Jain's index)", "公平性（Jain 指数）"),
-            value: if total == 0 { dash() } else { format!("{:.3}", jain(&share)) },
-        },
-        Figure {
-            name: Text::new("mean wait", "平均等待"),
-            value: if total == 0 { dash() } else { format!("{:.1} ms", waited as f64 / total as f64 / 1000.0) },
-        },
-        Figure {
-            name: Text::new("messages per acquisition", "每次获得锁的消息数"),
-            value: if total == 0 { dash() } else { format!("{:.1}", messages_sent as f64 / total as f64) },
-        },
+        Figure::new(Text::new("acquisitions", "获得锁次数"), total.to_string()),
+        Figure::new(Text::new("acquisitions per second", "每秒获得锁次数"), format!("{per_s:.1}")),
+        Figure::new(
+            Text::new("fairness (Jain's index)", "公平性（Jain 指数）"),
+            if total == 0 { dash() } else { format!("{:.3}", jain(&share)) },
+        ),
+        Figure::new(
+            Text::new("mean wait", "平均等待"),
+            if total == 0 { dash() } else { format!("{:.1} ms", waited as f64 / total as f64 / 1000.0) },
+        ),
+        Figure::new(
+            Text::new("messages per acquisition", "每次获得锁的消息数"),
+            if total == 0 { dash() } else { format!("{:.1}", messages_sent as f64 / total as f64) },
+        ),
     ]
 }
 

@@ -5,6 +5,7 @@
 //! simulator, the scenario loader, the CLI and the UI do not change.
 
 pub mod fencing;
+pub mod hash_ring;
 pub mod lease_lock;
 pub mod queue_lock;
 pub mod raft;
@@ -32,6 +33,7 @@ static ALL: &[ProtocolEntry] = &[
     ProtocolEntry { info: lease_lock::LeaseLock::info, load: load_with::<lease_lock::LeaseLock> },
     ProtocolEntry { info: redlock::Redlock::info, load: load_with::<redlock::Redlock> },
     ProtocolEntry { info: queue_lock::QueueLock::info, load: load_with::<queue_lock::QueueLock> },
+    ProtocolEntry { info: hash_ring::HashRing::info, load: load_with::<hash_ring::HashRing> },
 ];
 
 /// Every registered protocol.
