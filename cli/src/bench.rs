@@ -87,6 +87,11 @@ struct Browser {
     frames_late: u64,
     in_flight_median: u64,
     nodes: u64,
+    ring_frame_ms_median: f64,
+    ring_frame_ms_p95: f64,
+    ring_frames: u64,
+    ring_frames_late: u64,
+    ring_moving_median: u64,
 }
 
 fn browser(args: &BenchArgs) -> Result<Browser, String> {
@@ -194,6 +199,21 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 format!("{:.1} / {:.1} ms", b.frame_ms_median, b.frame_ms_p95),
                 "p95 <= 16.7±.1 ms",
                 Some(b.frame_ms_p95 <= 16.7 + 0.1 + 1e-9),
+            );
+            // The bar for the ring view: at least 30 frames per second.
+            row(
+                &format!(
+                    "ring view, 1,000 vnodes, 10,000 keys, S11 joining ({} keys to go), {} frames ({} late), median / p95",
+                    b.ring_moving_median, b.ring_frames, b.ring_frames_late
+                ),
+                format!(
+                    "{:.1} / {:.1} ms ({:.0} fps at p95)",
+                    b.ring_frame_ms_median,
+                    b.ring_frame_ms_p95,
+                    1000.0 / b.ring_frame_ms_p95.max(1e-3)
+                ),
+                ">= 30 fps",
+                Some(b.ring_frame_ms_p95 <= 1000.0 / 30.0),
             );
             row(
                 "first load: wasm + js + css, gzip",

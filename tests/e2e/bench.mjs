@@ -20,6 +20,37 @@ const bundle = fs
   .filter((f) => /\.(wasm|js|css)$/.test(f))
   .map((f) => [f, zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length]);
 
+// Frame gaps over 5 s of requestAnimationFrame on `page`, with the median
+// of `countSrc` (a function's source, sampled every frame).
+async function measureFrames(page, countSrc) {
+  return page.evaluate(async (countSrc) => {
+    const count = eval(countSrc);
+    const gaps = [];
+    const samples = [];
+    await new Promise((done) => {
+      let last = null;
+      const end = performance.now() + 5000;
+      const tick = (t) => {
+        if (last !== null) gaps.push(t - last);
+        last = t;
+        samples.push(count());
+        if (t < end) requestAnimationFrame(tick);
+        else done();
+      };
+      requestAnimationFrame(tick);
+    });
+    const at = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+    return {
+      frame_ms_median: at(gaps, 0.5),
+      frame_ms_p95: at(gaps, 0.95),
+      frames: gaps.length,
+      frames_late: gaps.filter((g) => g > 25).length,
+      in_flight_median: at(samples, 0.5),
+      nodes: document.querySelectorAll('[data-testid="cluster"] [data-testid^="node-"]').length,
+    };
+  }, countSrc);
+}
+
 const server = await serve(dist);
 const browser = await launch();
 try {
@@ -50,33 +81,28 @@ try {
   const inFlight = () => document.querySelectorAll('[data-testid="cluster"] [data-testid^="msg-"]').length;
   await lab.waitForFunction(`(${inFlight})() >= 150`, null, { timeout: 60_000 }).catch(() => {});
   await lab.waitForTimeout(1000);
-  const frames = await lab.evaluate(async (inFlightSrc) => {
-    const count = eval(inFlightSrc);
-    const gaps = [];
-    const flying = [];
-    await new Promise((done) => {
-      let last = null;
-      const end = performance.now() + 5000;
-      const tick = (t) => {
-        if (last !== null) gaps.push(t - last);
-        last = t;
-        flying.push(count());
-        if (t < end) requestAnimationFrame(tick);
-        else done();
-      };
-      requestAnimationFrame(tick);
-    });
-    const at = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
-    return {
-      frame_ms_median: at(gaps, 0.5),
-      frame_ms_p95: at(gaps, 0.95),
-      frames: gaps.length,
-      frames_late: gaps.filter((g) => g > 25).length,
-      in_flight_median: at(flying, 0.5),
-      nodes: document.querySelectorAll('[data-testid="cluster"] [data-testid^="node-"]').length,
-    };
-  }, `(${inFlight})`);
+  const frames = await measureFrames(lab, `(${inFlight})`);
   Object.assign(result, frames);
+  // The ring view at scale: ten members with 100 virtual nodes each, 10,000
+  // keys (tutorials/hashing/large-ring.toml), measured while S11 joins and
+  // a tenth of the keys move.
+  const ring = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  errors.push(...watchErrors(ring));
+  await ring.goto(`http://127.0.0.1:${server.address().port}/?open=hashing/large-ring.toml`);
+  await ring.waitForSelector('[data-testid="ring-join-11"]', { timeout: 30_000 });
+  await ring.click('[data-testid="ring-join-11"]');
+  await ring.locator('[data-testid="speed"]').fill("-1");
+  await ring.click('[data-testid="play"]');
+  await ring.waitForTimeout(500);
+  const moving = () => Number((document.querySelector('[data-testid="figures"]')?.textContent.match(/(\d+) keys to go/) ?? [])[1] ?? 0);
+  const r = await measureFrames(ring, `(${moving})`);
+  Object.assign(result, {
+    ring_frame_ms_median: r.frame_ms_median,
+    ring_frame_ms_p95: r.frame_ms_p95,
+    ring_frames: r.frames,
+    ring_frames_late: r.frames_late,
+    ring_moving_median: r.in_flight_median,
+  });
   if (errors.length) throw new Error(errors.join("\n"));
   const total = bundle.reduce((a, [, n]) => a + n, 0);
   console.log(JSON.stringify({ ...result, bundle_gzip_bytes: total, bundle }));

@@ -355,6 +355,7 @@ pub fn App() -> impl IntoView {
                 <section class="stage">
                     <ClusterView />
                     <div class="legend" data-testid="legend"><Legend /></div>
+                    <crate::ring::RingTools />
                     {embed.then(|| view! {
                         // Opens this very run (a share link) in a full tab.
                         <button class="link open-full" on:click=move |_| {

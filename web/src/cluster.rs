@@ -71,6 +71,8 @@ fn recently_dropped(ctx: &Ctx, now: Micros, window: Micros) -> Vec<Fallen> {
 #[derive(Clone, Debug, PartialEq)]
 struct Scene {
     n: usize,
+    /// A hash ring sits inside the circle: only cut links are drawn.
+    ring: bool,
     cut_links: Vec<(NodeId, NodeId)>,
     nodes: Vec<NodeLook>,
     flagged: Vec<NodeId>,
@@ -92,6 +94,7 @@ fn scene_of(v: &WorldView) -> Scene {
     let slot = |role: &str| v.protocol.roles.iter().find(|x| x.name == role).map(|x| (x.colour, x.badge, x.name_zh_cn));
     Scene {
         n: v.nodes.len(),
+        ring: v.ring.is_some(),
         cut_links: v.cut_links.clone(),
         nodes: v
             .nodes
@@ -123,6 +126,9 @@ fn draw_links(s: &Scene) -> impl IntoView + use<> {
             let (ida, idb) = (s.nodes[a].id, s.nodes[b].id);
             let cut_ab = s.cut_links.contains(&(ida, idb));
             let cut_ba = s.cut_links.contains(&(idb, ida));
+            if s.ring && !cut_ab && !cut_ba {
+                return None;
+            }
             let (class, title) = match (cut_ab, cut_ba) {
                 (true, true) => ("link cut", format!("{ida} ✕ {idb}")),
                 (true, false) => ("link cut one-way", format!("{ida} → {idb} ✕")),
@@ -136,12 +142,12 @@ fn draw_links(s: &Scene) -> impl IntoView + use<> {
                 (true, true) => Some(((x1 + x2) / 2.0, (y1 + y2) / 2.0)),
                 _ => None,
             };
-            view! {
+            Some(view! {
                 <g>
                     <line class=class x1=x1 y1=y1 x2=x2 y2=y2><title>{title}</title></line>
                     {mark.map(|(x, y)| view! { <text class="cut-mark" x=x y=y + 6.0>"✕"</text> })}
                 </g>
-            }
+            })
         })
         .collect_view()
 }
@@ -267,7 +273,7 @@ fn positions(list: &[Flying], now: f64, reduced: bool) -> Vec<(f64, f64)> {
 
 /// The diagram's placement in a box of `w` x `h` pixels (viewBox 600 x 600,
 /// centred, scaled to fit): (scale, x offset, y offset).
-fn fit(w: f64, h: f64) -> (f64, f64, f64) {
+pub fn fit(w: f64, h: f64) -> (f64, f64, f64) {
     let s = (w / SIZE).min(h / SIZE);
     (s, (w - SIZE * s) / 2.0, (h - SIZE * s) / 2.0)
 }
@@ -481,7 +487,9 @@ pub fn ClusterView() -> impl IntoView {
         let el: web_sys::Element = svg.get_untracked()?.into();
         list.with_untracked(|l| message_at(ctx, l, &el, ev.client_x() as f64, ev.client_y() as f64))
     };
+    let has_ring = Memo::new(move |_| ctx.view.with(|v| v.as_ref().is_some_and(|v| v.ring.is_some())));
     view! {
+        <Show when=move || has_ring.get()>{crate::ring::ring_layer(ctx)}</Show>
         <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster" node_ref=svg
             on:click=move |ev| {
                 // A message under the pointer (dots are on the canvas), else

@@ -16,6 +16,7 @@ pub mod lesson_pane;
 mod markdown;
 pub mod panels;
 pub mod pool;
+pub mod ring;
 pub mod share;
 pub mod size;
 pub mod spacetime;

@@ -393,7 +393,10 @@ pub fn Figures() -> impl IntoView {
             (!f.is_empty()).then(|| {
                 let rows = f
                     .iter()
-                    .map(|x| view! { <tr><th>{x.name.get(lang).to_string()}</th><td>{x.value.clone()}</td></tr> })
+                    .map(|x| {
+                        let bars = (!x.bars.is_empty()).then(|| bars(&x.bars));
+                        view! { <tr><th>{x.name.get(lang).to_string()}</th><td>{x.value.clone()}{bars}</td></tr> }
+                    })
                     .collect_view();
                 view! {
                     <section class="panel figures" data-testid="figures">
@@ -404,6 +407,28 @@ pub fn Figures() -> impl IntoView {
             })
         })
     }
+}
+
+/// A figure's bar chart: one row per bar, its length relative to the
+/// largest, in its node's colour when it stands for a node.
+fn bars(list: &[distlab_core::view::Bar]) -> impl IntoView + use<> {
+    let max = list.iter().map(|b| b.value).fold(0.0f64, f64::max).max(1e-9);
+    let rows = list
+        .iter()
+        .map(|b| {
+            let colour = b.node.map_or("var(--accent)", |n| crate::ring::node_colour(n.0));
+            let width = (b.value / max * 100.0).clamp(0.0, 100.0);
+            let value = if b.value.fract() == 0.0 { format!("{}", b.value as i64) } else { format!("{:.2}", b.value) };
+            view! {
+                <div class="bar-row">
+                    <span class="bar-label">{b.label.clone()}</span>
+                    <span class="bar-track"><span class="bar" style=format!("width: {width:.1}%; background: {colour}")></span></span>
+                    <span class="bar-value">{value}</span>
+                </div>
+            }
+        })
+        .collect_view();
+    view! { <div class="bars" data-testid="figure-bars">{rows}</div> }
 }
 
 /// Parses a form field, naming it in the error.

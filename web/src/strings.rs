@@ -93,6 +93,16 @@ pub struct Strings {
     pub all_lessons: &'static str,
     /// The live figures panel.
     pub figures: &'static str,
+    /// Ring view: the add-a-node buttons' label.
+    pub ring_add: &'static str,
+    /// Ring view: the remove-a-node buttons' label.
+    pub ring_remove: &'static str,
+    /// Ring view: a key whose old owner still has it.
+    pub ring_waiting: &'static str,
+    /// Ring view: a key sent to its new owner, not yet confirmed.
+    pub ring_travelling: &'static str,
+    /// Ring view: arcs that changed owner.
+    pub ring_changed: &'static str,
     /// Space-time marks for network commands: partition, isolate, cut,
     /// heal, heal one link.
     pub net_verbs: [&'static str; 5],
@@ -218,6 +228,11 @@ pub static EN: Strings = Strings {
     show_lesson: "Show lesson",
     all_lessons: "All lessons",
     figures: "Figures",
+    ring_add: "Add to the ring:",
+    ring_remove: "Remove:",
+    ring_waiting: "waiting to move",
+    ring_travelling: "on its way",
+    ring_changed: "arc changed owner",
     net_verbs: ["partition", "isolate", "cut", "heal", "heal link"],
     continue_: "Continue",
     back: "Back",
@@ -340,6 +355,11 @@ pub static ZH_CN: Strings = Strings {
     show_lesson: "显示课程",
     all_lessons: "全部课程",
     figures: "实时数据",
+    ring_add: "加入环：",
+    ring_remove: "移出：",
+    ring_waiting: "等待迁移",
+    ring_travelling: "迁移途中",
+    ring_changed: "换了主人的弧段",
     net_verbs: ["分区", "隔离", "切断", "恢复", "恢复链路"],
     continue_: "继续",
     back: "返回",

@@ -224,10 +224,13 @@ pub struct Membership {
     changed: Vec<(u32, u32)>,
     /// What the change from the previous membership moved.
     change: Option<Change>,
+    /// The load spread this membership would have with 1, 10, 100 and
+    /// 1,000 virtual nodes (computed by the coordinator only).
+    by_vnodes: Vec<(u32, f64)>,
 }
 
 impl Membership {
-    fn new(p: &Params, epoch: u32, members: Vec<NodeId>, prev: Option<&Membership>) -> Membership {
+    fn new(p: &Params, epoch: u32, members: Vec<NodeId>, prev: Option<&Membership>, figures: bool) -> Membership {
         let (r, table) = hashring::replica_table(p.scheme, &members, u64::from(p.keys), p.r, p.distinct);
         let mut loads = vec![0u64; members.len()];
         for k in 0..p.keys as usize {
@@ -278,7 +281,18 @@ impl Membership {
             .collect();
             Change { moved: moved as f64 / f64::from(p.keys.max(1)), ideal: (a - b).abs() / a.max(b).max(1.0), compare }
         });
-        Membership { epoch, members, r, table, loads, points, changed, change }
+        let by_vnodes = if figures {
+            [1u32, 10, 100, 1_000]
+                .iter()
+                .map(|&v| {
+                    let owners = hashring::place(Scheme::Ring { vnodes: v }, &members, u64::from(p.keys));
+                    (v, hashring::spread(&hashring::loads(&owners, members.len())))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Membership { epoch, members, r, table, loads, points, changed, change, by_vnodes }
     }
 
     /// The preference list of `key`, primary first.
@@ -507,6 +521,7 @@ pub struct RingNode {
     unacked: BTreeMap<u64, Batch>,
     next_batch: u64,
     done_reported: u32,
+    settled_reported: u32,
     send_armed: bool,
     tick_armed: bool,
     // Volatile: lost in a crash.
@@ -1150,8 +1165,13 @@ fn after(s: &mut RingNode, cx: &mut Context<'_, HashRing>) {
             cx.send(to, Msg::Status { epoch, done: true });
         }
         if s.view.epoch > 1 {
-            cx.observe("rebalanced", Obs::Int(i64::from(s.view.epoch)));
+            cx.observe("done", Obs::Int(i64::from(s.view.epoch)));
         }
+    }
+    if s.is_coordinator() && s.settled() && s.settled_reported < s.view.epoch {
+        // Every node of the old and new membership is done.
+        s.settled_reported = s.view.epoch;
+        cx.observe("rebalanced", Obs::Int(i64::from(s.view.epoch)));
     }
     ensure_send(s, cx);
     if !s.pending.is_empty() || !s.unacked.is_empty() {
@@ -1204,7 +1224,7 @@ fn change_membership(s: &mut RingNode, id: RequestId, join: bool, n: u32, cx: &m
     } else {
         members.retain(|&m| m != node);
     }
-    let next = Rc::new(Membership::new(&s.p, s.view.epoch + 1, members, Some(&s.view)));
+    let next = Rc::new(Membership::new(&s.p, s.view.epoch + 1, members, Some(&s.view), true));
     adopt(s, &next, cx);
     for i in 0..s.p.nodes as usize {
         let n = NodeId::from_index(i);
@@ -1297,7 +1317,7 @@ impl Protocol for HashRing {
         let nodes = peers.len() as u32 + 1;
         let p = Params::new(c, nodes);
         let members: Vec<NodeId> = (0..p.members as usize).map(NodeId::from_index).collect();
-        let view = Rc::new(Membership::new(&p, 1, members, None));
+        let view = Rc::new(Membership::new(&p, 1, members, None, me == NodeId(1)));
         let mut store = ChunkVec::new();
         let mut flags = ChunkVec::new();
         let mut held = 0;
@@ -1327,6 +1347,7 @@ impl Protocol for HashRing {
             unacked: BTreeMap::new(),
             next_batch: 1,
             done_reported: 1,
+            settled_reported: 1,
             send_armed: false,
             tick_armed: false,
             pending: BTreeMap::new(),
@@ -1551,13 +1572,11 @@ impl Protocol for HashRing {
         let primary = s.view.members.iter().position(|&m| m == s.me).map_or(0, |i| s.view.loads[i]);
         let to_send = s.queue.len() + s.unacked.values().map(|b| b.keys.len()).sum::<usize>();
         let incoming = if s.flagged == 0 { 0 } else { (0..s.p.keys).filter(|&k| s.flag(k) & INCOMING != 0).count() };
+        // Short enough for the node's circle; the inspector has the rest.
         let headline = if !s.view.has(s.me) && !s.busy() {
-            Text::new("not in the ring", "不在环上")
+            Text::new("not in ring", "不在环上")
         } else if s.busy() {
-            Text::new(
-                format!("{} keys, {to_send}↑ {incoming}↓", s.held),
-                format!("{} 个键，{to_send}↑ {incoming}↓", s.held),
-            )
+            Text::new(format!("↑{to_send} ↓{incoming}"), format!("↑{to_send} ↓{incoming}"))
         } else {
             Text::new(format!("{} keys", s.held), format!("{} 个键", s.held))
         };
@@ -1698,6 +1717,10 @@ impl Protocol for HashRing {
             format!("{spread:.2}")
         };
         out.push(Figure::new(Text::new("load spread (std-dev / mean)", "负载离散度（标准差 / 均值）"), value));
+        if s.p.has_ring() && !v.by_vnodes.is_empty() {
+            let row: Vec<String> = v.by_vnodes.iter().map(|(n, x)| format!("V={n}: {x:.2}")).collect();
+            out.push(Figure::new(Text::new("ring spread by V", "不同 V 下环的离散度"), row.join(" · ")));
+        }
         if let Some(c) = &v.change {
             out.push(Figure::new(
                 Text::new("keys moved by the last change", "上次成员变化移动的键"),
@@ -1710,10 +1733,16 @@ impl Protocol for HashRing {
                 ));
             }
         }
-        let moving: usize = states.iter().flatten().map(|s| s.queue.len() + s.flagged as usize).sum();
+        // Keys whose owner changed and copies still owed to new replicas.
+        let moving = marks(states, s.p.keys).iter().filter(|m| **m != KeyState::Home).count();
+        let copies: usize = states.iter().flatten().map(|s| s.queue.iter().filter(|q| !q.2).count()).sum();
         out.push(Figure::new(
             Text::new("rebalancing", "再平衡"),
-            if moving == 0 { "done".to_string() } else { format!("{moving} keys to go") },
+            match (moving, copies) {
+                (0, 0) => "done".to_string(),
+                (m, 0) => format!("{m} keys to go"),
+                (m, c) => format!("{m} keys to go, {c} copies"),
+            },
         ));
         let (ok, failed) = states.iter().flatten().fold((0, 0), |(a, b), s| (a + s.answered, b + s.failed));
         out.push(Figure::new(Text::new("requests answered / failed", "请求成功 / 失败"), format!("{ok} / {failed}")));
@@ -1723,18 +1752,7 @@ impl Protocol for HashRing {
     fn ring(states: &[Option<&RingNode>]) -> Option<RingView> {
         let s = newest(states)?;
         let v = &s.view;
-        let mut marks = vec![KeyState::Home; s.p.keys as usize];
-        for st in states.iter().flatten().filter(|st| st.flagged > 0) {
-            for k in 0..st.p.keys.min(s.p.keys) {
-                let f = st.flag(k);
-                let m = &mut marks[k as usize];
-                if f & WAITING != 0 {
-                    *m = KeyState::Waiting;
-                } else if f & (SENT | INCOMING) != 0 && *m == KeyState::Home {
-                    *m = KeyState::Travelling;
-                }
-            }
-        }
+        let marks = marks(states, s.p.keys);
         let keys = (0..s.p.keys)
             .map(|k| KeyDot {
                 key: k,
@@ -1754,6 +1772,25 @@ impl Protocol for HashRing {
             keys,
         })
     }
+}
+
+/// Where each key stands in a rebalancing, from every live node's flags:
+/// waiting while its old owner still has it, travelling once sent or while
+/// its new owner expects it.
+fn marks(states: &[Option<&RingNode>], keys: u32) -> Vec<KeyState> {
+    let mut marks = vec![KeyState::Home; keys as usize];
+    for st in states.iter().flatten().filter(|st| st.flagged > 0) {
+        for k in 0..st.p.keys.min(keys) {
+            let f = st.flag(k);
+            let m = &mut marks[k as usize];
+            if f & WAITING != 0 {
+                *m = KeyState::Waiting;
+            } else if f & (SENT | INCOMING) != 0 && *m == KeyState::Home {
+                *m = KeyState::Travelling;
+            }
+        }
+    }
+    marks
 }
 
 /// The live node that knows the newest membership.

@@ -1,0 +1,17 @@
+import { serve } from "./serve.mjs";
+import { launch, watchErrors } from "./browser.mjs";
+const server = await serve("/work/main/dist");
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await launch();
+const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+const errors = watchErrors(page);
+await page.goto(`${url}?open=hashing/large-ring.toml`);
+await page.waitForSelector('[data-testid="ring-join-11"]', {timeout: 15000});
+await page.click('[data-testid="ring-join-11"]');
+await page.locator('[data-testid="speed"]').fill("-1");
+await page.click('[data-testid="play"]');
+await page.waitForTimeout(1500);
+await page.screenshot({ path: "/tmp/hr/big.png" });
+console.log(await page.textContent('[data-testid="figures"]'));
+console.log("errors", JSON.stringify(errors));
+await browser.close(); server.close();
