@@ -43,6 +43,7 @@ test-e2e: build
 	node tests/e2e/smoke.mjs
 	node tests/e2e/lab.mjs
 	node tests/e2e/locks.mjs
+	node tests/e2e/ring.mjs
 
 # Not in CI: a large seed sweep of the swarm tests.
 swarm:

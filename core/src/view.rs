@@ -13,7 +13,8 @@ use serde::Serialize;
 pub enum Layout {
     /// Nodes on a circle, messages along chords (Raft, Paxos, ...).
     Cluster,
-    /// A hash ring.
+    /// A hash ring drawn inside the cluster's circle of nodes (the view
+    /// data carries a [`RingView`]).
     Ring,
     /// Lock clients, servers and a resource.
     Lock,

@@ -143,7 +143,8 @@ fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, d
 pub fn ring_layer(ctx: Ctx) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let size = crate::size::watch_size(canvas);
-    let ring = Memo::new(move |_| ctx.view.with(|v| v.as_ref().and_then(|v| v.ring.clone().map(|r| (r, v.nodes.len())))));
+    let ring =
+        Memo::new(move |_| ctx.view.with(|v| v.as_ref().and_then(|v| v.ring.clone().map(|r| (r, v.nodes.len())))));
     Effect::new(move |_| {
         let Some(c) = canvas.get() else { return };
         let dark = ctx.dark.get();
@@ -214,13 +215,11 @@ pub fn RingTools() -> impl IntoView {
             };
             view! {
                 <div class="ring-tools" data-testid="ring-tools">
-                    <div><span class="muted">{t.ring_add}</span>" "{add}</div>
+                    {(!spares.is_empty()).then(|| view! { <div><span class="muted">{t.ring_add}</span>" "{add}</div> })}
                     <div><span class="muted">{t.ring_remove}</span>" "{remove}</div>
-                </div>
-                <div class="ring-key muted">
-                    <span class="mark hollow"></span>{t.ring_waiting}
-                    <span class="mark travelling"></span>{t.ring_travelling}
-                    <span class="mark changed"></span>{t.ring_changed}
+                    <div class="ring-key muted"><span class="mark hollow"></span>{t.ring_waiting}</div>
+                    <div class="ring-key muted"><span class="mark travelling"></span>{t.ring_travelling}</div>
+                    <div class="ring-key muted"><span class="mark changed"></span>{t.ring_changed}</div>
                 </div>
             }
         })

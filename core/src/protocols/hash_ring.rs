@@ -1608,7 +1608,7 @@ impl Protocol for HashRing {
 
     fn durable_view(s: &RingNode) -> ProtocolNodeView {
         let mut v = Self::node_view(s);
-        v.headline = Text::new(format!("down, {} keys on disk", s.held), format!("宕机，磁盘上 {} 个键", s.held));
+        v.headline = Text::new(format!("{} on disk", s.held), format!("磁盘上 {} 个", s.held));
         v
     }
 
