@@ -93,7 +93,7 @@ try {
   await page.locator('[data-testid="speed"]').fill("0");
   await continueUntilStep(page, 4);
   const zh = await figures(page);
-  check(/加入环/.test((await page.textContent('[data-testid="ring-tools"]')) ?? ""), "the ring tools are not in Chinese");
+  check(/移出/.test((await page.textContent('[data-testid="ring-tools"]')) ?? ""), "the ring tools are not in Chinese");
   const movedZh = Number((zh.match(/上次成员变化移动的键\s*([0-9.]+) %/) ?? [])[1] ?? NaN);
   check(movedZh > 70 && movedZh < 90, `mod-N moved ${movedZh} %, expected about 80 %: ${zh.slice(0, 300)}`);
   await shot(page, "4-mod-n-zh");
