@@ -13,7 +13,7 @@
 use crate::ids::{NodeId, RequestId};
 use crate::rng::Rng;
 use crate::time::Micros;
-use crate::view::{Figure, MessageView, ProtocolInfo, ProtocolNodeView, RingView, Violation};
+use crate::view::{Figure, LockView, MessageView, ProtocolInfo, ProtocolNodeView, RingView, Violation};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
@@ -262,6 +262,13 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// The hash ring to draw, for a protocol with [`crate::view::Layout::Ring`]
     /// (`None` for a crashed node). None by default.
     fn ring(states: &[Option<&Self::State>]) -> Option<RingView> {
+        let _ = states;
+        None
+    }
+
+    /// The lock board to draw, for a protocol with [`crate::view::Layout::Lock`]
+    /// (`None` for a crashed node). None by default.
+    fn locks(states: &[Option<&Self::State>]) -> Option<LockView> {
         let _ = states;
         None
     }

@@ -16,7 +16,9 @@ pub enum Layout {
     /// A hash ring drawn inside the cluster's circle of nodes (the view
     /// data carries a [`RingView`]).
     Ring,
-    /// Lock clients, servers and a resource.
+    /// Lock clients, servers and a resource: the cluster's circle with a
+    /// board of the clients in queue order inside (the view data carries a
+    /// [`LockView`]).
     Lock,
     /// Coordinator and participants by phase.
     Pipeline,
@@ -309,6 +311,8 @@ pub struct WorldView {
     pub figures: Vec<Figure>,
     /// The hash ring, for protocols with [`Layout::Ring`].
     pub ring: Option<RingView>,
+    /// The lock's clients and resource, for protocols with [`Layout::Lock`].
+    pub locks: Option<LockView>,
 }
 
 /// A live figure (`fairness (Jain's index)`: `0.97`).
@@ -363,6 +367,38 @@ pub struct KeyDot {
     pub owner: NodeId,
     /// Where it stands in a rebalancing.
     pub state: KeyState,
+}
+
+/// One client in the lock view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LockClient {
+    /// The client.
+    pub id: NodeId,
+    /// Its role key (`holder`, `waiting`, `thinking`), as in its node view.
+    pub role: &'static str,
+    /// Its fencing token while it holds (or believes it holds) the lock.
+    pub token: Option<u64>,
+    /// When its lease ends, on its own clock, while it holds one.
+    pub lease_end_us: Option<u64>,
+    /// Its place in the lock's queue (1 = holder), for queue locks.
+    pub place: Option<u32>,
+    /// Tries so far for the current acquisition (retries show as more than 1).
+    pub tries: u32,
+    /// Times it got the lock.
+    pub acquired: u64,
+}
+
+/// What the lock view draws (see [`Layout::Lock`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LockView {
+    /// Clients in the order they are served: holders, then the queue (or
+    /// the waiting clients), then the rest.
+    pub clients: Vec<LockClient>,
+    /// How long a lease lasts, for the countdown bars' full length.
+    pub lease_us: u64,
+    /// The resource: its node, the last token it accepted, whether it checks
+    /// tokens, writes accepted and refused.
+    pub resource: Option<(NodeId, Option<u64>, bool, u64, u64)>,
 }
 
 /// What the ring view draws (see [`Layout::Ring`]). A protocol with that

@@ -1454,6 +1454,10 @@ impl<P: Protocol> World<P> {
                 let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
                 P::ring(&states)
             },
+            locks: {
+                let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
+                P::locks(&states)
+            },
         }
     }
 

@@ -50,6 +50,12 @@ try {
   await page.click('[data-testid="node-4"]');
   const storage = (await page.textContent('[data-testid="inspector"]')) ?? "";
   check(/fencing\s*off/.test(storage), `the storage does not say fencing is off: ${storage.slice(0, 200)}`);
+  // The lock board: clients in serving order, the storage's last token.
+  const board = (await page.textContent('[data-testid="lock-board"]').catch(() => "")) ?? "";
+  check(/S2/.test(board) && /S3/.test(board), `the lock board does not list both clients: ${board}`);
+  const store = (await page.textContent('[data-testid="lock-resource"]').catch(() => "")) ?? "";
+  check(/last token #34/.test(store) && /no token check/.test(store) && /2 accepted/.test(store), `the board's storage row is wrong: ${store}`);
+  check(/wait-time distribution/.test((await page.textContent('[data-testid="figures"]')) ?? ""), "no wait-time distribution among the figures");
   await shot(page, "1-stale-write");
 
   // 2. With fencing, in Chinese: the write is refused, every light stays green.
@@ -75,6 +81,9 @@ try {
   // 4. The herd: one release wakes every waiter.
   await playLesson(page, "locks/04-herd.toml", "en");
   check((await page.textContent('[data-testid="step-of"]')).includes("3 of 3"), "the herd lesson did not reach its last step");
+  // The queue in order: the board shows places for the waiting clients.
+  const places = await page.locator('[data-testid="lock-board"] .place').allTextContents();
+  check(places.length >= 1 && places.every((p, i) => p === `place ${i + 2}` || p === `place ${i + 1}`), `the board's queue places are not in order: ${places}`);
   await page.click('[data-testid="node-1"]');
   const z = (await page.textContent('[data-testid="inspector"]')) ?? "";
   const notes = Number((z.match(/notifications\s*(\d+)/) ?? [])[1] ?? 0);

@@ -356,6 +356,7 @@ pub fn App() -> impl IntoView {
                     <ClusterView />
                     <div class="legend" data-testid="legend"><Legend /></div>
                     <crate::ring::RingTools />
+                    <crate::locks::LockBoard />
                     {embed.then(|| view! {
                         // Opens this very run (a share link) in a full tab.
                         <button class="link open-full" on:click=move |_| {

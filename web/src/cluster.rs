@@ -218,6 +218,8 @@ struct Flying {
     title: String,
     /// Fraction of the link it may travel before it would hide under a node.
     reach: f64,
+    /// A fencing token it carries (a field named `token`), drawn beside it.
+    token: Option<String>,
 }
 
 fn flying(v: &WorldView) -> Vec<Flying> {
@@ -240,6 +242,13 @@ fn flying(v: &WorldView) -> Vec<Flying> {
                 dup: m.duplicate,
                 title: format!("{} {} → {}: {}", m.id, m.from, m.to, m.message.summary),
                 reach,
+                token: m
+                    .message
+                    .fields
+                    .iter()
+                    .find(|f| f.name == "token")
+                    .filter(|f| f.value.as_int().is_some())
+                    .map(|f| format!("#{}", f.value.display())),
             }
         })
         .collect()
@@ -445,6 +454,16 @@ fn messages_layer(
                     g.set_font("12px system-ui, sans-serif");
                     g.set_text_align("center");
                     let _ = g.fill_text("❚❚", x, y - 12.0);
+                }
+                if let Some(token) = &m.token {
+                    // Tokens travel with the message, readable on a halo.
+                    g.set_font("600 12px system-ui, sans-serif");
+                    g.set_text_align("left");
+                    g.set_line_width(3.0);
+                    g.set_stroke_style_str(paper);
+                    let _ = g.stroke_text(token, x + 10.0, y - 6.0);
+                    g.set_fill_style_str(ink);
+                    let _ = g.fill_text(token, x + 10.0, y - 6.0);
                 }
             }
         });

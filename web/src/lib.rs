@@ -11,6 +11,7 @@ pub mod bench;
 pub mod clock;
 pub mod cluster;
 pub mod lesson_pane;
+pub mod locks;
 // The Markdown renderer runs in build.rs; in the bundle only for tests.
 #[cfg(test)]
 mod markdown;

@@ -216,12 +216,91 @@ pub fn jain(xs: &[f64]) -> f64 {
     if xs.is_empty() || squares == 0.0 { 1.0 } else { sum * sum / (xs.len() as f64 * squares) }
 }
 
+/// The lock board's client rows in serving order: holders (by token), then
+/// the queue (by place) or the waiting clients, then the rest (by node).
+pub fn board_order(mut clients: Vec<crate::view::LockClient>) -> Vec<crate::view::LockClient> {
+    let rank = |c: &crate::view::LockClient| match c.role {
+        "holder" => 0,
+        "waiting" | "acquiring" | "joining" => 1,
+        "crashed" => 3,
+        _ => 2,
+    };
+    clients.sort_by_key(|c| (rank(c), c.token.unwrap_or(u64::MAX), c.place.unwrap_or(u32::MAX), c.id));
+    clients
+}
+
+/// A row for a crashed client: nothing of it can be seen.
+pub fn crashed_client(id: NodeId) -> crate::view::LockClient {
+    crate::view::LockClient { id, role: "crashed", token: None, lease_end_us: None, place: None, tries: 0, acquired: 0 }
+}
+
+/// The resource's part of the lock board.
+pub fn board_resource(id: NodeId, s: &Storage, checks: bool) -> (NodeId, Option<u64>, bool, u64, u64) {
+    (id, (s.accepted > 0).then_some(s.max_token), checks, s.accepted, s.rejected)
+}
+
+/// Upper bounds (ms) of the wait-time histogram's buckets; one more bucket
+/// takes every longer wait.
+pub const WAIT_BUCKETS_MS: [u64; 6] = [5, 10, 20, 40, 80, 160];
+
+/// A client's waits for the lock (first try to holding), by bucket.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Waits(pub [u32; 7]);
+
+impl Waits {
+    /// Counts one wait of `us` microseconds.
+    pub fn record(&mut self, us: u64) {
+        let ms = us / 1000;
+        let i = WAIT_BUCKETS_MS.iter().position(|&b| ms < b).unwrap_or(WAIT_BUCKETS_MS.len());
+        self.0[i] = self.0[i].saturating_add(1);
+    }
+}
+
+/// The histogram's bars and a line with the buckets the median and the
+/// 95th percentile fall in.
+fn wait_distribution(all: &Waits) -> crate::view::Figure {
+    let labels: Vec<String> = (0..7)
+        .map(|i| match i {
+            0 => format!("<{}", WAIT_BUCKETS_MS[0]),
+            6 => format!("≥{}", WAIT_BUCKETS_MS[5]),
+            _ => format!("{}–{}", WAIT_BUCKETS_MS[i - 1], WAIT_BUCKETS_MS[i]),
+        })
+        .collect();
+    let total: u64 = all.0.iter().map(|&c| u64::from(c)).sum();
+    let bucket_at = |q: f64| {
+        let want = (q * total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        (0..7).find(|&i| {
+            seen += u64::from(all.0[i]);
+            seen >= want
+        })
+    };
+    let value = match (total, bucket_at(0.5), bucket_at(0.95)) {
+        (0, ..) => "–".to_string(),
+        (_, Some(a), Some(b)) => format!("median {} ms, p95 {} ms", labels[a], labels[b]),
+        _ => "–".to_string(),
+    };
+    crate::view::Figure {
+        name: Text::new("wait-time distribution (ms)", "等待时间分布（毫秒）"),
+        value,
+        bars: (0..7)
+            .map(|i| crate::view::Bar { label: labels[i].clone(), value: f64::from(all.0[i]), node: None })
+            .collect(),
+    }
+}
+
 /// The figures every lock protocol shows: acquisitions per second of
-/// simulated time, fairness over the clients' acquisitions, mean wait,
-/// and messages per acquisition. `clients` holds (acquisitions, total wait
-/// in microseconds) per client.
-pub fn lock_figures(clients: &[(u64, u64)], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+/// simulated time, fairness over the clients' acquisitions, mean wait, the
+/// wait-time distribution and messages per acquisition. `clients` holds
+/// (acquisitions, total wait in microseconds, waits by bucket) per client.
+pub fn lock_figures(clients: &[(u64, u64, Waits)], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
     use crate::view::Figure;
+    let mut all = Waits::default();
+    for c in clients {
+        for (a, b) in all.0.iter_mut().zip(c.2.0) {
+            *a = a.saturating_add(b);
+        }
+    }
     let total: u64 = clients.iter().map(|c| c.0).sum();
     let waited: u64 = clients.iter().map(|c| c.1).sum();
     let secs = now.0 as f64 / 1e6;
@@ -239,6 +318,7 @@ pub fn lock_figures(clients: &[(u64, u64)], now: Micros, messages_sent: u64) -> 
             Text::new("mean wait", "平均等待"),
             if total == 0 { dash() } else { format!("{:.1} ms", waited as f64 / total as f64 / 1000.0) },
         ),
+        wait_distribution(&all),
         Figure::new(
             Text::new("messages per acquisition", "每次获得锁的消息数"),
             if total == 0 { dash() } else { format!("{:.1}", messages_sent as f64 / total as f64) },
@@ -260,13 +340,22 @@ mod tests {
 
     #[test]
     fn lock_figures_say_dash_before_the_first_acquisition() {
-        let f = lock_figures(&[(0, 0), (0, 0)], Micros(1_000_000), 40);
+        let none = Waits::default();
+        let f = lock_figures(&[(0, 0, none), (0, 0, none)], Micros(1_000_000), 40);
         assert_eq!(f[0].value, "0");
         assert!(f[2..].iter().all(|x| x.value == "–"), "{f:?}");
-        let f = lock_figures(&[(3, 30_000), (1, 10_000)], Micros(2_000_000), 40);
+        let (mut a, mut b) = (Waits::default(), Waits::default());
+        for us in [2_000, 12_000, 16_000] {
+            a.record(us);
+        }
+        b.record(200_000);
+        let f = lock_figures(&[(3, 30_000, a), (1, 10_000, b)], Micros(2_000_000), 40);
         assert_eq!(f[1].value, "2.0");
         assert_eq!(f[2].value, "0.800");
         assert_eq!(f[3].value, "10.0 ms");
-        assert_eq!(f[4].value, "10.0");
+        // Four waits: <5, 10-20 twice, >=160; the median is the second.
+        assert_eq!(f[4].value, "median 10–20 ms, p95 ≥160 ms");
+        assert_eq!(f[4].bars.iter().map(|b| b.value as u32).collect::<Vec<_>>(), [1, 0, 2, 0, 0, 0, 1]);
+        assert_eq!(f[5].value, "10.0");
     }
 }

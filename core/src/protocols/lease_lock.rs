@@ -192,6 +192,8 @@ pub struct Client {
     pub wanted_since: Micros,
     /// Total time from first ask to grant, in microseconds.
     pub waited_us: u64,
+    /// Each wait from first ask to grant, by bucket.
+    pub waits: fencing::Waits,
 }
 
 /// What a node is.
@@ -320,6 +322,7 @@ impl LockNode {
                 acquired: 0,
                 wanted_since: Micros::ZERO,
                 waited_us: 0,
+                waits: fencing::Waits::default(),
             })
         };
         LockNode { p, me, server, resource, kind }
@@ -384,7 +387,7 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "lease_lock",
     title: "Lease lock",
-    layout: Layout::Cluster,
+    layout: Layout::Lock,
     roles: ROLES,
     message_kinds: &["Acquire", "Granted", "Busy", "Release", "Released", "Write", "WriteAck"],
     timers: &["ask", "work", "write", "patience"],
@@ -616,6 +619,7 @@ impl Protocol for LeaseLock {
                     c.phase = Phase::Working;
                     c.acquired += 1;
                     c.waited_us += now.0.saturating_sub(c.wanted_since.0);
+                    c.waits.record(now.0.saturating_sub(c.wanted_since.0));
                     cx.observe("role", Obs::Str("holder"));
                     cx.observe("token", Obs::Int(token as i64));
                     cx.set_timer(Timer::Work, Micros(p.work));
@@ -913,12 +917,44 @@ impl Protocol for LeaseLock {
         MessageView { kind, summary, fields }
     }
 
+    fn locks(states: &[Option<&LockNode>]) -> Option<crate::view::LockView> {
+        let n = states.len();
+        let mut clients = Vec::new();
+        let mut resource = None;
+        let mut lease_us = 0;
+        for (i, st) in states.iter().enumerate() {
+            let id = NodeId::from_index(i);
+            match st.map(|s| (s, &s.kind)) {
+                Some((s, Kind::Client(c))) => {
+                    lease_us = s.p.ttl;
+                    let holding = matches!(c.phase, Phase::Working | Phase::Writing | Phase::Wrote);
+                    clients.push(crate::view::LockClient {
+                        id,
+                        role: Self::role(s),
+                        token: if holding { c.token } else { None },
+                        lease_end_us: holding.then_some(c.valid_until.0),
+                        place: None,
+                        tries: if let Phase::Waiting(a) = c.phase { a } else { 0 },
+                        acquired: c.acquired,
+                    });
+                }
+                Some((s, Kind::Resource(r))) => {
+                    resource = Some(fencing::board_resource(id, r, !s.p.break_fencing_check));
+                }
+                Some((_, Kind::Server(_))) => {}
+                None if i > 0 && i + 1 < n => clients.push(fencing::crashed_client(id)),
+                None => {}
+            }
+        }
+        Some(crate::view::LockView { clients: fencing::board_order(clients), lease_us, resource })
+    }
+
     fn figures(states: &[Option<&LockNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
-        let clients: Vec<(u64, u64)> = states
+        let clients: Vec<(u64, u64, fencing::Waits)> = states
             .iter()
             .flatten()
             .filter_map(|s| match &s.kind {
-                Kind::Client(c) => Some((c.acquired, c.waited_us)),
+                Kind::Client(c) => Some((c.acquired, c.waited_us, c.waits)),
                 _ => None,
             })
             .collect();

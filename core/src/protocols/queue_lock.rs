@@ -129,6 +129,8 @@ pub struct QClient {
     pub waiting_since: Micros,
     /// Total time spent waiting, in microseconds.
     pub waited_us: u64,
+    /// Each wait, by bucket.
+    pub waits: fencing::Waits,
     /// Messages it sent and received while waiting (the herd's cost).
     pub wait_messages: u64,
     /// Writes the storage refused.
@@ -248,7 +250,7 @@ const ROLES: &[RoleInfo] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "queue_lock",
     title: "Queue lock (ZooKeeper recipe)",
-    layout: Layout::Cluster,
+    layout: Layout::Lock,
     roles: ROLES,
     message_kinds: &[
         "Create",
@@ -384,6 +386,7 @@ impl Protocol for QueueLock {
                     acquired: 0,
                     waiting_since: Micros::ZERO,
                     waited_us: 0,
+                    waits: fencing::Waits::default(),
                     wait_messages: 0,
                     refused: 0,
                     in_session: false,
@@ -487,6 +490,7 @@ impl Protocol for QueueLock {
                             c.phase = Phase::Working;
                             c.acquired += 1;
                             c.waited_us += now.0.saturating_sub(c.waiting_since.0);
+                            c.waits.record(now.0.saturating_sub(c.waiting_since.0));
                             cx.observe("role", Obs::Str("holder"));
                             cx.observe("token", Obs::Int(me as i64));
                             cx.set_timer(Timer::Work, Micros(p.work));
@@ -755,12 +759,50 @@ impl Protocol for QueueLock {
         MessageView { kind, summary, fields }
     }
 
+    fn locks(states: &[Option<&QNode>]) -> Option<crate::view::LockView> {
+        let n = states.len();
+        // The queue as the coordinator has it: place by sequence number.
+        let queue: Vec<(u64, NodeId)> = match states.first() {
+            Some(Some(QNode::Coordinator(_, z))) => {
+                let mut q = z.queue.clone();
+                q.sort_unstable();
+                q
+            }
+            _ => Vec::new(),
+        };
+        let mut clients = Vec::new();
+        let mut resource = None;
+        for (i, st) in states.iter().enumerate() {
+            let id = NodeId::from_index(i);
+            match st {
+                Some(s @ QNode::Client(_, _, _, c)) => {
+                    let place = queue.iter().position(|&(_, owner)| owner == id).map(|p| p as u32 + 1);
+                    let holding = matches!(c.phase, Phase::Working | Phase::Wrote);
+                    clients.push(crate::view::LockClient {
+                        id,
+                        role: Self::role(s),
+                        token: if holding { c.seq } else { None },
+                        lease_end_us: None,
+                        place,
+                        tries: 0,
+                        acquired: c.acquired,
+                    });
+                }
+                Some(QNode::Storage(p, st)) => resource = Some(fencing::board_resource(id, st, !p.break_fencing_check)),
+                Some(QNode::Coordinator(..)) => {}
+                None if i > 0 && i + 1 < n => clients.push(fencing::crashed_client(id)),
+                None => {}
+            }
+        }
+        Some(crate::view::LockView { clients: fencing::board_order(clients), lease_us: 0, resource })
+    }
+
     fn figures(states: &[Option<&QNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
-        let clients: Vec<(u64, u64)> = states
+        let clients: Vec<(u64, u64, fencing::Waits)> = states
             .iter()
             .flatten()
             .filter_map(|s| match s {
-                QNode::Client(_, _, _, c) => Some((c.acquired, c.waited_us)),
+                QNode::Client(_, _, _, c) => Some((c.acquired, c.waited_us, c.waits)),
                 _ => None,
             })
             .collect();

@@ -157,6 +157,8 @@ pub struct RedClient {
     pub wanted_since: Option<Micros>,
     /// Total time from first try to holding, in microseconds.
     pub waited_us: u64,
+    /// Each wait from first try to holding, by bucket.
+    pub waits: fencing::Waits,
 }
 
 /// One node of a Redlock cluster.
@@ -247,7 +249,7 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "redlock",
     title: "Redlock",
-    layout: Layout::Cluster,
+    layout: Layout::Lock,
     roles: ROLES,
     message_kinds: &["Lock", "LockReply", "Unlock"],
     timers: &["try", "deadline", "done"],
@@ -296,6 +298,7 @@ impl RedClient {
             self.acquired += 1;
             if let Some(since) = self.wanted_since.take() {
                 self.waited_us += cx.now().0.saturating_sub(since.0);
+                self.waits.record(cx.now().0.saturating_sub(since.0));
             }
             self.held_since = cx.now();
             self.valid_until = cx.now().saturating_add(Micros(validity));
@@ -384,6 +387,7 @@ impl Protocol for Redlock {
                 failed: 0,
                 wanted_since: None,
                 waited_us: 0,
+                waits: fencing::Waits::default(),
             },
         )
     }
@@ -645,12 +649,43 @@ impl Protocol for Redlock {
         MessageView { kind, summary, fields }
     }
 
+    fn locks(states: &[Option<&RedNode>]) -> Option<crate::view::LockView> {
+        let mut clients = Vec::new();
+        let mut lease_us = 0;
+        let mut servers = None;
+        for (i, st) in states.iter().enumerate() {
+            let id = NodeId::from_index(i);
+            match st {
+                Some(s @ RedNode::Client(p, _, c)) => {
+                    lease_us = p.ttl;
+                    servers = Some(p.servers as usize);
+                    let holding = c.phase == Phase::Holding;
+                    clients.push(crate::view::LockClient {
+                        id,
+                        role: Self::role(s),
+                        token: None,
+                        lease_end_us: holding.then_some(c.valid_until.0),
+                        place: None,
+                        tries: u32::from(c.phase == Phase::Acquiring),
+                        acquired: c.acquired,
+                    });
+                }
+                Some(RedNode::Server(p, _)) => servers = Some(p.servers as usize),
+                None => clients.push(fencing::crashed_client(id)),
+            }
+        }
+        // Crashed servers are not clients.
+        let servers = servers.unwrap_or(0);
+        clients.retain(|c| c.role != "crashed" || c.id.index() >= servers);
+        Some(crate::view::LockView { clients: fencing::board_order(clients), lease_us, resource: None })
+    }
+
     fn figures(states: &[Option<&RedNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
-        let clients: Vec<(u64, u64)> = states
+        let clients: Vec<(u64, u64, fencing::Waits)> = states
             .iter()
             .flatten()
             .filter_map(|s| match s {
-                RedNode::Client(_, _, c) => Some((c.acquired, c.waited_us)),
+                RedNode::Client(_, _, c) => Some((c.acquired, c.waited_us, c.waits)),
                 _ => None,
             })
             .collect();
