@@ -290,3 +290,29 @@ fn replicas_on_one_node_are_caught_by_replica_placement() {
     let scenario = ring_scenario("replicas = 2\nvnodes = 4\nbreak_replicas_same_node = true");
     assert_lock_caught(&scenario, "break_replicas_same_node", "Replica Placement", 50);
 }
+
+#[test]
+fn every_hash_ring_membership_change_completes_on_a_lossy_network() {
+    // Liveness: with loss, duplication and reordering but no crashes, all
+    // four scheduled changes are accepted and every rebalancing finishes.
+    use distlab_core::scenario::StartOptions;
+    for config in ["replicas = 1", "replicas = 2", "replicas = 3\nscheme = \"rendezvous\""] {
+        let scenario = ring_scenario(config);
+        for seed in 0..20 {
+            let mut sim = scenario.start(Some(seed), StartOptions { store_trace: false }).unwrap();
+            sim.run_until(scenario.duration).unwrap();
+            let view = sim.view();
+            let ring = view.ring.as_ref().expect("a ring view");
+            let settled = view.figures.iter().find(|f| f.name.en == "rebalancing").map(|f| f.value.clone());
+            let notes: Vec<String> =
+                sim.notes().iter().map(|n| format!("{n:?}")).filter(|n| !n.contains(" any")).collect();
+            // A change that comes while the last one is still moving keys
+            // is refused; any other refusal is a bug.
+            let refused = notes.iter().filter(|n| n.contains("still rebalancing")).count() as u32;
+            assert_eq!(ring.epoch + refused, 5, "{config:?} seed {seed}: epoch {}: {notes:#?}", ring.epoch);
+            assert!(ring.epoch >= 4, "{config:?} seed {seed}: only {} changes went through", ring.epoch - 1);
+            assert_eq!(settled.as_deref(), Some("done"), "{config:?} seed {seed}");
+            assert!(view.violations.is_empty(), "{config:?} seed {seed}: {:#?}", view.violations);
+        }
+    }
+}

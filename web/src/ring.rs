@@ -216,7 +216,7 @@ pub fn RingTools() -> impl IntoView {
             view! {
                 <div class="ring-tools" data-testid="ring-tools">
                     {(!spares.is_empty()).then(|| view! { <div><span class="muted">{t.ring_add}</span>" "{add}</div> })}
-                    <div><span class="muted">{t.ring_remove}</span>" "{remove}</div>
+                    {(members.len() > 1).then(|| view! { <div><span class="muted">{t.ring_remove}</span>" "{remove}</div> })}
                     <div class="ring-key muted"><span class="mark hollow"></span>{t.ring_waiting}</div>
                     <div class="ring-key muted"><span class="mark travelling"></span>{t.ring_travelling}</div>
                     <div class="ring-key muted"><span class="mark changed"></span>{t.ring_changed}</div>

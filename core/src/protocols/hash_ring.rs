@@ -245,14 +245,18 @@ impl Membership {
                 let mut changed: Vec<(u32, u32)> = Vec::new();
                 if let Some(prev) = prev {
                     let before = hashring::Ring::new(&prev.members, vnodes);
-                    let pts = ring.points();
-                    for (i, &(h, owner)) in pts.iter().enumerate() {
-                        let start = if i == 0 { pts[pts.len() - 1].0 } else { pts[i - 1].0 };
-                        if before.owner_of(h) != Some(owner) {
-                            let (a, b) = ((start >> 32) as u32, (h >> 32) as u32);
-                            match changed.last_mut() {
-                                Some(last) if last.1 == a => last.1 = b,
-                                _ => changed.push((a, b)),
+                    // Arcs of the new ring whose owner differs (a join), and
+                    // arcs of the old ring whose owner is gone (a leave).
+                    for (now, then) in [(&ring, &before), (&before, &ring)] {
+                        let pts = now.points();
+                        for (i, &(h, owner)) in pts.iter().enumerate() {
+                            let start = if i == 0 { pts[pts.len() - 1].0 } else { pts[i - 1].0 };
+                            if then.owner_of(h) != Some(owner) {
+                                let (a, b) = ((start >> 32) as u32, (h >> 32) as u32);
+                                match changed.last_mut() {
+                                    Some(last) if last.1 == a => last.1 = b,
+                                    _ => changed.push((a, b)),
+                                }
                             }
                         }
                     }
@@ -466,6 +470,9 @@ pub enum Request {
 const INCOMING: u8 = 1;
 const WAITING: u8 = 2;
 const SENT: u8 = 4;
+/// A new replica of the key, waiting for its copy from the primary: it
+/// serves no replica read until the copy of this membership arrives.
+const COPY: u8 = 8;
 
 /// A batch sent and not yet confirmed.
 #[derive(Clone, Debug)]
@@ -856,6 +863,8 @@ fn adopt(s: &mut RingNode, new: &Rc<Membership>, cx: &mut Context<'_, HashRing>)
                     s.queue.push_back((r, k, false));
                 }
             }
+        } else if np != me && nl.contains(&me) && !ol.contains(&me) {
+            s.set_flags(k, f | COPY);
         }
         if held && !nl.contains(&me) && op != me && s.flag(k) & (WAITING | SENT) == 0 {
             s.drop_key(k);
@@ -943,7 +952,7 @@ fn serve(s: &mut RingNode, ask: Ask, cx: &mut Context<'_, HashRing>) {
         }
     } else if ask.replica && ask.op == Op::Get {
         let e = s.entry(k);
-        if e.version > 0 && f & INCOMING == 0 && list.contains(&me) {
+        if e.version > 0 && f & (INCOMING | COPY) == 0 && list.contains(&me) {
             s.ghost.push(Ghost::Served { key: k, version: e.version, write: false });
             answer(s, &ask, Answer::Value { version: e.version, value: e.value, replica: true }, cx);
         } else {
@@ -1070,16 +1079,27 @@ fn on_transfer(
     s: &mut RingNode,
     from: NodeId,
     batch: u64,
+    epoch: u32,
     entries: Vec<(u32, Entry, bool)>,
     cx: &mut Context<'_, HashRing>,
 ) {
     let me = s.me;
     let mut arrived = Vec::new();
+    if epoch != s.view.epoch {
+        // From an earlier membership (a late duplicate): every batch of a
+        // change is confirmed before the next change starts, so this one
+        // was, and its keys may have moved on since.
+        cx.send(from, Msg::TransferAck { batch });
+        return;
+    }
     for (k, e, handoff) in entries {
         let list = s.view.replicas(k);
         let f = s.flag(k);
         if e.version > s.entry(k).version && (list.contains(&me) || f & INCOMING != 0) {
             s.put_entry(k, e);
+        }
+        if !handoff && f & COPY != 0 {
+            s.set_flags(k, f & !COPY);
         }
         if handoff && f & INCOMING != 0 {
             s.set_flags(k, f & !INCOMING);
@@ -1196,6 +1216,17 @@ fn change_membership(s: &mut RingNode, id: RequestId, join: bool, n: u32, cx: &m
     if !join && !s.view.has(node) {
         return fail(cx, format!("{node} is not in the ring"));
     }
+    if join && !s.heard.contains(&node) {
+        // A node that missed a membership would work out its duties from
+        // the wrong one; it joins once it knows the current one.
+        return fail(
+            cx,
+            format!(
+                "{node} has not confirmed epoch {} yet (it may be down or cut off); try again when it has",
+                s.view.epoch
+            ),
+        );
+    }
     if !join && node == s.me {
         return fail(cx, format!("{node} coordinates the membership and cannot leave"));
     }
@@ -1279,7 +1310,10 @@ impl Protocol for HashRing {
                 ),
             });
         }
-        if let Err(t) = p.scheme.validate(nodes as usize, u64::from(c.keys)) {
+        // The comparison figures build every scheme with these settings,
+        // so vnodes and balance are checked whatever the scheme.
+        let all = Scheme::Bounded { vnodes: c.vnodes, balance: c.balance };
+        if let Err(t) = p.scheme.validate(nodes as usize, u64::from(c.keys)).and(all.validate(nodes as usize, 1)) {
             let field = if t.en.starts_with("balance") { "balance" } else { "vnodes" };
             return Err(ConfigIssue { field, message: t.en });
         }
@@ -1413,7 +1447,7 @@ impl Protocol for HashRing {
             }
             Msg::Transfer { batch, entries, view } => {
                 adopt(s, &view, cx);
-                on_transfer(s, from, batch, entries, cx);
+                on_transfer(s, from, batch, view.epoch, entries, cx);
             }
             Msg::TransferAck { batch } => {
                 if let Some(b) = s.unacked.remove(&batch) {
@@ -1796,4 +1830,40 @@ fn marks(states: &[Option<&RingNode>], keys: u32) -> Vec<KeyState> {
 /// The live node that knows the newest membership.
 fn newest<'a>(states: &[Option<&'a RingNode>]) -> Option<&'a RingNode> {
     states.iter().flatten().copied().max_by_key(|s| (s.view.epoch, std::cmp::Reverse(s.me)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(scheme: SchemeName) -> Params {
+        Params::new(&HashRingConfig { scheme, keys: 500, replicas: 2, ..HashRingConfig::default() }, 6)
+    }
+
+    #[test]
+    fn a_join_and_a_leave_both_mark_the_arcs_that_changed_owner() {
+        let p = params(SchemeName::Ring);
+        let four: Vec<NodeId> = (1..=4).map(NodeId).collect();
+        let five: Vec<NodeId> = (1..=5).map(NodeId).collect();
+        let a = Membership::new(&p, 1, four.clone(), None, false);
+        let joined = Membership::new(&p, 2, five, Some(&a), false);
+        let left = Membership::new(&p, 3, four, Some(&joined), false);
+        assert!(!joined.changed.is_empty() && !left.changed.is_empty());
+        // Leaving undoes the join: the same arcs change owner back.
+        assert_eq!(joined.changed.len(), left.changed.len());
+        let moved = joined.change.as_ref().map(|c| c.moved).unwrap_or(0.0);
+        assert!(moved > 0.1 && moved < 0.3, "a join moved {moved}");
+    }
+
+    #[test]
+    fn requests_parse_and_bad_ones_say_what_is_accepted() {
+        assert_eq!(HashRing::parse_request("get k7"), Ok(Request::Get(Some(7))));
+        assert_eq!(HashRing::parse_request("put any 3"), Ok(Request::Put(None, 3)));
+        assert_eq!(HashRing::parse_request("join S5"), Ok(Request::Join(5)));
+        assert_eq!(HashRing::parse_request("leave 2"), Ok(Request::Leave(2)));
+        for bad in ["", "get", "put k1", "put k1 -3", "put k1 99999999999", "set x 1", "join five"] {
+            let e = HashRing::parse_request(bad).expect_err(bad);
+            assert!(e.en.contains("get k7") && !e.zh_cn.is_empty(), "{bad}: {e}");
+        }
+    }
 }
