@@ -84,7 +84,7 @@ impl Report {
                 .collect(),
             notes: sim.notes().iter().map(|n| format!("{}: {}", n.time, n.text)).collect(),
             nodes,
-            figures: view.figures.iter().map(|f| (f.name.en.clone(), f.value.clone())).collect(),
+            figures: view.figures.iter().map(|f| (f.name.en.clone(), f.value.en.clone())).collect(),
             failure,
         }
     }

@@ -38,6 +38,20 @@ impl Text {
     }
 }
 
+/// The same text in both languages (a number, a name).
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text { zh_cn: s.clone(), en: s }
+    }
+}
+
+/// The same text in both languages.
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::from(s.to_string())
+    }
+}
+
 /// Shows the English wording (logs, the CLI, error chains).
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

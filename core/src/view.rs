@@ -320,15 +320,15 @@ pub struct WorldView {
 pub struct Figure {
     /// What it measures, in both languages.
     pub name: Text,
-    /// Its value, formatted.
-    pub value: String,
+    /// Its value, formatted, in both languages (numbers read the same).
+    pub value: Text,
     /// Bars to draw under it (a load per node, a histogram), if any.
     pub bars: Vec<Bar>,
 }
 
 impl Figure {
     /// A figure without bars.
-    pub fn new(name: Text, value: impl Into<String>) -> Figure {
+    pub fn new(name: Text, value: impl Into<Text>) -> Figure {
         Figure { name, value: value.into(), bars: Vec::new() }
     }
 }

@@ -303,7 +303,7 @@ fn every_hash_ring_membership_change_completes_on_a_lossy_network() {
             sim.run_until(scenario.duration).unwrap();
             let view = sim.view();
             let ring = view.ring.as_ref().expect("a ring view");
-            let settled = view.figures.iter().find(|f| f.name.en == "rebalancing").map(|f| f.value.clone());
+            let settled = view.figures.iter().find(|f| f.name.en == "rebalancing").map(|f| f.value.en.clone());
             let notes: Vec<String> =
                 sim.notes().iter().map(|n| format!("{n:?}")).filter(|n| !n.contains(" any")).collect();
             // A change that comes while the last one is still moving keys

@@ -395,7 +395,7 @@ pub fn Figures() -> impl IntoView {
                     .iter()
                     .map(|x| {
                         let bars = (!x.bars.is_empty()).then(|| bars(&x.bars));
-                        view! { <tr><th>{x.name.get(lang).to_string()}</th><td>{x.value.clone()}{bars}</td></tr> }
+                        view! { <tr><th>{x.name.get(lang).to_string()}</th><td>{x.value.get(lang).to_string()}{bars}</td></tr> }
                     })
                     .collect_view();
                 view! {

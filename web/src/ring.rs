@@ -37,7 +37,7 @@ fn angle(pos: u32) -> f64 {
 }
 
 /// Paints the ring on `g`, already scaled to diagram units.
-fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, dark: bool) {
+fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, dark: bool, zh: bool) {
     let (ink, muted, paper) = if dark { ("#e6e9ef", "#9aa4b2", "#1b212b") } else { ("#1d2330", "#5b6472", "#ffffff") };
     // The circle.
     g.begin_path();
@@ -131,10 +131,12 @@ fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, d
     g.set_font("13px system-ui, sans-serif");
     g.set_fill_style_str(muted);
     let moving = ring.keys.iter().filter(|k| k.state != KeyState::Home).count();
-    let line = if moving > 0 {
-        format!("epoch {} · {} keys · {moving} moving", ring.epoch, ring.keys.len())
-    } else {
-        format!("epoch {} · {} keys", ring.epoch, ring.keys.len())
+    let (epoch, keys) = (ring.epoch, ring.keys.len());
+    let line = match (zh, moving) {
+        (false, 0) => format!("epoch {epoch} · {keys} keys"),
+        (false, m) => format!("epoch {epoch} · {keys} keys · {m} moving"),
+        (true, 0) => format!("第 {epoch} 版成员 · {keys} 个键"),
+        (true, m) => format!("第 {epoch} 版成员 · {keys} 个键 · {m} 个迁移中"),
     };
     let _ = g.fill_text(&line, 300.0, 312.0);
 }
@@ -148,6 +150,7 @@ pub fn ring_layer(ctx: Ctx) -> impl IntoView {
     Effect::new(move |_| {
         let Some(c) = canvas.get() else { return };
         let dark = ctx.dark.get();
+        let zh = ctx.lang.get() == distlab_core::lesson::Lang::ZhCn;
         let (w, h) = size.get();
         ring.with(|ring| {
             let Some((ring, nodes)) = ring else { return };
@@ -166,7 +169,7 @@ pub fn ring_layer(ctx: Ctx) -> impl IntoView {
             g.clear_rect(0.0, 0.0, f64::from(pw), f64::from(ph));
             let (s, ox, oy) = crate::cluster::fit(w, h);
             let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
-            paint(&g, ring, *nodes, dark);
+            paint(&g, ring, *nodes, dark, zh);
         });
     });
     view! { <canvas class="ring" data-testid="ring" node_ref=canvas aria-hidden="true"></canvas> }

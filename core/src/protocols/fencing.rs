@@ -276,9 +276,12 @@ fn wait_distribution(all: &Waits) -> crate::view::Figure {
         })
     };
     let value = match (total, bucket_at(0.5), bucket_at(0.95)) {
-        (0, ..) => "–".to_string(),
-        (_, Some(a), Some(b)) => format!("median {} ms, p95 {} ms", labels[a], labels[b]),
-        _ => "–".to_string(),
+        (0, ..) => Text::from("–"),
+        (_, Some(a), Some(b)) => Text::new(
+            format!("median {} ms, p95 {} ms", labels[a], labels[b]),
+            format!("中位数 {} 毫秒，p95 {} 毫秒", labels[a], labels[b]),
+        ),
+        _ => Text::from("–"),
     };
     crate::view::Figure {
         name: Text::new("wait-time distribution (ms)", "等待时间分布（毫秒）"),
@@ -342,20 +345,20 @@ mod tests {
     fn lock_figures_say_dash_before_the_first_acquisition() {
         let none = Waits::default();
         let f = lock_figures(&[(0, 0, none), (0, 0, none)], Micros(1_000_000), 40);
-        assert_eq!(f[0].value, "0");
-        assert!(f[2..].iter().all(|x| x.value == "–"), "{f:?}");
+        assert_eq!(f[0].value.en, "0");
+        assert!(f[2..].iter().all(|x| x.value.en == "–"), "{f:?}");
         let (mut a, mut b) = (Waits::default(), Waits::default());
         for us in [2_000, 12_000, 16_000] {
             a.record(us);
         }
         b.record(200_000);
         let f = lock_figures(&[(3, 30_000, a), (1, 10_000, b)], Micros(2_000_000), 40);
-        assert_eq!(f[1].value, "2.0");
-        assert_eq!(f[2].value, "0.800");
-        assert_eq!(f[3].value, "10.0 ms");
+        assert_eq!(f[1].value.en, "2.0");
+        assert_eq!(f[2].value.en, "0.800");
+        assert_eq!(f[3].value.en, "10.0 ms");
         // Four waits: <5, 10-20 twice, >=160; the median is the second.
-        assert_eq!(f[4].value, "median 10–20 ms, p95 ≥160 ms");
+        assert_eq!(f[4].value.en, "median 10–20 ms, p95 ≥160 ms");
         assert_eq!(f[4].bars.iter().map(|b| b.value as u32).collect::<Vec<_>>(), [1, 0, 2, 0, 0, 0, 1]);
-        assert_eq!(f[5].value, "10.0");
+        assert_eq!(f[5].value.en, "10.0");
     }
 }

@@ -1735,7 +1735,10 @@ impl Protocol for HashRing {
         let mut out = Vec::new();
         let loads = Figure {
             name: Text::new("keys per node (as primary)", "每个节点的键数（作为主节点）"),
-            value: format!("{} keys on {} nodes", s.p.keys, v.members.len()),
+            value: Text::new(
+                format!("{} keys on {} nodes", s.p.keys, v.members.len()),
+                format!("{} 个键，{} 个节点", s.p.keys, v.members.len()),
+            ),
             bars: v
                 .members
                 .iter()
@@ -1758,12 +1761,18 @@ impl Protocol for HashRing {
         if let Some(c) = &v.change {
             out.push(Figure::new(
                 Text::new("keys moved by the last change", "上次成员变化移动的键"),
-                format!("{:.1} % (ideal {:.1} %)", c.moved * 100.0, c.ideal * 100.0),
+                Text::new(
+                    format!("{:.1} % (ideal {:.1} %)", c.moved * 100.0, c.ideal * 100.0),
+                    format!("{:.1} %（理想值 {:.1} %）", c.moved * 100.0, c.ideal * 100.0),
+                ),
             ));
             for (name, moved, spread) in &c.compare {
                 out.push(Figure::new(
                     Text::new(format!("{name} would move"), format!("{name} 会移动")),
-                    format!("{:.1} % (spread {spread:.2})", moved * 100.0),
+                    Text::new(
+                        format!("{:.1} % (spread {spread:.2})", moved * 100.0),
+                        format!("{:.1} %（离散度 {spread:.2}）", moved * 100.0),
+                    ),
                 ));
             }
         }
@@ -1773,9 +1782,9 @@ impl Protocol for HashRing {
         out.push(Figure::new(
             Text::new("rebalancing", "再平衡"),
             match (moving, copies) {
-                (0, 0) => "done".to_string(),
-                (m, 0) => format!("{m} keys to go"),
-                (m, c) => format!("{m} keys to go, {c} copies"),
+                (0, 0) => Text::new("done", "完成"),
+                (m, 0) => Text::new(format!("{m} keys to go"), format!("还有 {m} 个键")),
+                (m, c) => Text::new(format!("{m} keys to go, {c} copies"), format!("还有 {m} 个键，{c} 份副本")),
             },
         ));
         let (ok, failed) = states.iter().flatten().fold((0, 0), |(a, b), s| (a + s.answered, b + s.failed));
