@@ -924,7 +924,10 @@ fn serve(s: &mut RingNode, ask: Ask, cx: &mut Context<'_, HashRing>) {
                 let entry = Entry { version: e.version + 1, value };
                 s.put_entry(k, entry);
                 s.ghost.push(Ghost::Served { key: k, version: entry.version, write: true });
-                // While a handoff is pending, the copies of both memberships get it.
+                // The copies of both the current and the previous membership
+                // get the write: while keys move, a node of either may still
+                // serve it. (Narrowing this to keys whose handoff is pending
+                // lost writes in the swarm; see the closing note.)
                 let mut targets: Vec<NodeId> = list.clone();
                 if let Some(prev) = &s.prev {
                     targets.extend_from_slice(prev.replicas(k));
