@@ -1436,6 +1436,7 @@ impl<P: Protocol> World<P> {
                 message: P::message_view(&m.msg),
             })
             .collect();
+        let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
         WorldView {
             protocol: P::info().clone(),
             time_us: self.now.0,
@@ -1446,18 +1447,9 @@ impl<P: Protocol> World<P> {
             violations: self.violations.clone(),
             end_us: self.setup.end.0,
             next_event_us,
-            figures: {
-                let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
-                P::figures(&states, self.now, self.next_msg)
-            },
-            ring: {
-                let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
-                P::ring(&states)
-            },
-            locks: {
-                let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
-                P::locks(&states)
-            },
+            figures: P::figures(&states, self.now, self.next_msg),
+            ring: P::ring(&states),
+            locks: P::locks(&states),
         }
     }
 

@@ -11,6 +11,20 @@ export const dist = path.join(root, "dist");
 /** Where screenshots go. */
 export const out = path.join(root, "test-output");
 
+/**
+ * Presses the lesson's Continue (waiting until it is enabled) until the
+ * lesson shows step `n` (default: its last step).
+ */
+export async function continueToStep(page, n = Infinity) {
+  for (let guard = 0; guard < 10; guard++) {
+    const of = (await page.textContent('[data-testid="step-of"]')) ?? "";
+    const [, at, total] = (of.match(/(\d+)\D+(\d+)/) ?? []).map(Number);
+    if (at >= Math.min(n, total)) return;
+    await page.waitForSelector('[data-testid="lesson-continue"]:not([disabled])', { timeout: 30_000 });
+    await page.click('[data-testid="lesson-continue"]');
+  }
+}
+
 /** A test named `name`: exits at once if the page is not built. */
 export function harness(name) {
   if (!fs.existsSync(path.join(dist, "index.html"))) {

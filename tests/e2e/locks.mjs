@@ -6,7 +6,7 @@
 // clients the lock at once. Screenshots go to test-output/ (locks-*.png).
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
-import { dist, harness } from "./harness.mjs";
+import { continueToStep, dist, harness } from "./harness.mjs";
 
 const { failures, check, shot, finish } = harness("locks");
 
@@ -17,13 +17,7 @@ async function playLesson(page, file, lang) {
   await page.waitForSelector('[data-testid="lesson-text"]');
   await page.locator('[data-testid="speed"]').fill("-2");
   await page.click('[data-testid="play"]');
-  for (let guard = 0; guard < 10; guard++) {
-    const of = (await page.textContent('[data-testid="step-of"]')) ?? "";
-    const [, at, total] = of.match(/(\d+)\D+(\d+)/) ?? [];
-    if (at && at === total) break;
-    await page.waitForSelector('[data-testid="lesson-continue"]:not([disabled])', { timeout: 30_000 });
-    await page.click('[data-testid="lesson-continue"]');
-  }
+  await continueToStep(page);
 }
 
 const server = await serve(dist);

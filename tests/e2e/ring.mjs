@@ -7,22 +7,12 @@
 // Screenshots go to test-output/ (ring-*.png).
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
-import { dist, harness } from "./harness.mjs";
+import { continueToStep, dist, harness } from "./harness.mjs";
 
 const { check, shot, finish } = harness("ring");
 
 const figures = (page) => page.textContent('[data-testid="figures"]').then((t) => t ?? "");
 const percent = (text, label) => Number((text.match(new RegExp(`${label}\\s*([0-9.]+) %`)) ?? [])[1] ?? NaN);
-
-async function continueUntilStep(page, n) {
-  for (let guard = 0; guard < 10; guard++) {
-    const of = (await page.textContent('[data-testid="step-of"]')) ?? "";
-    const at = Number((of.match(/(\d+)/) ?? [])[1] ?? 0);
-    if (at >= n) return;
-    await page.waitForSelector('[data-testid="lesson-continue"]:not([disabled])', { timeout: 30_000 });
-    await page.click('[data-testid="lesson-continue"]');
-  }
-}
 
 const server = await serve(dist);
 const url = `http://127.0.0.1:${server.address().port}/`;
@@ -40,12 +30,12 @@ try {
   check((await page.locator('[data-testid="figure-bars"] .bar-row').count()) === 4, "expected four load bars before the join");
   await page.locator('[data-testid="speed"]').fill("-1.3");
   await page.click('[data-testid="play"]');
-  await continueUntilStep(page, 2);
+  await continueToStep(page, 2);
   // The learner's move: the + S5 button over the ring.
   await page.click('[data-testid="ring-join-5"]');
   await page.waitForFunction(() => /keys to go/.test(document.querySelector('[data-testid="figures"]')?.textContent ?? ""), null, { timeout: 20_000 });
   // The lab pauses when the step's goal is met; Continue plays on.
-  await continueUntilStep(page, 3);
+  await continueToStep(page, 3);
   if ((await page.textContent('[data-testid="play"]'))?.includes("Play")) await page.click('[data-testid="play"]');
   const transfer = await page
     .waitForSelector('[data-testid="cluster"] [data-kind="Transfer"]', { state: "attached", timeout: 10_000 })
@@ -57,7 +47,7 @@ try {
   // Continue to the end of the rebalancing.
   await page.locator('[data-testid="speed"]').fill("0");
   if ((await page.textContent('[data-testid="play"]'))?.includes("Play")) await page.click('[data-testid="play"]');
-  await continueUntilStep(page, 4);
+  await continueToStep(page, 4);
   const settled = await figures(page);
   const moved = percent(settled, "keys moved by the last change");
   check(moved > 12 && moved < 30, `keys moved ${moved} %, expected about 20 %: ${settled.slice(0, 300)}`);
@@ -72,7 +62,7 @@ try {
   // 2. Crash S2: reads go to the replicas, nothing acknowledged is lost.
   await page.click('[data-testid="node-2"]');
   await page.click('[data-testid="crash"]');
-  await continueUntilStep(page, 5);
+  await continueToStep(page, 5);
   await page.waitForSelector('[data-testid="lesson-continue"]:not([disabled]), [data-testid="step-status"]', { timeout: 30_000 });
   await page.waitForTimeout(1500);
   if ((await page.textContent('[data-testid="play"]'))?.includes("Pause")) await page.click('[data-testid="play"]');
@@ -88,10 +78,10 @@ try {
   await page.waitForSelector('[data-testid="ring-tools"]');
   await page.locator('[data-testid="speed"]').fill("-1");
   await page.click('[data-testid="play"]');
-  await continueUntilStep(page, 2);
+  await continueToStep(page, 2);
   await page.click('[data-testid="ring-join-5"]');
   await page.locator('[data-testid="speed"]').fill("0");
-  await continueUntilStep(page, 4);
+  await continueToStep(page, 4);
   const zh = await figures(page);
   check(/移出/.test((await page.textContent('[data-testid="ring-tools"]')) ?? ""), "the ring tools are not in Chinese");
   const movedZh = Number((zh.match(/上次成员变化移动的键\s*([0-9.]+) %/) ?? [])[1] ?? NaN);

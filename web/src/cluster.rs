@@ -16,11 +16,11 @@ use leptos::prelude::*;
 const SIZE: f64 = 600.0;
 const RING: f64 = 215.0;
 
-fn node_radius(n: usize) -> f64 {
+pub(crate) fn node_radius(n: usize) -> f64 {
     if n <= 5 { 44.0 } else { (44.0 - (n as f64 - 5.0) * 3.0).max(30.0) }
 }
 
-fn position(i: usize, n: usize) -> (f64, f64) {
+pub(crate) fn position(i: usize, n: usize) -> (f64, f64) {
     let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
     (SIZE / 2.0 + RING * a.cos(), SIZE / 2.0 + RING * a.sin())
 }
@@ -287,6 +287,31 @@ pub fn fit(w: f64, h: f64) -> (f64, f64, f64) {
     (s, (w - SIZE * s) / 2.0, (h - SIZE * s) / 2.0)
 }
 
+/// Sizes `canvas` to `size` CSS pixels at the device's pixel ratio, clears
+/// it, and returns its context scaled to diagram units (see [`fit`]); none
+/// while the canvas has no size.
+pub(crate) fn prepare_canvas(
+    canvas: &web_sys::HtmlCanvasElement,
+    (w, h): (f64, f64),
+) -> Option<web_sys::CanvasRenderingContext2d> {
+    if w <= 0.0 || h <= 0.0 {
+        return None;
+    }
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
+    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let g = canvas.get_context("2d").ok()??;
+    let g = wasm_bindgen::JsCast::dyn_into::<web_sys::CanvasRenderingContext2d>(g).ok()?;
+    let _ = g.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    g.clear_rect(0.0, 0.0, f64::from(pw), f64::from(ph));
+    let (s, ox, oy) = fit(w, h);
+    let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
+    Some(g)
+}
+
 /// The messages the violations found so far involve (see
 /// `Violation::messages`), for the views to mark.
 pub fn flagged_messages(ctx: Ctx) -> Memo<Vec<MsgId>> {
@@ -394,22 +419,7 @@ fn messages_layer(
         let now = ctx.now_us.get() as f64;
         let selected = ctx.selected.get();
         let dark = ctx.dark.get();
-        let (w, h) = size.get();
-        if w <= 0.0 || h <= 0.0 {
-            return;
-        }
-        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
-        let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
-        if c.width() != pw || c.height() != ph {
-            c.set_width(pw);
-            c.set_height(ph);
-        }
-        let Ok(Some(g)) = c.get_context("2d") else { return };
-        let Ok(g) = wasm_bindgen::JsCast::dyn_into::<web_sys::CanvasRenderingContext2d>(g) else { return };
-        let _ = g.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-        g.clear_rect(0.0, 0.0, pw as f64, ph as f64);
-        let (s, ox, oy) = fit(w, h);
-        let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
+        let Some(g) = prepare_canvas(&c, size.get()) else { return };
         let (ink, paper) = if dark { ("#e6e9ef", "#1b212b") } else { ("#1d2330", "#ffffff") };
         let kinds = kinds.get_untracked().unwrap_or(&[]);
         ctx.view.with(|v| {

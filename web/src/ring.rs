@@ -29,7 +29,7 @@ pub fn node_colour(id: u32) -> &'static str {
     NODE_COLOURS[(id.max(1) as usize - 1) % NODE_COLOURS.len()]
 }
 
-/// The ring's radius in diagram units (the cluster's nodes sit at 215).
+/// The ring's radius in diagram units (inside the cluster's circle of nodes).
 const R: f64 = 126.0;
 
 fn angle(pos: u32) -> f64 {
@@ -107,10 +107,9 @@ fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, d
         g.stroke();
     }
     // Each node's colour, as a ring around it.
-    let nr = if nodes <= 5 { 44.0 } else { (44.0 - (nodes as f64 - 5.0) * 3.0).max(30.0) };
+    let nr = crate::cluster::node_radius(nodes);
     for i in 0..nodes {
-        let a = -FRAC_PI_2 + TAU * i as f64 / nodes.max(1) as f64;
-        let (x, y) = (300.0 + 215.0 * a.cos(), 300.0 + 215.0 * a.sin());
+        let (x, y) = crate::cluster::position(i, nodes);
         let id = i as u32 + 1;
         let member = ring.members.iter().any(|m| m.0 == id);
         g.begin_path();
@@ -151,24 +150,10 @@ pub fn ring_layer(ctx: Ctx) -> impl IntoView {
         let Some(c) = canvas.get() else { return };
         let dark = ctx.dark.get();
         let zh = ctx.lang.get() == distlab_core::lesson::Lang::ZhCn;
-        let (w, h) = size.get();
+        let size = size.get();
         ring.with(|ring| {
             let Some((ring, nodes)) = ring else { return };
-            if w <= 0.0 || h <= 0.0 {
-                return;
-            }
-            let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
-            let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
-            if c.width() != pw || c.height() != ph {
-                c.set_width(pw);
-                c.set_height(ph);
-            }
-            let Ok(Some(g)) = c.get_context("2d") else { return };
-            let Ok(g) = wasm_bindgen::JsCast::dyn_into::<web_sys::CanvasRenderingContext2d>(g) else { return };
-            let _ = g.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-            g.clear_rect(0.0, 0.0, f64::from(pw), f64::from(ph));
-            let (s, ox, oy) = crate::cluster::fit(w, h);
-            let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
+            let Some(g) = crate::cluster::prepare_canvas(&c, size) else { return };
             paint(&g, ring, *nodes, dark, zh);
         });
     });

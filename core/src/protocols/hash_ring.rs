@@ -888,10 +888,21 @@ fn adopt(s: &mut RingNode, new: &Rc<Membership>, cx: &mut Context<'_, HashRing>)
 }
 
 fn answer(s: &mut RingNode, ask: &Ask, a: Answer, cx: &mut Context<'_, HashRing>) {
-    if ask.gateway == s.me {
-        on_answer(s, ask.id, ask.key, a, cx);
+    answer_to(s, (ask.gateway, ask.id), ask.key, a, cx);
+}
+
+/// Answers request `id` about `key` at its gateway (here, or by message).
+fn answer_to(
+    s: &mut RingNode,
+    (gateway, id): (NodeId, RequestId),
+    key: u32,
+    a: Answer,
+    cx: &mut Context<'_, HashRing>,
+) {
+    if gateway == s.me {
+        on_answer(s, id, key, a, cx);
     } else {
-        cx.send(ask.gateway, Msg::Answer { id: ask.id, key: ask.key, answer: a });
+        cx.send(gateway, Msg::Answer { id, key, answer: a });
     }
 }
 
@@ -1443,8 +1454,7 @@ impl Protocol for HashRing {
                     if need.is_empty() {
                         let version = *version;
                         s.writes.remove(&origin);
-                        let ask = Ask { id: origin.1, gateway: origin.0, key, op: Op::Get, hops: 0, replica: false };
-                        answer(s, &ask, Answer::Written { version }, cx);
+                        answer_to(s, origin, key, Answer::Written { version }, cx);
                     }
                 }
             }
