@@ -145,6 +145,14 @@ pub enum Command {
         /// Drift: positive runs fast.
         ppm: i64,
     },
+    /// Turn one of the protocol's break-it switches on or off; every node
+    /// takes the new setting at once (a crashed one when it restarts).
+    Switch {
+        /// The switch's config key (`break_election_restriction`).
+        key: String,
+        /// On (the protocol broken) or off.
+        on: bool,
+    },
 }
 
 impl Command {
@@ -168,6 +176,7 @@ impl Command {
             Command::SetNetwork { .. } => "set_network",
             Command::ClockJump { .. } => "clock_jump",
             Command::SetDrift { .. } => "set_drift",
+            Command::Switch { .. } => "switch",
         }
     }
 

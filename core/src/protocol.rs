@@ -251,6 +251,21 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// The message's kind, as an index into [`ProtocolInfo::message_kinds`].
     fn message_kind(msg: &Self::Msg) -> u8;
 
+    /// The break-it switch `key` in `config` (one of
+    /// [`ProtocolInfo::break_switches`]), so a learner can turn it on and
+    /// off while the run goes on; none for any other key. None by default.
+    fn switch<'c>(config: &'c mut Self::Config, key: &str) -> Option<&'c mut bool> {
+        let _ = (config, key);
+        None
+    }
+
+    /// The config changed (a break-it switch flipped): a live node takes
+    /// the new settings. A crashed node takes them when it restarts.
+    /// Nothing by default.
+    fn reconfigure(state: &mut Self::State, config: &Self::Config) {
+        let _ = (state, config);
+    }
+
     /// Live figures from the nodes' states (`None` for a crashed node) at
     /// global time `now`, after `messages_sent` messages: throughput,
     /// fairness, cost. None by default.

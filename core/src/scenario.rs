@@ -280,6 +280,8 @@ pub struct ActionSpec {
     set_drift: Option<NodeRefSpec>,
     ppm: Option<i64>,
     set_network: Option<NetworkSpec>,
+    switch: Option<String>,
+    on: Option<bool>,
 }
 
 /// `{ en = "...", zh-CN = "..." }`: text in both languages.
@@ -297,6 +299,8 @@ struct LessonSpec {
     title: TextSpec,
     summary: Option<TextSpec>,
     order: Option<i64>,
+    pace: Option<f64>,
+    switches: Option<Vec<String>>,
 }
 
 /// A wait condition as written in a file.
@@ -332,6 +336,8 @@ struct StepSpec {
     within_ms: Option<f64>,
     #[serde(default)]
     challenge: bool,
+    play: Option<String>,
+    pace: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -339,6 +345,8 @@ struct StepSpec {
 struct FileSpec<C> {
     format: Option<i64>,
     name: Option<String>,
+    title: Option<TextSpec>,
+    summary: Option<TextSpec>,
     protocol: String,
     seed: Option<i64>,
     nodes: Option<i64>,
@@ -594,6 +602,7 @@ const VERBS: &[&str] = &[
     "clock_jump",
     "set_drift",
     "set_network",
+    "switch",
 ];
 
 /// Turns an action table into a [`Command`]. `parse_request` checks request text.
@@ -623,6 +632,7 @@ pub fn action(
         s.clock_jump.is_some(),
         s.set_drift.is_some(),
         s.set_network.is_some(),
+        s.switch.is_some(),
     ]
     .iter()
     .zip(VERBS)
@@ -635,7 +645,8 @@ pub fn action(
         many => return Err(perr(path, format!("an action does one thing; this one has {}", many.join(" and ")))),
     };
     let p = |k: &'static str| with(path, Seg::Key(k));
-    let modifiers: [(&str, bool, &[&str]); 6] = [
+    let modifiers: [(&str, bool, &[&str]); 7] = [
+        ("on", s.on.is_some(), &["switch"]),
         ("for_ms", s.for_ms.is_some(), &["pause"]),
         ("both", s.both.is_some(), &["cut", "heal_link"]),
         ("node", s.node.is_some(), &["request"]),
@@ -747,9 +758,45 @@ pub fn action(
             let spec = s.set_network.as_ref().expect("verb present");
             Command::SetNetwork { params: network(&p("set_network"), spec, nodes, net)? }
         }
+        "switch" => Command::Switch {
+            key: switch_key(&p("switch"), s.switch.as_deref().unwrap_or(""), info)?,
+            on: s.on.unwrap_or(true),
+        },
         _ => unreachable!("every verb is handled"),
     };
     Ok(c)
+}
+
+/// A break-it switch's key, checked against the protocol's list.
+fn switch_key(path: &[Seg], key: &str, info: &ProtocolInfo) -> Result<String, PathError> {
+    if info.break_switches.iter().any(|b| b.key == key) {
+        return Ok(key.to_string());
+    }
+    let keys: Vec<&str> = info.break_switches.iter().map(|b| b.key).collect();
+    Err(perr(
+        path,
+        if keys.is_empty() {
+            format!("'{key}' is not a break-it switch; {} has none", info.title)
+        } else {
+            format!("'{key}' is not a break-it switch of {}; it has {}", info.title, keys.join(", "))
+        },
+    ))
+}
+
+/// A lesson's pace (simulated seconds per wall second), within the limits.
+fn pace_field(path: &[Seg], v: f64) -> Result<f64, PathError> {
+    if v.is_finite() && (crate::lesson::MIN_PACE..=crate::lesson::MAX_PACE).contains(&v) {
+        Ok(v)
+    } else {
+        Err(perr(
+            path,
+            format!(
+                "pace = {v} is outside {} to {} (simulated seconds per second of wall time; 0.01 is 1/100 of real time)",
+                crate::lesson::MIN_PACE,
+                crate::lesson::MAX_PACE
+            ),
+        ))
+    }
 }
 
 fn text(t: &TextSpec) -> Text {
@@ -991,6 +1038,10 @@ pub struct Scenario {
     pub limits: Limits,
     /// Lesson steps, if this file is a lesson.
     pub lesson: Option<Lesson>,
+    /// A scenario's own title in both languages (a lesson has its title).
+    pub title: Option<Text>,
+    /// A scenario's one-paragraph summary.
+    pub summary: Option<Text>,
     factory: Rc<dyn Factory>,
 }
 
@@ -1232,6 +1283,11 @@ pub fn load_with<P: Protocol>(
         let command = action(&p, f, nodes, info, &parse, &net).map_err(err)?;
         faults.push(Scheduled { at, command });
     }
+    for (k, t) in [("title", &s.title), ("summary", &s.summary)] {
+        if let Some(t) = t {
+            check_text(&[Seg::Key(k)], t).map_err(err)?;
+        }
+    }
     let lesson = match (&s.lesson, &s.steps) {
         (None, None) => None,
         (None, Some(_)) => {
@@ -1290,6 +1346,19 @@ pub fn load_with<P: Protocol>(
                 if within.0 == 0 {
                     return Err(err(perr(&with(&p, Seg::Key("within_ms")), "within_ms must be more than 0")));
                 }
+                let play = match st.play.as_deref() {
+                    None | Some("auto") => crate::lesson::Play::Auto,
+                    Some("learner") => crate::lesson::Play::Learner,
+                    Some(other) => {
+                        return Err(err(perr(
+                            &with(&p, Seg::Key("play")),
+                            format!(
+                                "play = '{other}' must be \"auto\" (the lab plays) or \"learner\" (the learner presses Play)"
+                            ),
+                        )));
+                    }
+                };
+                let pace = st.pace.map(|v| pace_field(&with(&p, Seg::Key("pace")), v)).transpose().map_err(err)?;
                 out.push(Step {
                     title: st.title.as_ref().map(text),
                     text: text(&st.text),
@@ -1298,13 +1367,24 @@ pub fn load_with<P: Protocol>(
                     solution,
                     within,
                     challenge: st.challenge,
+                    play,
+                    pace,
                     at: span_at(doc, &p).map_or((0, 0), |s| line_col(src.text, s.start)),
                 });
+            }
+            let lp = [Seg::Key("lesson")];
+            let pace = l.pace.map(|v| pace_field(&with(&lp, Seg::Key("pace")), v)).transpose().map_err(err)?;
+            let mut switches = Vec::new();
+            for (i, k) in l.switches.iter().flatten().enumerate() {
+                let sp = with(&with(&lp, Seg::Key("switches")), Seg::Index(i));
+                switches.push(switch_key(&sp, k, info).map_err(err)?);
             }
             Some(Lesson {
                 title: text(&l.title),
                 summary: l.summary.as_ref().map(text),
                 order: l.order.unwrap_or(0),
+                pace,
+                switches,
                 steps: out,
             })
         }
@@ -1326,6 +1406,8 @@ pub fn load_with<P: Protocol>(
         clients,
         limits: lim,
         lesson,
+        title: s.title.as_ref().map(text),
+        summary: s.summary.as_ref().map(text),
         factory: Rc::new(TypedFactory::<P> { config }),
     })
 }

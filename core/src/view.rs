@@ -62,8 +62,46 @@ pub struct BreakSwitch {
     pub key: &'static str,
     /// What it turns off, in one sentence.
     pub effect: &'static str,
+    /// The same in Chinese.
+    pub effect_zh_cn: &'static str,
     /// The invariant expected to catch it.
     pub caught_by: &'static str,
+}
+
+/// What a protocol calls something a learner reads (a field, a timer, an
+/// observation), keyed as in views and lesson conditions, with its label
+/// in both languages.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// The key (`commit_index`).
+    pub key: &'static str,
+    /// The English label (`commit index`).
+    pub en: &'static str,
+    /// The Chinese label (`提交位置`).
+    pub zh_cn: &'static str,
+}
+
+impl Label {
+    /// The label in `lang`.
+    pub fn get(&self, lang: crate::text::Lang) -> &'static str {
+        match lang {
+            crate::text::Lang::En => self.en,
+            crate::text::Lang::ZhCn => self.zh_cn,
+        }
+    }
+}
+
+/// A family of protocols, as the lab's start page lists them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Family {
+    /// The family's key (`consensus`).
+    pub key: &'static str,
+    /// Its name (English, Chinese).
+    pub title: (&'static str, &'static str),
+    /// One line on what it is about (English, Chinese).
+    pub blurb: (&'static str, &'static str),
+    /// Its place on the start page.
+    pub order: u32,
 }
 
 /// How a protocol describes itself.
@@ -87,6 +125,25 @@ pub struct ProtocolInfo {
     pub break_switches: &'static [BreakSwitch],
     /// Examples of client requests it accepts (`set x 1`).
     pub request_examples: &'static [&'static str],
+    /// Labels for its field names, timer names and observation keys.
+    pub labels: &'static [Label],
+    /// The family it belongs to.
+    pub family: &'static Family,
+    /// One line on what it is (English, Chinese).
+    pub blurb: (&'static str, &'static str),
+}
+
+impl ProtocolInfo {
+    /// The label for a field, timer or observation key, if it has one.
+    pub fn label(&self, key: &str) -> Option<&'static Label> {
+        self.labels.iter().find(|l| l.key == key)
+    }
+
+    /// The label of `key` in `lang`, or the key with spaces for
+    /// underscores when the protocol gives none.
+    pub fn label_text(&self, key: &str, lang: crate::text::Lang) -> String {
+        self.label(key).map_or_else(|| key.replace('_', " "), |l| l.get(lang).to_string())
+    }
 }
 
 /// A value shown in a node or message view.
@@ -309,6 +366,8 @@ pub struct WorldView {
     /// Live figures the protocol computes from its nodes (see
     /// [`crate::protocol::Protocol::figures`]).
     pub figures: Vec<Figure>,
+    /// Each break-it switch of the protocol and whether it is on now.
+    pub switches: Vec<(&'static str, bool)>,
     /// The hash ring, for protocols with [`Layout::Ring`].
     pub ring: Option<RingView>,
     /// The lock's clients and resource, for protocols with [`Layout::Lock`].

@@ -334,6 +334,8 @@ const MAX_VIOLATIONS: usize = 1_000;
 #[derive(Clone, Debug)]
 pub struct World<P: Protocol> {
     setup: Rc<Setup<P>>,
+    /// The config in force: the setup's, until a break-it switch flips.
+    config: Rc<P::Config>,
     peers: Rc<[Vec<NodeId>]>,
     now: Micros,
     seq: u64,
@@ -431,6 +433,7 @@ impl<P: Protocol> World<P> {
             workload_rng,
             effects: Effects::default(),
             found: Vec::new(),
+            config: Rc::new(setup.config.clone()),
             setup: Rc::new(setup),
         };
         let mut trace = trace;
@@ -463,6 +466,11 @@ impl<P: Protocol> World<P> {
     fn push(&mut self, time: Micros, kind: EventKind) {
         self.seq += 1;
         self.queue.push(Event { time, seq: self.seq, kind });
+    }
+
+    /// The config in force (break-it switches as they stand now).
+    pub fn config(&self) -> &P::Config {
+        &self.config
     }
 
     /// The run's fixed setup.
@@ -1188,6 +1196,18 @@ impl<P: Protocol> World<P> {
                     );
                 }
             }
+            Command::Switch { key, .. } => {
+                let info = P::info();
+                let mut probe = (*self.config).clone();
+                if !info.break_switches.iter().any(|b| b.key == key.as_str()) || P::switch(&mut probe, key).is_none() {
+                    let keys: Vec<&str> = info.break_switches.iter().map(|b| b.key).collect();
+                    let list = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
+                    return err(
+                        format!("'{key}' is not a break-it switch of {}; it has: {list}", info.title),
+                        format!("“{key}”不是 {} 的破坏开关；它有：{list}", info.title),
+                    );
+                }
+            }
             Command::SetDrift { ppm, .. } => {
                 if ppm.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
                     let max = limits::MAX_DRIFT_PPM;
@@ -1250,7 +1270,7 @@ impl<P: Protocol> World<P> {
             Command::Restart { node } => {
                 let id = id_of(&node);
                 let i = id.index();
-                let setup = Rc::clone(&self.setup);
+                let config = Rc::clone(&self.config);
                 let peers = Rc::clone(&self.peers);
                 let local = self.slots[i].local_now(now);
                 let slot = &mut self.slots[i];
@@ -1262,7 +1282,7 @@ impl<P: Protocol> World<P> {
                 };
                 slot.status = NodeStatus::Up;
                 let mut cx = Context::new(id, local, &mut slot.rng, &mut self.effects);
-                let state = P::on_restart(&setup.config, id, &peers[i], durable, &mut cx);
+                let state = P::on_restart(&config, id, &peers[i], durable, &mut cx);
                 self.slots[i].state = Some(state);
                 if let Some(t) = trace.as_deref_mut() {
                     t.push(now, RecordKind::Restart { node: id })?;
@@ -1380,6 +1400,18 @@ impl<P: Protocol> World<P> {
                 slot.anchor_local = local;
                 slot.drift_ppm = ppm;
             }
+            Command::Switch { key, on } => {
+                let mut config = (*self.config).clone();
+                if let Some(flag) = P::switch(&mut config, &key) {
+                    *flag = on;
+                }
+                self.config = Rc::new(config);
+                for slot in &mut self.slots {
+                    if let Some(state) = slot.state.as_mut() {
+                        P::reconfigure(state, &self.config);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -1448,6 +1480,14 @@ impl<P: Protocol> World<P> {
             end_us: self.setup.end.0,
             next_event_us,
             figures: P::figures(&states, self.now, self.next_msg),
+            switches: {
+                let mut probe = (*self.config).clone();
+                P::info()
+                    .break_switches
+                    .iter()
+                    .map(|b| (b.key, P::switch(&mut probe, b.key).is_some_and(|on| *on)))
+                    .collect()
+            },
             ring: P::ring(&states),
             locks: P::locks(&states),
         }

@@ -372,34 +372,6 @@ fn an_adopted_command_log_replays_to_the_same_trace() {
 }
 
 #[test]
-fn a_lesson_step_after_a_rewind_does_not_see_the_recorded_future() {
-    use distlab_core::lesson::{Condition, Lesson, LessonRun, StepState, Text};
-    let text = |s: &str| Text { en: s.into(), zh_cn: s.into() };
-    let step = distlab_core::lesson::Step {
-        title: None,
-        text: text("wait for a leader"),
-        action: None,
-        until: Some(Condition::Observed { key: "role".into(), value: Some("leader".into()), node: None }),
-        solution: None,
-        within: ms(5000),
-        challenge: false,
-        at: (1, 1),
-    };
-    let lesson = Lesson { title: text("t"), summary: None, order: 0, steps: vec![step] };
-    let mut sim = start(BUSY);
-    sim.run_until(ms(2000)).unwrap();
-    sim.seek(ms(1)).unwrap();
-    let mut run = LessonRun::new(lesson);
-    run.begin(0, sim.as_mut()).unwrap();
-    assert!(
-        matches!(run.poll(sim.as_mut()), StepState::Waiting { .. }),
-        "a leader elected later in the recorded run must not count yet"
-    );
-    sim.run_until(ms(2000)).unwrap();
-    assert_eq!(run.poll(sim.as_mut()), StepState::Met);
-}
-
-#[test]
 fn seek_to_finds_a_point_that_time_alone_cannot() {
     // Release an overdue held message (its delivery is due now), deliver it
     // with one step, then act again at the same instant: three things at one

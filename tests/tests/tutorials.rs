@@ -4,6 +4,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use distlab_core::Micros;
 use distlab_core::lesson::Condition;
 use distlab_tests::{embedded, hash_lines, load, run_file};
 use expect_test::expect_file;
@@ -59,4 +60,47 @@ fn a_different_seed_gives_a_different_trace() {
     let a2 = run_file(name, text, Some(1)).unwrap();
     assert_ne!(a.hash, b.hash);
     assert_eq!(a.hash, a2.hash);
+}
+
+#[test]
+fn every_field_timer_and_observation_a_learner_sees_has_a_label() {
+    use distlab_core::scenario::StartOptions;
+    use distlab_core::trace::RecordKind;
+    let mut missing = std::collections::BTreeSet::new();
+    for (name, text) in embedded::TUTORIALS {
+        let s = load(name, text);
+        let info = s.protocol();
+        let mut sim = s.start(None, StartOptions { store_trace: true }).unwrap();
+        if s.lesson.is_some() {
+            distlab_core::lesson::replay(&s, sim.as_mut()).unwrap();
+        }
+        let end = sim.now().max(s.duration.min(Micros::from_ms(3000)));
+        for k in 1..=30 {
+            sim.seek(Micros(end.0 * k / 30)).unwrap();
+            let v = sim.view();
+            let keys = v
+                .nodes
+                .iter()
+                .flat_map(|n| n.protocol.fields.iter().map(|f| f.name).chain(n.timers.iter().map(|t| t.name)))
+                .chain(v.messages.iter().flat_map(|m| m.message.fields.iter().map(|f| f.name)));
+            for key in keys {
+                if info.label(key).is_none() {
+                    missing.insert(format!("{}: {key}", info.name));
+                }
+            }
+        }
+        for r in sim.trace().records().iter_from(0) {
+            if let RecordKind::Observe { key, .. } = r.kind
+                && info.label(key).is_none()
+            {
+                missing.insert(format!("{}: observation {key}", info.name));
+            }
+        }
+        for t in info.timers {
+            if info.label(t).is_none() {
+                missing.insert(format!("{}: timer {t}", info.name));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no label (en and zh-CN) for:\n{}", missing.into_iter().collect::<Vec<_>>().join("\n"));
 }

@@ -29,6 +29,7 @@ pub const FENCED_WRITES_INFO: InvariantInfo = InvariantInfo {
 pub const NO_FENCING_CHECK: BreakSwitch = BreakSwitch {
     key: "break_fencing_check",
     effect: "The storage accepts writes whatever their token.",
+    effect_zh_cn: "存储不看令牌，任何写入都接受。",
     caught_by: FENCED_WRITES,
 };
 

@@ -45,7 +45,7 @@ use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Layout, MessageView, ProtocolInfo,
+    Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, Layout, MessageView, ProtocolInfo,
     ProtocolNodeView, RingView, RoleInfo, Value, Violation,
 };
 use serde::Deserialize;
@@ -644,11 +644,13 @@ static BREAK_SWITCHES: &[BreakSwitch] = &[
         key: "break_switch_before_transfer",
         effect: "A node takes over the keys of a new membership at once, before they arrive, and the old owner \
                  drops them without sending them.",
+        effect_zh_cn: "新成员关系一生效，节点立刻接管键（键还没到），旧主人不发送就把键丢了。",
         caught_by: "No Lost Write",
     },
     BreakSwitch {
         key: "break_replicas_same_node",
         effect: "Replicas are the next points on the ring, whoever owns them, so two copies can sit on one node.",
+        effect_zh_cn: "副本取环上接下来的点，不管属于谁，所以两份副本可能落在同一个节点上。",
         caught_by: "Replica Placement",
     },
 ];
@@ -673,6 +675,31 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["get k7", "put k7 42", "get any", "join 5", "leave 2"],
+    labels: &[
+        Label { key: "epoch", en: "membership version", zh_cn: "成员版本" },
+        Label { key: "keys_held", en: "keys held (copies)", zh_cn: "持有的键（含副本）" },
+        Label { key: "keys_primary", en: "keys as primary", zh_cn: "作为主节点的键" },
+        Label { key: "to_send", en: "keys to send", zh_cn: "待发送的键" },
+        Label { key: "incoming", en: "keys coming", zh_cn: "待接收的键" },
+        Label { key: "requests_waiting", en: "requests waiting", zh_cn: "等待中的请求" },
+        Label { key: "key", en: "key", zh_cn: "键" },
+        Label { key: "gateway", en: "gateway", zh_cn: "网关" },
+        Label { key: "batch", en: "batch", zh_cn: "批次" },
+        Label { key: "keys", en: "keys", zh_cn: "键数" },
+        Label { key: "send", en: "send", zh_cn: "发送" },
+        Label { key: "tick", en: "tick", zh_cn: "节拍" },
+        Label { key: "done", en: "done moving keys", zh_cn: "迁移完成" },
+        Label { key: "rebalanced", en: "rebalanced", zh_cn: "再平衡完成" },
+        Label { key: "acked", en: "acknowledged", zh_cn: "已确认" },
+        Label { key: "forwarded", en: "forwarded", zh_cn: "已转发" },
+        Label { key: "held_for_key", en: "held for a key", zh_cn: "因键未到而等待" },
+        Label { key: "received", en: "keys received", zh_cn: "收到的键" },
+    ],
+    family: &super::PARTITIONING,
+    blurb: (
+        "A key-value store placed by consistent hashing; watch keys move when nodes join or leave.",
+        "按一致性哈希放置的键值存储；看节点加入或离开时键如何迁移。",
+    ),
 };
 
 fn ms(t: Micros) -> String {
@@ -1293,6 +1320,18 @@ fn parse_node(word: &str) -> Option<u32> {
 }
 
 impl Protocol for HashRing {
+    fn switch<'c>(c: &'c mut HashRingConfig, key: &str) -> Option<&'c mut bool> {
+        match key {
+            "break_switch_before_transfer" => Some(&mut c.break_switch_before_transfer),
+            "break_replicas_same_node" => Some(&mut c.break_replicas_same_node),
+            _ => None,
+        }
+    }
+
+    fn reconfigure(state: &mut RingNode, config: &HashRingConfig) {
+        state.p = Params::new(config, state.p.nodes);
+    }
+
     type Config = HashRingConfig;
     type State = RingNode;
     type Durable = RingNode;

@@ -30,7 +30,8 @@ use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation,
+    BreakSwitch, Field, InvariantInfo, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value,
+    Violation,
 };
 use serde::Deserialize;
 
@@ -375,11 +376,13 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
     BreakSwitch {
         key: "break_forget_on_restart",
         effect: "A restarted lock server grants at once, forgetting the lease it gave out.",
+        effect_zh_cn: "锁服务器重启后立即授予锁，忘记了它发出的租约。",
         caught_by: invariant::LEASE_EXCLUSIVITY,
     },
     BreakSwitch {
         key: "break_release_owner_check",
         effect: "The lock server releases the lock whoever asks, even a client whose lease ran out.",
+        effect_zh_cn: "锁服务器谁来释放都照办，即使那个客户端的租约早已过期。",
         caught_by: invariant::LEASE_EXCLUSIVITY,
     },
 ];
@@ -394,6 +397,36 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
+    labels: &[
+        Label { key: "holder", en: "holder", zh_cn: "持有者" },
+        Label { key: "token", en: "token", zh_cn: "令牌" },
+        Label { key: "expires_at_ms", en: "lease ends (ms)", zh_cn: "租约到期（毫秒）" },
+        Label { key: "next_token", en: "next token", zh_cn: "下一个令牌" },
+        Label { key: "grants", en: "grants", zh_cn: "授予次数" },
+        Label { key: "valid_until_ms", en: "valid until (ms)", zh_cn: "有效期至（毫秒）" },
+        Label { key: "writes", en: "writes", zh_cn: "写入次数" },
+        Label { key: "refused", en: "refused", zh_cn: "被拒次数" },
+        Label { key: "lost_leases", en: "leases lost", zh_cn: "失去租约次数" },
+        Label { key: "max_token", en: "highest token", zh_cn: "最大令牌" },
+        Label { key: "ttl_ms", en: "TTL (ms)", zh_cn: "租期（毫秒）" },
+        Label { key: "ok", en: "granted", zh_cn: "是否授予" },
+        Label { key: "value", en: "value", zh_cn: "写入值" },
+        Label { key: "accepted", en: "accepted", zh_cn: "已接受" },
+        Label { key: "rejected", en: "refused", zh_cn: "已拒绝" },
+        Label { key: "fencing", en: "fencing check", zh_cn: "令牌检查" },
+        Label { key: "ask", en: "ask again", zh_cn: "重新请求" },
+        Label { key: "work", en: "work", zh_cn: "工作" },
+        Label { key: "write", en: "write", zh_cn: "写入" },
+        Label { key: "patience", en: "patience", zh_cn: "等待上限" },
+        Label { key: "checked", en: "lease checked", zh_cn: "租约检查通过" },
+        Label { key: "granted", en: "lease granted", zh_cn: "租约已授予" },
+        Label { key: "role", en: "role", zh_cn: "角色" },
+    ],
+    family: &super::LOCKS,
+    blurb: (
+        "One lock server hands out leases with fencing tokens; the storage can refuse stale writes.",
+        "一台锁服务器发放带防护令牌的租约；存储可以拒绝过期的写入。",
+    ),
 };
 
 /// What the monitor remembers of a grant, in global time.
@@ -496,6 +529,19 @@ impl LockMonitor {
 }
 
 impl Protocol for LeaseLock {
+    fn switch<'c>(c: &'c mut LeaseLockConfig, key: &str) -> Option<&'c mut bool> {
+        match key {
+            "break_fencing_check" => Some(&mut c.break_fencing_check),
+            "break_forget_on_restart" => Some(&mut c.break_forget_on_restart),
+            "break_release_owner_check" => Some(&mut c.break_release_owner_check),
+            _ => None,
+        }
+    }
+
+    fn reconfigure(state: &mut LockNode, config: &LeaseLockConfig) {
+        state.p = Params::from(config);
+    }
+
     type Config = LeaseLockConfig;
     type State = LockNode;
     type Durable = LockDurable;

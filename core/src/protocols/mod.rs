@@ -13,9 +13,55 @@ pub mod redlock;
 
 use crate::protocol::Protocol;
 use crate::scenario::{Common, LoadError, Scenario, Source, load_with};
-use crate::view::ProtocolInfo;
+use crate::view::{Family, ProtocolInfo};
 use toml::Spanned;
 use toml::de::DeTable;
+
+/// Consensus: servers agree on one log.
+pub static CONSENSUS: Family = Family {
+    key: "consensus",
+    title: ("Consensus", "共识"),
+    blurb: (
+        "Servers agree on one sequence of commands despite crashes and partitions.",
+        "多台服务器在崩溃和网络分区下仍就同一串命令达成一致。",
+    ),
+    order: 1,
+};
+
+/// Distributed locks.
+pub static LOCKS: Family = Family {
+    key: "locks",
+    title: ("Distributed locks", "分布式锁"),
+    blurb: (
+        "One client at a time: leases, majorities, queues, and the fencing tokens that make them safe.",
+        "同一时刻只让一个客户端操作：租约、多数派、排队，以及让它们真正安全的防护令牌。",
+    ),
+    order: 2,
+};
+
+/// Partitioning data over nodes.
+pub static PARTITIONING: Family = Family {
+    key: "partitioning",
+    title: ("Consistent hashing", "一致性哈希"),
+    blurb: (
+        "Spread keys over nodes, and move only a few of them when a node joins or leaves.",
+        "把键分布到各个节点上，节点加入或离开时只移动少量的键。",
+    ),
+    order: 3,
+};
+
+/// Every family, in the start page's order (each protocol names its own).
+pub fn families() -> Vec<&'static Family> {
+    let mut out: Vec<&'static Family> = Vec::new();
+    for p in ALL {
+        let f = (p.info)().family;
+        if !out.iter().any(|x| x.key == f.key) {
+            out.push(f);
+        }
+    }
+    out.sort_by_key(|f| f.order);
+    out
+}
 
 /// A protocol's second loading pass (see [`crate::scenario`]).
 pub type LoadFn = for<'a, 'b, 'c> fn(Source<'a>, &'b Spanned<DeTable<'c>>, &Common) -> Result<Scenario, Vec<LoadError>>;

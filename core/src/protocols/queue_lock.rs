@@ -19,7 +19,7 @@ use crate::ids::{NodeId, RequestId};
 use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
 use crate::time::Micros;
-use crate::view::{Field, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation};
+use crate::view::{Field, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation};
 use serde::Deserialize;
 
 /// The queue lock's settings, the `[config]` table of a `queue_lock` scenario.
@@ -269,6 +269,34 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: &[fencing::FENCED_WRITES_INFO],
     break_switches: &[fencing::NO_FENCING_CHECK],
     request_examples: &[],
+    labels: &[
+        Label { key: "queue", en: "queue", zh_cn: "队列" },
+        Label { key: "sessions", en: "sessions", zh_cn: "会话数" },
+        Label { key: "watches", en: "watches", zh_cn: "监听数" },
+        Label { key: "notifications", en: "notifications sent", zh_cn: "已发通知" },
+        Label { key: "expired_sessions", en: "sessions expired", zh_cn: "过期会话" },
+        Label { key: "seq", en: "sequence number", zh_cn: "序号" },
+        Label { key: "acquired", en: "times acquired", zh_cn: "获得次数" },
+        Label { key: "mean_wait_ms", en: "mean wait (ms)", zh_cn: "平均等待（毫秒）" },
+        Label { key: "wait_messages", en: "messages while waiting", zh_cn: "等待期间的消息" },
+        Label { key: "refused", en: "refused", zh_cn: "被拒次数" },
+        Label { key: "seqs", en: "sequence numbers", zh_cn: "序号列表" },
+        Label { key: "accepted", en: "accepted", zh_cn: "已接受" },
+        Label { key: "rejected", en: "refused", zh_cn: "已拒绝" },
+        Label { key: "max_token", en: "highest token", zh_cn: "最大令牌" },
+        Label { key: "fencing", en: "fencing check", zh_cn: "令牌检查" },
+        Label { key: "token", en: "token", zh_cn: "令牌" },
+        Label { key: "ask", en: "ask", zh_cn: "请求" },
+        Label { key: "work", en: "work", zh_cn: "工作" },
+        Label { key: "heartbeat", en: "heartbeat", zh_cn: "心跳" },
+        Label { key: "sweep", en: "session sweep", zh_cn: "会话清理" },
+        Label { key: "role", en: "role", zh_cn: "角色" },
+    ],
+    family: &super::LOCKS,
+    blurb: (
+        "The ZooKeeper recipe: sessions, ephemeral sequential nodes and watches form a fair queue.",
+        "ZooKeeper 的做法：会话、临时顺序节点和监听组成一个公平队列。",
+    ),
 };
 
 const COORDINATOR: NodeId = NodeId(1);
@@ -326,6 +354,19 @@ impl QClient {
 }
 
 impl Protocol for QueueLock {
+    fn switch<'c>(c: &'c mut QueueLockConfig, key: &str) -> Option<&'c mut bool> {
+        match key {
+            "break_fencing_check" => Some(&mut c.break_fencing_check),
+            _ => None,
+        }
+    }
+
+    fn reconfigure(state: &mut QNode, config: &QueueLockConfig) {
+        match state {
+            QNode::Coordinator(p, _) | QNode::Client(p, ..) | QNode::Storage(p, _) => *p = Params::from(config),
+        }
+    }
+
     type Config = QueueLockConfig;
     type State = QNode;
     type Durable = QDurable;

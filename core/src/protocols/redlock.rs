@@ -22,7 +22,8 @@ use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation,
+    BreakSwitch, Field, InvariantInfo, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value,
+    Violation,
 };
 use serde::Deserialize;
 
@@ -237,11 +238,13 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
     BreakSwitch {
         key: "break_majority",
         effect: "A client holds the lock after a single server's grant.",
+        effect_zh_cn: "客户端只要一台服务器同意就认为自己持有锁。",
         caught_by: LOCK_EXCLUSIVITY,
     },
     BreakSwitch {
         key: "break_validity",
         effect: "A client takes the full TTL as its validity, however long acquiring took.",
+        effect_zh_cn: "客户端把完整的 TTL 当作有效期，不管获取锁花了多久。",
         caught_by: LOCK_EXCLUSIVITY,
     },
 ];
@@ -256,6 +259,26 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
+    labels: &[
+        Label { key: "holder", en: "holder", zh_cn: "持有者" },
+        Label { key: "expires_at_ms", en: "lease ends (ms)", zh_cn: "租约到期（毫秒）" },
+        Label { key: "grants", en: "grants", zh_cn: "授予次数" },
+        Label { key: "valid_until_ms", en: "valid until (ms)", zh_cn: "有效期至（毫秒）" },
+        Label { key: "acquired", en: "times acquired", zh_cn: "获得次数" },
+        Label { key: "failed", en: "tries failed", zh_cn: "失败次数" },
+        Label { key: "attempt", en: "attempt", zh_cn: "尝试编号" },
+        Label { key: "ok", en: "granted", zh_cn: "是否授予" },
+        Label { key: "try", en: "try again", zh_cn: "重试" },
+        Label { key: "deadline", en: "answer deadline", zh_cn: "等待期限" },
+        Label { key: "done", en: "work done", zh_cn: "工作完成" },
+        Label { key: "votes", en: "grants counted", zh_cn: "得到的授予" },
+        Label { key: "role", en: "role", zh_cn: "角色" },
+    ],
+    family: &super::LOCKS,
+    blurb: (
+        "Redlock: a majority of independent lock servers, with a validity that subtracts elapsed time and drift.",
+        "Redlock：多数独立锁服务器，有效期扣除已用时间和时钟漂移。",
+    ),
 };
 
 /// The monitor: who holds the lock, until when, in global time.
@@ -323,6 +346,20 @@ impl RedClient {
 }
 
 impl Protocol for Redlock {
+    fn switch<'c>(c: &'c mut RedlockConfig, key: &str) -> Option<&'c mut bool> {
+        match key {
+            "break_majority" => Some(&mut c.break_majority),
+            "break_validity" => Some(&mut c.break_validity),
+            _ => None,
+        }
+    }
+
+    fn reconfigure(state: &mut RedNode, config: &RedlockConfig) {
+        match state {
+            RedNode::Server(p, _) | RedNode::Client(p, ..) => *p = Params::from(config),
+        }
+    }
+
     type Config = RedlockConfig;
     type State = RedNode;
     type Durable = RedDurable;

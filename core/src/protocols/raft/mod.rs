@@ -20,8 +20,8 @@ use crate::ids::{NodeId, RequestId};
 use crate::protocol::{ConfigIssue, Context, Obs, Protocol, Reply};
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Layout, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo,
-    Value,
+    BreakSwitch, Field, InvariantInfo, Label, Layout, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView,
+    RoleInfo, Value,
 };
 use log::{Entry, Key, Op, RaftLog};
 use serde::Deserialize;
@@ -693,21 +693,25 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
     BreakSwitch {
         key: "break_election_restriction",
         effect: "Voters grant votes even to candidates whose logs are behind theirs (§5.4.1 off).",
+        effect_zh_cn: "投票者会把票投给日志比自己旧的候选者（关掉 §5.4.1）。",
         caught_by: invariant::LEADER_COMPLETENESS,
     },
     BreakSwitch {
         key: "break_commit_rule",
         effect: "Leaders commit entries from earlier terms once a majority stores them (the Figure 8 mistake).",
+        effect_zh_cn: "领导者只要多数派存了旧任期的条目就提交它（图 8 的错误）。",
         caught_by: invariant::LEADER_COMPLETENESS,
     },
     BreakSwitch {
         key: "break_vote_persistence",
         effect: "A restarted node forgets whom it voted for in the current term.",
+        effect_zh_cn: "重启的节点忘记自己在当前任期投给了谁。",
         caught_by: invariant::ELECTION_SAFETY,
     },
     BreakSwitch {
         key: "break_consistency_check",
         effect: "Followers append entries without checking that the entry before them matches (§5.3 off).",
+        effect_zh_cn: "跟随者追加条目时不检查前一条是否一致（关掉 §5.3）。",
         caught_by: invariant::LOG_MATCHING,
     },
 ];
@@ -722,6 +726,36 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["set x 1", "get x"],
+    labels: &[
+        Label { key: "term", en: "term", zh_cn: "任期" },
+        Label { key: "voted_for", en: "voted for", zh_cn: "投票给" },
+        Label { key: "commit_index", en: "commit index", zh_cn: "提交位置" },
+        Label { key: "last_applied", en: "last applied", zh_cn: "已应用位置" },
+        Label { key: "log_length", en: "log length", zh_cn: "日志长度" },
+        Label { key: "leader", en: "leader", zh_cn: "领导者" },
+        Label { key: "votes", en: "votes", zh_cn: "得票" },
+        Label { key: "match_index", en: "match index", zh_cn: "匹配位置" },
+        Label { key: "candidate", en: "candidate", zh_cn: "候选者" },
+        Label { key: "follower", en: "follower", zh_cn: "跟随者" },
+        Label { key: "granted", en: "vote granted", zh_cn: "同意投票" },
+        Label { key: "last_log_index", en: "last log index", zh_cn: "最后日志位置" },
+        Label { key: "last_log_term", en: "last log term", zh_cn: "最后日志任期" },
+        Label { key: "prev_log_index", en: "previous index", zh_cn: "前一条位置" },
+        Label { key: "prev_log_term", en: "previous term", zh_cn: "前一条任期" },
+        Label { key: "entries", en: "entries", zh_cn: "条目数" },
+        Label { key: "leader_commit", en: "leader's commit", zh_cn: "领导者提交位置" },
+        Label { key: "success", en: "success", zh_cn: "成功" },
+        Label { key: "conflict_index", en: "conflict at", zh_cn: "冲突位置" },
+        Label { key: "election", en: "election timeout", zh_cn: "选举超时" },
+        Label { key: "heartbeat", en: "heartbeat", zh_cn: "心跳" },
+        Label { key: "vote_retry", en: "vote retry", zh_cn: "重新拉票" },
+        Label { key: "role", en: "role", zh_cn: "角色" },
+    ],
+    family: &super::CONSENSUS,
+    blurb: (
+        "A leader replicates one log to a majority; terms, votes and the election restriction keep it safe.",
+        "领导者把同一份日志复制到多数派；任期、投票和选举限制保证安全。",
+    ),
 };
 
 /// How many log entries a node view carries (the newest ones).
@@ -741,6 +775,20 @@ fn log_view(log: &RaftLog, commit: LogIndex) -> Vec<LogEntryView> {
 }
 
 impl Protocol for Raft {
+    fn switch<'c>(c: &'c mut RaftConfig, key: &str) -> Option<&'c mut bool> {
+        match key {
+            "break_election_restriction" => Some(&mut c.break_election_restriction),
+            "break_commit_rule" => Some(&mut c.break_commit_rule),
+            "break_vote_persistence" => Some(&mut c.break_vote_persistence),
+            "break_consistency_check" => Some(&mut c.break_consistency_check),
+            _ => None,
+        }
+    }
+
+    fn reconfigure(state: &mut RaftNode, config: &RaftConfig) {
+        state.p = Params::from(config);
+    }
+
     type Config = RaftConfig;
     type State = RaftNode;
     type Durable = RaftDurable;
