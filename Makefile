@@ -44,6 +44,7 @@ test-e2e: build
 	node tests/e2e/lab.mjs
 	node tests/e2e/locks.mjs
 	node tests/e2e/ring.mjs
+	node tests/e2e/lessons.mjs
 
 # Not in CI: a large seed sweep of the swarm tests.
 swarm:

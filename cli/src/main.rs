@@ -45,6 +45,10 @@ enum Cmd {
         /// Also write the full trace as JSON to this file.
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// For a lesson: print what the lab shows at the end of each step
+        /// (nodes, fields, figures), to read a lesson's numbers off a run.
+        #[arg(long)]
+        steps: bool,
     },
     /// Validate scenario and lesson files (directories are searched for .toml files).
     Check {
@@ -113,7 +117,14 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-fn run(file: &Path, seed: Option<u64>, until_ms: Option<f64>, json: bool, trace_out: Option<&Path>) -> ExitCode {
+fn run(
+    file: &Path,
+    seed: Option<u64>,
+    until_ms: Option<f64>,
+    json: bool,
+    trace_out: Option<&Path>,
+    steps: bool,
+) -> ExitCode {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(errs) => {
@@ -143,8 +154,13 @@ fn run(file: &Path, seed: Option<u64>, until_ms: Option<f64>, json: bool, trace_
         }
     };
     let mut failure = None;
+    let mut show = |r: &distlab_core::lesson::StepReport, sim: &mut dyn distlab_core::sim::Sim| {
+        if steps {
+            print!("{}", report::step_text(r, sim));
+        }
+    };
     if scenario.lesson.is_some()
-        && let Err(f) = distlab_core::lesson::replay(&scenario, sim.as_mut())
+        && let Err(f) = distlab_core::lesson::replay_watching(&scenario, sim.as_mut(), &mut show)
     {
         failure = Some(format!("{}:{}:{}: {f}", file.display(), f.at.0, f.at.1));
     }
@@ -244,7 +260,9 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Cmd::Run { file, seed, until_ms, json, trace } => run(&file, seed, until_ms, json, trace.as_deref()),
+        Cmd::Run { file, seed, until_ms, json, trace, steps } => {
+            run(&file, seed, until_ms, json, trace.as_deref(), steps)
+        }
         Cmd::Check { paths, no_replay } => check(&paths, no_replay),
         Cmd::Bench(args) => bench::main(args),
         Cmd::Ring(args) => ring::main(args),

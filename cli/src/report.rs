@@ -153,3 +153,39 @@ pub fn trace_json(sim: &dyn Sim) -> String {
     };
     serde_json::to_string(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
+
+/// What the lab shows when a lesson step is done: the time, each node's
+/// role, headline and fields, its log length and store, the figures.
+pub fn step_text(r: &distlab_core::lesson::StepReport, sim: &mut dyn Sim) -> String {
+    use std::fmt::Write as _;
+    let view = sim.view();
+    let mut out = String::new();
+    let _ = writeln!(out, "-- step {}: began {}, done {}", r.step, r.began, r.done);
+    for n in &view.nodes {
+        let fields: Vec<String> =
+            n.protocol.fields.iter().map(|f| format!("{}={}", f.name, f.value.display())).collect();
+        let _ = write!(out, "   {} {} {} | {}", n.id, n.protocol.role, n.protocol.headline.en, fields.join(" "));
+        if !n.protocol.log.is_empty() {
+            let log: Vec<String> = n
+                .protocol
+                .log
+                .iter()
+                .map(|e| format!("{}{}:{}", if e.committed { "" } else { "~" }, e.term, e.text))
+                .collect();
+            let _ = write!(out, " | log {}", log.join(", "));
+        }
+        if !n.protocol.store.is_empty() {
+            let store: Vec<String> = n.protocol.store.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = write!(out, " | store {}", store.join(" "));
+        }
+        out.push('\n');
+    }
+    for f in &view.figures {
+        let bars: Vec<String> = f.bars.iter().map(|b| format!("{}:{}", b.label, b.value)).collect();
+        let _ = writeln!(out, "   figure {} = {} {}", f.name.en, f.value.en, bars.join(" "));
+    }
+    for v in &view.violations {
+        let _ = writeln!(out, "   violation {} at {} µs: {}", v.invariant, v.time_us, v.message.en);
+    }
+    out
+}

@@ -25,10 +25,21 @@ use std::fmt;
 /// A step waits at most this long for its condition unless it says otherwise.
 pub const DEFAULT_WITHIN: Micros = Micros(10_000_000);
 
+/// The lab's pace when a lesson sets none: 1/100 of real time, so an
+/// election is watchable.
+pub const DEFAULT_PACE: f64 = 0.01;
+
+/// The longest a step may keep a learner waiting, in wall-clock seconds at
+/// its pace (checked for every shipped lesson by the tests).
+pub const MAX_WAIT_S: f64 = 15.0;
+
 /// The slowest pace a lesson may ask for (simulated seconds per wall second).
 pub const MIN_PACE: f64 = 0.001;
 /// The fastest pace a lesson may ask for.
 pub const MAX_PACE: f64 = 10.0;
+
+/// The panels a lesson may ask the lab to open.
+pub const PANELS: &[&str] = &["logs", "spacetime"];
 
 /// Most events [`LessonRun::skip`] processes in one call.
 pub const SKIP_EVENTS: u64 = 2_000_000;
@@ -121,12 +132,19 @@ pub struct Step {
     pub until: Option<Condition>,
     /// What the learner is expected to do; the headless replay does it.
     pub solution: Option<Command>,
+    /// For a what-if step: the solution is done back in time, where this
+    /// earlier step (by position, from 0) began.
+    pub solution_at: Option<usize>,
     /// Longest wait for `until`.
     pub within: Micros,
     /// A goal the learner must reach (checked automatically).
     pub challenge: bool,
     /// Who starts the clock.
     pub play: Play,
+    /// A what-if step: the lesson stays on it while the learner travels in
+    /// time, and acting in the past restarts it at that point (its
+    /// conditions count from there).
+    pub stay: bool,
     /// The speed this step plays at (simulated seconds per wall second),
     /// if not the lesson's.
     pub pace: Option<f64>,
@@ -143,9 +161,11 @@ impl Step {
             action: None,
             until: None,
             solution: None,
+            solution_at: None,
             within: DEFAULT_WITHIN,
             challenge: false,
             play: Play::Auto,
+            stay: false,
             pace: None,
             at: (0, 0),
         }
@@ -184,6 +204,8 @@ pub struct Lesson {
     pub pace: Option<f64>,
     /// Break-it switches (config keys) the learner may turn on and off.
     pub switches: Vec<String>,
+    /// Panels the lab opens for this lesson (`logs`, `spacetime`).
+    pub panels: Vec<String>,
     /// Steps, in order.
     pub steps: Vec<Step>,
 }
@@ -505,12 +527,11 @@ impl LessonRun {
             return Ok(());
         }
         let index = index.min(self.lesson.steps.len() - 1);
-        let before = Point::of(sim);
         let mut mark = StepMark::of(sim);
         // The action first: if it cannot apply, the lesson stays where it was.
         if let Some(action) = self.lesson.steps[index].action.clone() {
             if sim.apply(action)?.is_some() {
-                self.forked(before);
+                self.forked(mark);
             }
             // Acting behind the horizon forks and cuts the recorded future:
             // the action's own record then marks where the step began.
@@ -565,9 +586,24 @@ impl LessonRun {
         Ok(())
     }
 
-    /// The run forked at `at` (someone acted in the past): what the lesson
-    /// saw in the dropped future is forgotten.
-    pub fn forked(&mut self, at: Point) {
+    /// The run forked at `mark` (someone acted in the past): what the
+    /// lesson saw in the dropped future is forgotten. A what-if step
+    /// ([`Step::stay`]) starts again at the fork.
+    pub fn forked(&mut self, mark: StepMark) {
+        let at = mark.point();
+        if self.step().is_some_and(|s| s.stay) {
+            for i in 0..self.marks.len() {
+                if i != self.step && self.marks[i].is_some_and(|m| m.point() > at) {
+                    self.marks[i] = None;
+                }
+                if self.met_at[i].is_some_and(|m| m > at) {
+                    self.met_at[i] = None;
+                }
+            }
+            self.marks[self.step] = Some(mark);
+            self.enter(self.step, mark, at);
+            return;
+        }
         for i in 0..self.marks.len() {
             if self.marks[i].is_some_and(|m| m.point() > at) {
                 self.marks[i] = None;
@@ -587,6 +623,11 @@ impl LessonRun {
     /// its condition held makes it wait again.
     fn follow(&mut self, sim: &dyn Sim) {
         let now = Point::of(sim);
+        if self.step().is_some_and(|s| s.stay) {
+            // A what-if step stays while the learner travels in time.
+            self.seen = now;
+            return;
+        }
         // Starts beyond the recorded run belong to a future a fork dropped.
         let (events, time) = sim.horizon();
         let horizon = Point { time, events };
@@ -595,7 +636,18 @@ impl LessonRun {
                 self.marks[i] = None;
             }
         }
-        let target = (0..self.marks.len()).rev().find(|&i| self.marks[i].is_some_and(|m| m.point() <= now));
+        let here = self.mark.point();
+        let target = if here > now {
+            // Back: the latest step that began at or before the cursor.
+            (0..self.marks.len()).rev().find(|&i| self.marks[i].is_some_and(|m| m.point() <= now))
+        } else {
+            // Forward: a later step reached in this run that began after the
+            // current one (steps begun at the same point stay as chosen,
+            // so Back to a step with no wait of its own works).
+            (self.step + 1..self.marks.len())
+                .rev()
+                .find(|&i| self.marks[i].is_some_and(|m| m.point() <= now && m.point() > here))
+        };
         match target {
             Some(i) if i != self.step => {
                 let mark = self.marks[i].expect("found above");
@@ -610,10 +662,16 @@ impl LessonRun {
         }
     }
 
-    /// Performs the current step's solution (what the learner should do).
+    /// Performs the current step's solution (what the learner should do),
+    /// going back first to where an earlier step began if the step says so.
     pub fn solve(&mut self, sim: &mut dyn Sim) -> Result<(), SimError> {
+        if let Some(at) = self.lesson.steps.get(self.step).and_then(|s| s.solution_at)
+            && let Some(mark) = self.marks.get(at).copied().flatten()
+        {
+            sim.seek_to(mark.time, mark.events)?;
+        }
         if let Some(s) = self.lesson.steps.get(self.step).and_then(|s| s.solution.clone()) {
-            let before = Point::of(sim);
+            let before = StepMark::of(sim);
             if sim.apply(s)?.is_some() {
                 self.forked(before);
             }
@@ -833,6 +891,16 @@ pub struct StepReport {
 /// the condition holds. Fails with the step and reason when a condition is
 /// not reached within its time limit or an action cannot apply.
 pub fn replay(scenario: &Scenario, sim: &mut dyn Sim) -> Result<Vec<StepReport>, LessonFailure> {
+    replay_watching(scenario, sim, &mut |_, _| {})
+}
+
+/// [`replay`], calling `seen` after each step with its report and the run
+/// at the moment the step was done (what a learner sees before Continue).
+pub fn replay_watching(
+    scenario: &Scenario,
+    sim: &mut dyn Sim,
+    seen: &mut dyn FnMut(&StepReport, &mut dyn Sim),
+) -> Result<Vec<StepReport>, LessonFailure> {
     let Some(lesson) = scenario.lesson.clone() else { return Ok(Vec::new()) };
     let mut run = LessonRun::new(lesson);
     let mut reports = Vec::new();
@@ -857,7 +925,9 @@ pub fn replay(scenario: &Scenario, sim: &mut dyn Sim) -> Result<Vec<StepReport>,
                 StepState::Waiting { .. } => {}
             }
         }
-        reports.push(StepReport { step: i + 1, began, done: sim.now() });
+        let report = StepReport { step: i + 1, began, done: sim.now() };
+        seen(&report, sim);
+        reports.push(report);
     }
     Ok(reports)
 }

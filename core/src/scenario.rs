@@ -301,6 +301,7 @@ struct LessonSpec {
     order: Option<i64>,
     pace: Option<f64>,
     switches: Option<Vec<String>>,
+    panels: Option<Vec<String>>,
 }
 
 /// A wait condition as written in a file.
@@ -333,11 +334,14 @@ struct StepSpec {
     action: Option<ActionSpec>,
     until: Option<ConditionSpec>,
     solution: Option<ActionSpec>,
+    solution_at: Option<i64>,
     within_ms: Option<f64>,
     #[serde(default)]
     challenge: bool,
     play: Option<String>,
     pace: Option<f64>,
+    #[serde(default)]
+    stay: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -1359,15 +1363,30 @@ pub fn load_with<P: Protocol>(
                     }
                 };
                 let pace = st.pace.map(|v| pace_field(&with(&p, Seg::Key("pace")), v)).transpose().map_err(err)?;
+                let solution_at = match st.solution_at {
+                    None => None,
+                    Some(n) if solution.is_some() && st.stay && n >= 1 && (n as usize) <= i => Some(n as usize - 1),
+                    Some(n) => {
+                        return Err(err(perr(
+                            &with(&p, Seg::Key("solution_at")),
+                            format!(
+                                "solution_at = {n}: the solution of a what-if step (stay = true, with a solution) \
+                                 can be done where an earlier step began, 1 to {i}"
+                            ),
+                        )));
+                    }
+                };
                 out.push(Step {
                     title: st.title.as_ref().map(text),
                     text: text(&st.text),
                     action: action_cmd,
                     until,
                     solution,
+                    solution_at,
                     within,
                     challenge: st.challenge,
                     play,
+                    stay: st.stay,
                     pace,
                     at: span_at(doc, &p).map_or((0, 0), |s| line_col(src.text, s.start)),
                 });
@@ -1379,12 +1398,23 @@ pub fn load_with<P: Protocol>(
                 let sp = with(&with(&lp, Seg::Key("switches")), Seg::Index(i));
                 switches.push(switch_key(&sp, k, info).map_err(err)?);
             }
+            let mut panels = Vec::new();
+            for (i, k) in l.panels.iter().flatten().enumerate() {
+                if !crate::lesson::PANELS.contains(&k.as_str()) {
+                    return Err(err(perr(
+                        &with(&with(&lp, Seg::Key("panels")), Seg::Index(i)),
+                        format!("unknown panel '{k}'; a lesson can open {}", crate::lesson::PANELS.join(", ")),
+                    )));
+                }
+                panels.push(k.clone());
+            }
             Some(Lesson {
                 title: text(&l.title),
                 summary: l.summary.as_ref().map(text),
                 order: l.order.unwrap_or(0),
                 pace,
                 switches,
+                panels,
                 steps: out,
             })
         }

@@ -40,6 +40,8 @@ pub trait Sim {
     fn view(&mut self) -> WorldView;
     /// Every node's role key, in node order (cheap).
     fn roles(&self) -> Vec<&'static str>;
+    /// Each break-it switch and whether it is on at the cursor.
+    fn switches(&self) -> Vec<(&'static str, bool)>;
     /// Violations found up to the cursor.
     fn violations(&self) -> &[Violation];
     /// Notes up to the cursor.
@@ -112,6 +114,9 @@ impl<P: Protocol> Sim for Engine<P> {
     }
     fn roles(&self) -> Vec<&'static str> {
         self.world().roles()
+    }
+    fn switches(&self) -> Vec<(&'static str, bool)> {
+        self.world().switches()
     }
     fn violations(&self) -> &[Violation] {
         self.world().violations()

@@ -125,6 +125,9 @@ pub struct ProtocolInfo {
     pub break_switches: &'static [BreakSwitch],
     /// Examples of client requests it accepts (`set x 1`).
     pub request_examples: &'static [&'static str],
+    /// Its nodes keep a replicated log (node views carry it): the lab can
+    /// show every node's log side by side.
+    pub logs: bool,
     /// Labels for its field names, timer names and observation keys.
     pub labels: &'static [Label],
     /// The family it belongs to.
@@ -238,6 +241,9 @@ pub struct ProtocolNodeView {
     pub log: Vec<LogEntryView>,
     /// Key-value contents of the node's state machine, if any.
     pub store: Vec<(String, String)>,
+    /// What the store rows are, when they are not a key-value store (a
+    /// lock's storage lists the writes it accepted).
+    pub store_title: Option<Text>,
 }
 
 /// A protocol's view of one message.

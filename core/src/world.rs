@@ -1480,17 +1480,16 @@ impl<P: Protocol> World<P> {
             end_us: self.setup.end.0,
             next_event_us,
             figures: P::figures(&states, self.now, self.next_msg),
-            switches: {
-                let mut probe = (*self.config).clone();
-                P::info()
-                    .break_switches
-                    .iter()
-                    .map(|b| (b.key, P::switch(&mut probe, b.key).is_some_and(|on| *on)))
-                    .collect()
-            },
+            switches: self.switches(),
             ring: P::ring(&states),
             locks: P::locks(&states),
         }
+    }
+
+    /// Each break-it switch of the protocol and whether it is on now.
+    pub fn switches(&self) -> Vec<(&'static str, bool)> {
+        let mut probe = (*self.config).clone();
+        P::info().break_switches.iter().map(|b| (b.key, P::switch(&mut probe, b.key).is_some_and(|on| *on))).collect()
     }
 
     /// The role of every node, in node order (`crashed` for crashed nodes).

@@ -25,6 +25,16 @@ export async function continueToStep(page, n = Infinity) {
   }
 }
 
+/** Presses Play unless the lab already plays (lessons play by themselves). */
+export async function play(page) {
+  if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) !== "true") await page.click('[data-testid="play"]');
+}
+
+/** Presses Pause if the lab plays. */
+export async function pause(page) {
+  if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) === "true") await page.click('[data-testid="play"]');
+}
+
 /** A test named `name`: exits at once if the page is not built. */
 export function harness(name) {
   if (!fs.existsSync(path.join(dist, "index.html"))) {

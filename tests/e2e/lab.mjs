@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
-import { dist, harness } from "./harness.mjs";
+import { dist, harness, pause, play } from "./harness.mjs";
 
 const { failures, check, shot, finish } = harness("lab");
 
@@ -23,12 +23,6 @@ const termOf = (s) => Number((s.match(/term (\d+)/) ?? [])[1] ?? -1);
 async function setSpeed(page, log10) {
   await page.locator('[data-testid="speed"]').fill(String(log10));
 }
-async function play(page) {
-  if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) !== "true") await page.click('[data-testid="play"]');
-}
-async function pause(page) {
-  if ((await page.getAttribute('[data-testid="play"]', "aria-pressed")) === "true") await page.click('[data-testid="play"]');
-}
 
 const server = await serve(dist);
 const url = `http://127.0.0.1:${server.address().port}/`;
@@ -37,7 +31,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(url);
+  await page.goto(`${url}?open=raft/playground.toml`);
   await page.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]', { timeout: 20_000 });
 
   // 1. A leader is elected.
@@ -186,18 +180,15 @@ try {
   check((await page.textContent('[data-testid="share"]')) === "分享", "the language choice did not persist");
   check((await page.getAttribute("html", "lang")) === "zh-CN", "<html lang> does not follow the language");
 
-  // 10. The playground lists the lessons beside it on request; a lesson in
-  // Chinese: text renders, the first step waits, Continue moves on.
+  // 10. The header's Lessons button opens the start page with every lesson;
+  // a lesson in Chinese: text renders, Continue moves on, Back returns.
   await page.click('[data-testid="lessons-open"]');
-  const listed = await page.locator('[data-testid="lesson-list"] li').count();
-  check(listed >= 3, `the lesson list shows ${listed} lessons`);
+  const listed = await page.locator('[data-testid^="home-lesson-"]').count();
+  check(listed >= 3, `the start page lists ${listed} lessons`);
+  check(/共识/.test((await page.textContent('[data-testid="home"]')) ?? ""), "the start page is not in Chinese");
   await shot(page, "8a-lesson-list");
-  await page.click('[data-testid="lesson-item-raft-01-leader-election-toml"]');
+  await page.click('[data-testid="home-lesson-raft-01-leader-election-toml"] button');
   await page.waitForSelector('[data-testid="lesson-text"]');
-  check(
-    (await page.getAttribute('[data-testid="lesson-item-raft-01-leader-election-toml"]', "aria-current")) === "page",
-    "the open lesson is not marked in the list of all lessons",
-  );
   const lessonText = await page.textContent('[data-testid="lesson-text"]');
   check(/跟随者/.test(lessonText), `the lesson is not in Chinese: ${lessonText.slice(0, 60)}`);
   await page.click('[data-testid="lesson-continue"]');

@@ -6,7 +6,7 @@
 // clients the lock at once. Screenshots go to test-output/ (locks-*.png).
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
-import { continueToStep, dist, harness } from "./harness.mjs";
+import { continueToStep, dist, harness, play } from "./harness.mjs";
 
 const { failures, check, shot, finish } = harness("locks");
 
@@ -15,8 +15,8 @@ async function playLesson(page, file, lang) {
   await page.goto(`${url}?open=${file}`);
   await page.selectOption('[data-testid="lang"]', lang);
   await page.waitForSelector('[data-testid="lesson-text"]');
-  await page.locator('[data-testid="speed"]').fill("-2");
-  await page.click('[data-testid="play"]');
+  // The lesson plays by itself at its own pace; Continue plays on.
+  await play(page);
   await continueToStep(page);
 }
 
@@ -43,12 +43,12 @@ try {
   // The storage's view: fencing off, the stale write accepted.
   await page.click('[data-testid="node-4"]');
   const storage = (await page.textContent('[data-testid="inspector"]')) ?? "";
-  check(/fencing\s*off/.test(storage), `the storage does not say fencing is off: ${storage.slice(0, 200)}`);
-  // The lock board: clients in serving order, the storage's last token.
+  check(/fencing check\s*off/.test(storage), `the storage does not say fencing is off: ${storage.slice(0, 200)}`);
+  // The lock board: clients in serving order, the storage's highest token.
   const board = (await page.textContent('[data-testid="lock-board"]').catch(() => "")) ?? "";
   check(/S2/.test(board) && /S3/.test(board), `the lock board does not list both clients: ${board}`);
   const store = (await page.textContent('[data-testid="lock-resource"]').catch(() => "")) ?? "";
-  check(/last token #34/.test(store) && /no token check/.test(store) && /2 accepted/.test(store), `the board's storage row is wrong: ${store}`);
+  check(/highest token #34/.test(store) && /no token check/.test(store) && /2 accepted/.test(store), `the board's storage row is wrong: ${store}`);
   check(/wait-time distribution/.test((await page.textContent('[data-testid="figures"]')) ?? ""), "no wait-time distribution among the figures");
   await shot(page, "1-stale-write");
 
@@ -58,7 +58,7 @@ try {
   check((await page.textContent('[data-testid="step-of"]')).includes("4"), "the fencing lesson did not reach its last step");
   await page.click('[data-testid="node-4"]');
   const fenced = (await page.textContent('[data-testid="inspector"]')) ?? "";
-  check(/rejected\s*1/.test(fenced), `the storage did not refuse one write: ${fenced.slice(0, 240)}`);
+  check(/已拒绝\s*1/.test(fenced), `the storage did not refuse one write: ${fenced.slice(0, 240)}`);
   check(/写入防护/.test((await page.textContent('[data-testid="invariants"]')) ?? ""), "the invariant names are not in Chinese");
   await shot(page, "2-fenced-zh");
 
@@ -80,7 +80,7 @@ try {
   check(places.length >= 1 && places.every((p, i) => p === `place ${i + 2}` || p === `place ${i + 1}`), `the board's queue places are not in order: ${places}`);
   await page.click('[data-testid="node-1"]');
   const z = (await page.textContent('[data-testid="inspector"]')) ?? "";
-  const notes = Number((z.match(/notifications\s*(\d+)/) ?? [])[1] ?? 0);
+  const notes = Number((z.match(/notifications sent\s*(\d+)/) ?? [])[1] ?? 0);
   check(notes >= 6, `one release should notify the whole herd (notifications ${notes})`);
   const figures = (await page.textContent('[data-testid="figures"]').catch(() => "")) ?? "";
   check(/messages per acquisition\s*[\d.]+/.test(figures) && /Jain/.test(figures), `no live lock figures: ${figures}`);

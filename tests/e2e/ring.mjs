@@ -7,7 +7,7 @@
 // Screenshots go to test-output/ (ring-*.png).
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
-import { continueToStep, dist, harness } from "./harness.mjs";
+import { continueToStep, dist, harness, play } from "./harness.mjs";
 
 const { check, shot, finish } = harness("ring");
 
@@ -28,8 +28,7 @@ try {
   check((await page.locator('[data-testid="ring"]').count()) === 1, "no ring canvas");
   check(/keys per node[\s\S]*S1[\s\S]*S4/.test(await figures(page)), "no load bars for S1 to S4");
   check((await page.locator('[data-testid="figure-bars"] .bar-row').count()) === 4, "expected four load bars before the join");
-  await page.locator('[data-testid="speed"]').fill("-1.3");
-  await page.click('[data-testid="play"]');
+  await play(page);
   await continueToStep(page, 2);
   // The learner's move: the + S5 button over the ring.
   await page.click('[data-testid="ring-join-5"]');
@@ -56,7 +55,7 @@ try {
   check((await page.locator('[data-testid="violation"]').count()) === 0, "an invariant broke while scaling out");
   await page.click('[data-testid="node-5"]');
   const s5 = (await page.textContent('[data-testid="inspector"]')) ?? "";
-  check(/member/.test(s5) && /keys_held\s*[1-9]/.test(s5), `S5 is not a member holding keys: ${s5.slice(0, 200)}`);
+  check(/member/.test(s5) && /keys held \(copies\)\s*[1-9]/.test(s5), `S5 is not a member holding keys: ${s5.slice(0, 200)}`);
   await shot(page, "2-settled");
 
   // 2. Crash S2: reads go to the replicas, nothing acknowledged is lost.
@@ -76,8 +75,7 @@ try {
   await page.goto(`${url}?open=hashing/01-mod-n.toml`);
   await page.selectOption('[data-testid="lang"]', "zh-CN");
   await page.waitForSelector('[data-testid="ring-tools"]');
-  await page.locator('[data-testid="speed"]').fill("-1");
-  await page.click('[data-testid="play"]');
+  await play(page);
   await continueToStep(page, 2);
   await page.click('[data-testid="ring-join-5"]');
   await page.locator('[data-testid="speed"]').fill("0");

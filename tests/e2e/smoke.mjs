@@ -30,6 +30,11 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = watchErrors(page);
   await page.goto(url);
+  // The start page first: what DistLab is, the families, the lessons.
+  await page.waitForSelector('[data-testid="home"]', { timeout: 20_000 }).catch(() => fail("no start page"));
+  if ((await page.locator('[data-testid^="family-"]').count()) < 3) fail("the start page lists fewer than three protocol families");
+  await page.screenshot({ path: path.join(out, "smoke-home.png") });
+  await page.click('[data-testid="home-open-raft-playground-toml"]');
   await page.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]', { timeout: 20_000 });
   const nodes = await page.locator('[data-testid="cluster"] [data-testid^="node-"]').count();
   if (nodes !== 5) fail(`expected 5 nodes in the cluster view, found ${nodes}`);

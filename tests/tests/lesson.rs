@@ -10,7 +10,7 @@
 use distlab_core::Micros;
 use distlab_core::command::Command;
 use distlab_core::ids::NodeId;
-use distlab_core::lesson::{LessonRun, Point, StepState};
+use distlab_core::lesson::{LessonRun, Point, StepMark, StepState};
 use distlab_core::scenario::StartOptions;
 use distlab_core::sim::Sim;
 use distlab_tests::load;
@@ -157,7 +157,7 @@ fn acting_in_the_past_forks_the_lesson_with_the_run() {
     sim.seek(mid).unwrap();
     let _ = run.poll(sim.as_mut());
     assert_eq!(run.index(), 1);
-    let here = Point::of(sim.as_ref());
+    let here = StepMark::of(sim.as_ref());
     let fork = sim.apply(Command::Crash { node: NodeId(1).into() }).unwrap();
     assert!(fork.is_some(), "acting behind the horizon forks");
     run.forked(here);
@@ -236,4 +236,42 @@ fn a_break_switch_flips_mid_run_and_replays_the_same() {
     // A key that is not a switch is refused, naming the ones there are.
     let err = sim.apply(Command::Switch { key: "election_timeout_min_ms".into(), on: true }).unwrap_err();
     assert!(err.to_string().contains("break_commit_rule"), "{err}");
+}
+
+/// Raft 3's what-if: rewound to just after the heal, the switch turned off
+/// there, the same cluster elects a leader that holds every committed entry.
+#[test]
+fn raft_3_with_the_rule_put_back_in_the_past_loses_nothing() {
+    let (name, text) = distlab_tests::embedded::TUTORIALS
+        .iter()
+        .find(|(n, _)| n.contains("break-election-restriction"))
+        .expect("the break-it lesson is embedded");
+    let s = load(name, text);
+    let mut sim = s.start(None, StartOptions { store_trace: true }).unwrap();
+    let mut run = LessonRun::new(s.lesson.clone().unwrap());
+    for i in 0..4 {
+        run.begin(i, sim.as_mut()).unwrap();
+        let _ = run.skip(sim.as_mut()).unwrap();
+    }
+    assert!(!sim.violations().is_empty(), "with the switch on, the checker fires");
+    run.begin(4, sim.as_mut()).unwrap();
+    let heal = run.marks()[2].expect("step 3 began at the heal");
+    sim.seek_to(heal.time, heal.events).unwrap();
+    let _ = run.poll(sim.as_mut());
+    assert_eq!(run.index(), 4, "the what-if step stays while the learner travels in time");
+    let before = StepMark::of(sim.as_ref());
+    let fork = sim.apply(Command::Switch { key: "break_election_restriction".into(), on: false }).unwrap();
+    assert!(fork.is_some());
+    run.forked(before);
+    assert_eq!(run.skip(sim.as_mut()).unwrap(), StepState::Met);
+    sim.run_until(heal.time.saturating_add(ms(1500))).unwrap();
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    let v = sim.view();
+    let leader = v.nodes.iter().find(|n| n.protocol.role == "leader").expect("a leader");
+    assert_ne!(leader.id, NodeId(5), "S5's empty log cannot win");
+    let s5 = &v.nodes[4];
+    let len = |n: &distlab_core::view::NodeView| {
+        n.protocol.fields.iter().find(|f| f.name == "log_length").and_then(|f| f.value.as_int())
+    };
+    assert!(len(s5) >= Some(7), "S5 caught up: {:?}", len(s5));
 }

@@ -5,8 +5,10 @@
 
 use crate::clock;
 use crate::cluster::{ClusterView, Legend};
+use crate::home::Home;
 use crate::lesson_pane::LessonPane;
 use crate::panels::{Figures, Inspector, Invariants, NetworkPanel};
+use crate::progress;
 use crate::share::{self, LinkError, Shared};
 use crate::spacetime::SpaceTime;
 use crate::state::{self, Ctx, Lab, Selection};
@@ -78,11 +80,7 @@ fn location() -> (String, String, String) {
 fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<String>) {
     let t = strings::of(lang);
     // `?open=raft/01-leader-election.toml` opens a file directly (course pages).
-    let asked = search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("open="))
-        .map(|v| js_sys::decode_uri_component(v).ok().and_then(|s| s.as_string()).unwrap_or_default());
+    let asked = asked_file(search);
     if let Some(file) = &asked
         && tutorials::text(file).is_none()
         && share::decode(hash).is_none()
@@ -120,6 +118,42 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
             }
         }
     }
+}
+
+/// Puts `?open=FILE` (or nothing: the start page) in the address bar as a
+/// new history entry, keeping `embed=1`, so reload and back/forward follow
+/// what is open. A sandboxed frame may refuse; that is ignored.
+fn push_url(file: Option<&str>, embed: bool) {
+    let Some(w) = window() else { return };
+    let mut query = Vec::new();
+    if embed {
+        query.push("embed=1".to_string());
+    }
+    if let Some(f) = file {
+        query.push(format!("open={}", js_sys::encode_uri_component(f)));
+    }
+    let path = w.location().pathname().unwrap_or_default();
+    let url = if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) };
+    if let Ok(h) = w.history() {
+        let current = format!(
+            "{}{}{}",
+            w.location().pathname().unwrap_or_default(),
+            w.location().search().unwrap_or_default(),
+            w.location().hash().unwrap_or_default()
+        );
+        if current != url {
+            let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+}
+
+/// The file `?open=` names in a query string, if any.
+fn asked_file(search: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("open="))
+        .map(|v| js_sys::decode_uri_component(v).ok().and_then(|s| s.as_string()).unwrap_or_default())
 }
 
 fn share_link(ctx: &Ctx, base: &str) -> Result<String, String> {
@@ -181,7 +215,49 @@ pub fn App() -> impl IntoView {
     ctx.error.set(problem);
     provide_context(ctx);
     let catalog = state::catalog();
+    // The start page, when the address names nothing to open.
+    let home = RwSignal::new(!embed && asked_file(&search).is_none() && share::decode(&hash).is_none());
+    let done = RwSignal::new(progress::done());
     let help = RwSignal::new(false);
+    // The panels under the timeline: open unless the window is short (an
+    // 800x580 iframe needs the room); shrinking the window closes them,
+    // and a lesson may ask for one.
+    let tall = || window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
+    let st_open = RwSignal::new(tall());
+    let logs_open = RwSignal::new(false);
+    let was_tall = Cell::new(tall());
+    let _resize = window_event_listener(leptos::ev::resize, move |_| {
+        let now_tall = tall();
+        if was_tall.replace(now_tall) && !now_tall {
+            st_open.set(false);
+            logs_open.set(false);
+        }
+    });
+    // Unless the window is very tall, the two panels take turns.
+    let very_tall =
+        || window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_some_and(|h| h >= 1000.0);
+    let has_logs = Memo::new(move |_| ctx.view.with(|v| v.as_ref().is_some_and(|v| v.protocol.logs)));
+    Effect::new(move |_| {
+        if logs_open.get() && has_logs.get() && !very_tall() {
+            st_open.set(false);
+        }
+    });
+    Effect::new(move |_| {
+        if st_open.get() && !very_tall() {
+            logs_open.set(false);
+        }
+    });
+    let open_panels = move |lab: &Lab| {
+        let asked = lab.lesson.as_ref().map(|r| r.lesson().panels.clone()).unwrap_or_default();
+        if asked.iter().any(|p| p == "logs") {
+            logs_open.set(true);
+            if !very_tall() {
+                st_open.set(false);
+            }
+        } else if asked.iter().any(|p| p == "spacetime") {
+            st_open.set(true);
+        }
+    };
     let share_open = RwSignal::new(false);
     let share_text = RwSignal::new(String::new());
     let embed_text = RwSignal::new(String::new());
@@ -246,16 +322,74 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let open_file = move |file: String, seed: Option<u64>| match Lab::open(&file, seed) {
+    // Opens a file (a lesson starts playing if its first step waits for
+    // the simulation); `push` adds a history entry for it.
+    let open_lab = move |file: String, seed: Option<u64>, push: bool| match Lab::open(&file, seed) {
         Ok(lab) => {
+            let (pace, plays) = (lab.pace_of(0), lab.plays_itself(0));
             seed_text.set(lab.sim.seed().to_string());
             current_file.set(lab.file.to_string());
+            if push {
+                push_url(Some(lab.file), embed);
+            }
+            open_panels(&lab);
             ctx.install(lab);
             ctx.lesson_open.set(true);
-            ctx.catalog_open.set(false);
+            home.set(false);
+            ctx.speed_log.set(state::SPEED_LOG_DEFAULT);
+            ctx.take_pace(pace);
+            if plays {
+                ctx.playing.set(true);
+            }
         }
         Err(e) => ctx.notice.set(Some(e)),
     };
+    let open_file = move |file: String, seed: Option<u64>| open_lab(file, seed, seed.is_none());
+    let show_home = move || {
+        ctx.playing.set(false);
+        done.set(progress::done());
+        home.set(true);
+        push_url(None, embed);
+    };
+    // Back and forward: open what the address names now.
+    let _history = window_event_listener(leptos::ev::popstate, move |_| {
+        let (search, _, _) = location();
+        match asked_file(&search) {
+            Some(f) if tutorials::text(&f).is_some() => {
+                if current_file.get_untracked() != f || home.get_untracked() {
+                    open_lab(f, None, false);
+                }
+                home.set(false);
+            }
+            _ if !embed => {
+                ctx.playing.set(false);
+                done.set(progress::done());
+                home.set(true);
+            }
+            _ => {}
+        }
+    });
+    // A lesson finished is remembered (where storage allows).
+    Effect::new(move |_| {
+        if ctx.lesson.with(|l| l.as_ref().is_some_and(|l| l.finished)) {
+            let file = current_file.get_untracked();
+            progress::mark_done(&file);
+            done.set(progress::done());
+        }
+    });
+    // A lesson opened at load (a course page's ?open=) plays like one chosen.
+    if !home.get_untracked() && hash.is_empty() {
+        let first = ctx.with_lab(|lab| {
+            open_panels(lab);
+            (lab.pace_of(0), lab.plays_itself(0))
+        });
+        if let Some((pace, plays)) = first {
+            ctx.take_pace(pace);
+            if plays {
+                ctx.playing.set(true);
+            }
+        }
+    }
     let base_for_share = StoredValue::new(base.clone());
     let make_share = move || match share_link(&ctx, &base_for_share.get_value()) {
         Ok(link) => {
@@ -281,13 +415,30 @@ pub fn App() -> impl IntoView {
     };
     let lessons = StoredValue::new(lessons);
     let playgrounds = StoredValue::new(playgrounds);
+    let catalog_all = StoredValue::new(catalog.clone());
+    // The side panels, on narrow screens a drawer over the stage: it opens
+    // when something is selected or an invariant breaks.
+    let side_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if ctx.selected.get() != Selection::None {
+            side_open.set(true);
+        }
+    });
+    Effect::new(move |previous: Option<usize>| {
+        let n = ctx.view.with(|v| v.as_ref().map_or(0, |v| v.violations.len()));
+        if previous.is_some_and(|p| n > p) {
+            side_open.set(true);
+        }
+        n
+    });
     let full_link = StoredValue::new(base.clone());
 
     view! {
         <div class="app" class:embed=embed>
             <Show when=move || !embed>
                 <header class="top">
-                    <h1>"DistLab"</h1>
+                    <h1><button class="link brand" data-testid="home-link" title=move || ctx.t().home on:click=move |_| show_home()>"DistLab"</button></h1>
+                    <button data-testid="lessons-open" on:click=move |_| show_home()>{move || format!("☰ {}", ctx.t().lessons)}</button>
                     <label class="picker">
                         <span class="sr">{move || ctx.t().scenario}</span>
                         <select data-testid="picker" on:change=move |ev| open_file(event_target_value(&ev), None)>
@@ -316,47 +467,60 @@ pub fn App() -> impl IntoView {
                         ctx.lang.set(if event_target_value(&ev) == "zh-CN" { Lang::ZhCn } else { Lang::En });
                     }>
                         <option value="en" selected=move || ctx.lang.get() == Lang::En>"English"</option>
-                        <option value="zh-CN" selected=move || ctx.lang.get() == Lang::ZhCn>"简体中文"</option>
+                        <option value="zh-CN" selected=move || ctx.lang.get() == Lang::ZhCn>"中文"</option>
                     </select>
                     <button data-testid="theme" on:click=move |_| ctx.dark.update(|d| *d = !*d)
                         title=move || if ctx.dark.get() { ctx.t().theme_light } else { ctx.t().theme_dark }>
                         {move || if ctx.dark.get() { "☀" } else { "☾" }}
                     </button>
-                    <button data-testid="help" aria-keyshortcuts="?" on:click=move |_| help.set(true)>"?"</button>
+                    <button data-testid="help" aria-keyshortcuts="?" aria-label=move || ctx.t().shortcuts title=move || ctx.t().shortcuts on:click=move |_| help.set(true)>"?"</button>
                 </header>
             </Show>
             <Show when=move || ctx.error.get().is_some()>
                 <div class="error" role="alert" data-testid="error">
                     <span>{move || ctx.error.get().unwrap_or_default()}</span>
-                    <button class="link" on:click=move |_| ctx.error.set(None)>"✕"</button>
+                    <button class="link" aria-label=move || ctx.t().close on:click=move |_| ctx.error.set(None)>"✕"</button>
                 </div>
             </Show>
-            <Show when=move || ctx.notice.get().is_some()>
-                <div class="notice" role="status" data-testid="notice">
-                    <span>{move || ctx.notice.get().unwrap_or_default()}</span>
-                    <button class="link" on:click=move |_| ctx.notice.set(None)>"✕"</button>
+            <main class="lab" class:with-lesson=move || ctx.lesson.with(|l| l.is_some()) && ctx.lesson_open.get()
+                class:side-open=move || side_open.get()>
+                // Notices and the share bar float over the top of the lab
+                // instead of pushing it down.
+                <div class="floating">
+                    <Show when=move || ctx.notice.get().is_some()>
+                        <div class="notice" role="status" data-testid="notice">
+                            <span>{move || ctx.notice.get().unwrap_or_default()}</span>
+                            <button class="link" aria-label=move || ctx.t().close on:click=move |_| ctx.notice.set(None)>"✕"</button>
+                        </div>
+                    </Show>
+                    <Show when=move || share_open.get()>
+                        <div class="share" data-testid="share-box">
+                            <label><span>{move || ctx.t().share_link}</span>
+                                <input type="text" readonly data-testid="share-link" prop:value=move || share_text.get() /></label>
+                            <button on:click=move |_| { copy(&share_text.get_untracked()); ctx.notify(ctx.t().copied.into()); }>{move || ctx.t().copy}</button>
+                            <label><span>{move || ctx.t().embed_code}</span>
+                                <input type="text" readonly data-testid="embed-code" prop:value=move || embed_text.get() /></label>
+                            <button data-testid="copy-embed" on:click=move |_| { copy(&embed_text.get_untracked()); ctx.notify(ctx.t().copied.into()); }>{move || ctx.t().copy}</button>
+                            <button class="link" aria-label=move || ctx.t().close on:click=move |_| share_open.set(false)>"✕"</button>
+                        </div>
+                    </Show>
                 </div>
-            </Show>
-            <Show when=move || share_open.get()>
-                <div class="share" data-testid="share-box">
-                    <label>{move || ctx.t().copy_link}
-                        <input type="text" readonly data-testid="share-link" prop:value=move || share_text.get() /></label>
-                    <button on:click=move |_| { copy(&share_text.get_untracked()); ctx.notice.set(Some(ctx.t().copied.into())); }>{move || ctx.t().copy_link}</button>
-                    <label>{move || ctx.t().copy_embed}
-                        <input type="text" readonly data-testid="embed-code" prop:value=move || embed_text.get() /></label>
-                    <button data-testid="copy-embed" on:click=move |_| { copy(&embed_text.get_untracked()); ctx.notice.set(Some(ctx.t().copied.into())); }>{move || ctx.t().copy_embed}</button>
-                    <button class="link" on:click=move |_| share_open.set(false)>"✕"</button>
-                </div>
-            </Show>
-            <main class="lab" class:with-lesson=move || {
-                (ctx.lesson.with(|l| l.is_some()) && ctx.lesson_open.get()) || (ctx.lesson.with(|l| l.is_none()) && ctx.catalog_open.get())
-            }>
-                <LessonPane lessons=lessons.get_value() on_open=Callback::new(move |f: String| open_file(f, None)) />
+                <LessonPane lessons=lessons.get_value() on_open=Callback::new(move |f: String| open_file(f, None))
+                    on_home=Callback::new(move |()| show_home()) />
                 <section class="stage">
                     <ClusterView />
                     <div class="legend" data-testid="legend"><Legend /></div>
                     <crate::ring::RingTools />
                     <crate::locks::LockBoard />
+                    <button class="side-toggle" data-testid="side-toggle" aria-expanded=move || side_open.get().to_string()
+                        on:click=move |_| side_open.update(|o| *o = !*o)>
+                        {move || {
+                            let t = ctx.t();
+                            let broken = ctx.view.with(|v| v.as_ref().map_or(0, |v| v.violations.len()));
+                            let mark = if broken > 0 { "✕" } else { "✓" };
+                            format!("{} {mark} {}", if side_open.get() { "▸" } else { "◂" }, t.panels)
+                        }}
+                    </button>
                     {embed.then(|| view! {
                         // Opens this very run (a share link) in a full tab.
                         <button class="link open-full" on:click=move |_| {
@@ -367,16 +531,23 @@ pub fn App() -> impl IntoView {
                         }>{move || ctx.t().open_full}</button>
                     })}
                 </section>
-                <aside class="side">
+                <aside class="side" data-testid="side">
                     <Invariants />
+                    <crate::panels::Switches />
                     <Figures />
                     <Inspector />
                     <Show when=move || !embed><NetworkPanel /></Show>
                 </aside>
+                <Show when=move || home.get()>
+                    <Home catalog=catalog_all.get_value() on_open=Callback::new(move |f: String| open_file(f, None)) done=done />
+                </Show>
             </main>
             <footer class="bottom">
                 <Transport />
-                <SpaceTime />
+                <div class="below">
+                    <crate::logs::LogStrip open=logs_open />
+                    <SpaceTime open=st_open />
+                </div>
             </footer>
             <Show when=move || help.get()>
                 <div class="overlay" data-testid="help-overlay" on:click=move |_| help.set(false)>

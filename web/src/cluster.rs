@@ -16,8 +16,11 @@ use leptos::prelude::*;
 const SIZE: f64 = 600.0;
 const RING: f64 = 215.0;
 
+/// A node's radius with `n` nodes on the circle: as large as the gaps
+/// between neighbours allow, at most 44 units.
 pub(crate) fn node_radius(n: usize) -> f64 {
-    if n <= 5 { 44.0 } else { (44.0 - (n as f64 - 5.0) * 3.0).max(30.0) }
+    let spacing = std::f64::consts::TAU * RING / n.max(1) as f64;
+    (0.42 * spacing).clamp(14.0, 44.0)
 }
 
 pub(crate) fn position(i: usize, n: usize) -> (f64, f64) {
@@ -152,7 +155,45 @@ fn draw_links(s: &Scene) -> impl IntoView + use<> {
         .collect_view()
 }
 
-fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
+/// A text's width in em, estimated without asking the browser (a layout
+/// read in a frame costs a second layout): wide (CJK) characters count one
+/// em, others a little over half.
+fn em_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| {
+            if (c as u32) >= 0x2E80 {
+                1.0
+            } else if c.is_ascii_uppercase() {
+                0.68
+            } else {
+                0.58
+            }
+        })
+        .sum()
+}
+
+/// Font sizes (diagram units) for a node's three lines: never below a
+/// readable size on screen (`px` is pixels per unit), shrunk to fit
+/// inside the node when the text is long. The role line is dropped (the
+/// badge and the legend still say it) when it cannot fit readably.
+fn node_fonts(r: f64, px: f64, name: &str, headline: &str, role: &str) -> (f64, f64, Option<f64>) {
+    let px = px.max(0.05);
+    let room = 1.75 * r;
+    let fit = |text: &str, base: f64, min_px: f64| {
+        let wanted = base.max(min_px / px);
+        let fits = room / em_width(text).max(0.5);
+        (wanted.min(fits), fits * px >= min_px * 0.8)
+    };
+    let (name_f, _) = fit(name, 16.0, 12.0);
+    let (head_f, _) = fit(headline, 13.0, 10.5);
+    let (role_f, role_ok) = fit(role, 13.0, 10.0);
+    // Three lines must fit in the circle's height too.
+    let tall = name_f + head_f + role_f * 1.1;
+    let role = (role_ok && tall <= 1.9 * r).then_some(role_f);
+    (name_f, head_f, role)
+}
+
+fn draw_nodes(ctx: Ctx, s: &Scene, px: f64) -> impl IntoView + use<> {
     let n = s.n;
     let r = node_radius(n);
     let selected = ctx.selected.get();
@@ -182,22 +223,33 @@ fn draw_nodes(ctx: Ctx, s: &Scene) -> impl IntoView + use<> {
             let headline = node.headline.get(lang).to_string();
             let aria = format!("{id} {role_text} {headline}");
             let badge = node.badge;
+            let name = id.to_string();
+            let (name_f, head_f, role_f) = node_fonts(r, px, &name, &headline, &role_text);
+            // The lines, centred on the node.
+            let total = name_f + head_f + role_f.map_or(0.0, |f| f * 1.05);
+            let top = cy - total / 2.0;
+            let name_y = top + name_f * 0.85;
+            let head_y = name_y + head_f * 1.05;
+            let role_y = head_y + role_f.unwrap_or(0.0) * 1.05;
+            // The badge sits on the rim, out of the name's way.
+            let br = (12.0f64).max(8.0 / px.max(0.05)).min(r * 0.45);
+            let (bx, by) = (cx + (r + br * 0.25) * 0.707, cy - (r + br * 0.25) * 0.707);
             view! {
                 <g class=class data-testid=format!("node-{}", id.0) data-role=node.role data-status=node.status.name()
                     tabindex="0" role="button" aria-label=aria
                     on:click=move |ev| { ev.stop_propagation(); ctx.selected.set(Selection::Node(id)); }
                     on:keydown=move |ev| { if ev.key() == "Enter" { ctx.selected.set(Selection::Node(id)); } }>
                     <circle class="body" cx=cx cy=cy r=r></circle>
-                    <text class="name" x=cx y=cy - 10.0>{id.to_string()}</text>
-                    <text class="term" x=cx y=cy + 7.0>{headline}</text>
-                    <text class="role" x=cx y=cy + 22.0>{role_text}</text>
+                    <text class="name" x=cx y=name_y font-size=format!("{name_f:.1}")>{name}</text>
+                    <text class="term" x=cx y=head_y font-size=format!("{head_f:.1}")>{headline}</text>
+                    {role_f.map(|f| view! { <text class="role" x=cx y=role_y font-size=format!("{f:.1}")>{role_text.clone()}</text> })}
                     {(!badge.is_empty()).then(|| view! {
                         <g class="badge">
-                            <circle cx=cx + r * 0.72 cy=cy - r * 0.72 r=12></circle>
-                            <text x=cx + r * 0.72 y=cy - r * 0.72 + 4.0>{badge}</text>
+                            <circle cx=bx cy=by r=br></circle>
+                            <text x=bx y=by + br * 0.36 font-size=format!("{:.1}", br)>{badge}</text>
                         </g>
                     })}
-                    {status_mark.map(|m| view! { <text class="status-mark" x=cx - r * 0.72 y=cy - r * 0.72 + 5.0>{m}</text> })}
+                    {status_mark.map(|m| view! { <text class="status-mark" x=cx - r * 0.72 y=cy - r * 0.72 + 5.0 font-size=format!("{:.1}", br * 1.4)>{m}</text> })}
                 </g>
             }
         })
@@ -534,7 +586,12 @@ pub fn ClusterView() -> impl IntoView {
             }
             on:mouseleave=move |_| tip.set(None)>
             <g class="links">{move || scene.with(|s| s.as_ref().map(draw_links))}</g>
-            <g class="nodes">{move || scene.with(|s| s.as_ref().map(|s| draw_nodes(ctx, s)))}</g>
+            <g class="nodes">{move || {
+                // Pixels per diagram unit, from the canvas's measured size.
+                let (w, h) = canvas_size.get();
+                let px = fit(w, h).0;
+                scene.with(|s| s.as_ref().map(|s| draw_nodes(ctx, s, if px > 0.0 { px } else { 1.0 })))
+            }}</g>
             {messages_layer(ctx, canvas, canvas_size, list)}
         </svg>
         <canvas class="dots" node_ref=canvas aria-hidden="true"></canvas>

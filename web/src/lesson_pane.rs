@@ -1,41 +1,121 @@
 //! The lesson player: the step's text (Markdown rendered to safe HTML at
-//! build time, see `build.rs`), what the step waits for, and Back / Continue.
-//! Back rewinds to where the previous step began; Continue begins the next
-//! step (performing its action). Challenge steps say when they are met.
-//! The pane also lists every lesson in tutorials/: under a lesson's text,
-//! and on request beside a playground, which has no lesson of its own.
+//! build time, see `build.rs`) in a part that scrolls, and under it a foot
+//! that is always in view: what the step waits for and how far it is (with
+//! "faster" and "skip to it", or "show me" when it is the learner's turn),
+//! then Back and Continue (at the end: the next lesson). Back rewinds to
+//! where the previous step began; Continue begins the next step (performing
+//! its action, taking its pace, and playing if it waits for the
+//! simulation). A lesson may let the learner flip break-it switches.
 
-use crate::state::{CatalogEntry, Ctx};
+use crate::state::{CatalogEntry, Ctx, LessonView, SPEED_LOG_MAX};
 use crate::strings::fill;
-use distlab_core::lesson::Lang;
+use distlab_core::command::Command;
 use distlab_core::lesson::StepState;
 use leptos::prelude::*;
 
-/// The lessons, in order, the current one marked; choosing one opens it.
-fn lesson_list(ctx: Ctx, lessons: &[CatalogEntry], on_open: Callback<String>) -> impl IntoView + use<> {
-    let current = ctx.with_lab(|l| l.file.to_string()).unwrap_or_default();
-    let zh = ctx.lang.get() == Lang::ZhCn;
-    let items = lessons
-        .iter()
-        .map(|c| {
-            let path = c.path;
-            let title = if zh { c.title.1.clone() } else { c.title.0.clone() };
-            let here = current == path;
+/// "1.5 s", "300 ms": a span of simulated time.
+pub fn span_text(us: u64) -> String {
+    if us >= 1_000_000 { format!("{:.1} s", us as f64 / 1e6) } else { format!("{:.0} ms", us as f64 / 1000.0) }
+}
+
+/// The foot's status: what the step waits for and the ways on.
+fn status(ctx: Ctx, l: &LessonView) -> AnyView {
+    let t = ctx.t();
+    match l.state {
+        StepState::Free => ().into_any(),
+        StepState::Met => {
+            let text = if l.challenge { t.challenge_met } else { t.condition_met };
+            view! { <p class="status met" data-testid="step-status" role="status">{text}</p> }.into_any()
+        }
+        StepState::TimedOut => view! {
+            <p class="status timed-out" data-testid="step-status" role="status">{fill(t.timed_out, &[&l.within_ms])}</p>
+        }
+        .into_any(),
+        StepState::Waiting { .. } => {
+            let what = l.wait.clone().unwrap_or_default();
+            let playing = ctx.playing.get();
+            let headline = if l.for_learner { fill(t.your_turn, &[&what]) } else { fill(t.waiting_for, &[&what]) };
+            let hint = if l.learner_plays && !playing {
+                Some(t.press_play)
+            } else if !playing && !l.for_learner {
+                Some(t.paused_hint)
+            } else {
+                None
+            };
+            // These follow the run every frame; the rest of the pane stays.
+            let fraction = move || ctx.lesson_wait.with(|w| w.as_ref().and_then(|w| w.fraction));
+            let time_line = move || {
+                let left = ctx.lesson_wait.with(|w| w.as_ref().map_or(0, |w| w.left_us));
+                let wall = playing.then(|| (left as f64 / 1e6 / ctx.speed()).ceil()).filter(|s| *s < 3600.0);
+                match wall {
+                    Some(s) => format!("{} · {}", fill(t.time_left, &[&span_text(left)]), fill(t.wall_left, &[&s])),
+                    None => fill(t.time_left, &[&span_text(left)]),
+                }
+            };
+            let bar = fraction().is_some().then(|| {
+                view! {
+                    <span class="wait-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+                        aria-valuenow=move || format!("{:.0}", fraction().unwrap_or(0.0) * 100.0)>
+                        <span style=move || format!("width: {:.1}%", fraction().unwrap_or(0.0) * 100.0)></span>
+                    </span>
+                }
+            });
+            let at_max = ctx.speed_log.get() >= SPEED_LOG_MAX - 1e-9;
+            let show_me = (l.for_learner && l.has_solution).then(|| {
+                view! { <button data-testid="lesson-show-me" on:click=move |_| ctx.show_me()>{t.show_me}</button> }
+            });
+            let skip = (!l.for_learner).then(|| {
+                view! {
+                    <button data-testid="lesson-faster" disabled=at_max title=t.key_speed
+                        on:click=move |_| ctx.speed_log.update(|s| *s = (*s + 1.0).min(SPEED_LOG_MAX))>{t.faster}</button>
+                    <button data-testid="lesson-skip" on:click=move |_| ctx.skip()>{t.skip}</button>
+                }
+            });
             view! {
-                <li>
-                    <button class="link" class:current=here aria-current=here.then_some("page")
-                        data-testid=format!("lesson-item-{}", path.replace(['/', '.'], "-"))
-                        on:click=move |_| {
-                            // The lesson already open: reopening would throw its run away.
-                            if !here {
-                                on_open.run(path.to_string());
-                            }
-                        }>{title}</button>
-                </li>
+                <div class="status waiting" data-testid="step-status" role="status">
+                    <p class="what" data-testid="step-waits-for">{headline}</p>
+                    {bar}
+                    {hint.map(|h| view! { <p class="hint" data-testid="step-hint">{h}</p> })}
+                    <div class="row">
+                        <span class="left muted" data-testid="step-time-left">{time_line}</span>
+                        {show_me}{skip}
+                    </div>
+                </div>
             }
-        })
-        .collect_view();
-    view! { <ol class="lesson-list" data-testid="lesson-list">{items}</ol> }
+            .into_any()
+        }
+    }
+}
+
+/// The switches a lesson lets the learner flip, each with what it breaks.
+fn switches(ctx: Ctx, l: &LessonView) -> Option<impl IntoView + use<>> {
+    (!l.switches.is_empty()).then(|| {
+        let t = ctx.t();
+        let rows = l
+            .switches
+            .iter()
+            .map(|s| {
+                let (key, on) = (s.key, s.on);
+                view! {
+                    <li>
+                        <label class="switch">
+                            <input type="checkbox" role="switch" data-testid=format!("switch-{key}") prop:checked=on
+                                on:change=move |_| { ctx.act(Command::Switch { key: key.to_string(), on: !on }); } />
+                            <code>{key}</code>
+                        </label>
+                        <span class="effect">{s.effect}</span>
+                        <span class="muted">{fill(t.caught_by, &[&s.caught_by])}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="switches" data-testid="lesson-switches">
+                <h4>{t.break_it}</h4>
+                <ul>{rows}</ul>
+            </section>
+        }
+    })
 }
 
 /// See the module docs.
@@ -45,45 +125,14 @@ pub fn LessonPane(
     lessons: Vec<CatalogEntry>,
     /// Opens a file of tutorials/ by path.
     on_open: Callback<String>,
+    /// Shows the start page (every lesson).
+    on_home: Callback<()>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lessons = StoredValue::new(lessons);
-    // The list under the lesson stays open across redraws of the pane.
-    let all_open = RwSignal::new(false);
-    let go = move |to: usize, back: bool| {
-        let r = ctx.with_lab(|lab| if back { lab.back_to_step(to) } else { lab.begin_step(to) });
-        if let Some(Err(e)) = r {
-            ctx.notice.set(Some(e.get(ctx.lang.get_untracked()).to_string()));
-        }
-        ctx.refresh();
-    };
     move || {
         let t = ctx.t();
-        let Some(l) = ctx.lesson.get() else {
-            // A playground: the list of lessons, on request.
-            if ctx.catalog_open.get() {
-                return Some(
-                    view! {
-                        <aside class="panel lesson" data-testid="lesson">
-                            <div class="bar">
-                                <h2>{t.lessons}</h2>
-                                <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.catalog_open.set(false)>{t.hide}</button>
-                            </div>
-                            {lessons.with_value(|l| lesson_list(ctx, l, on_open))}
-                        </aside>
-                    }
-                    .into_any(),
-                );
-            }
-            return Some(
-                view! {
-                    <button class="lesson-tab" data-testid="lessons-open" on:click=move |_| ctx.catalog_open.set(true)>
-                        {t.lessons}
-                    </button>
-                }
-                .into_any(),
-            );
-        };
+        let l = ctx.lesson.get()?;
         if !ctx.lesson_open.get() {
             return Some(
                 view! {
@@ -94,50 +143,59 @@ pub fn LessonPane(
                 .into_any(),
             );
         }
-        let (status, class) = match l.state {
-            StepState::Free => (None, "status"),
-            StepState::Waiting { .. } => (Some(t.waiting.to_string()), "status waiting"),
-            StepState::Met if l.challenge => (Some(t.challenge_met.to_string()), "status met"),
-            StepState::Met => (Some(t.condition_met.to_string()), "status met"),
-            StepState::TimedOut => (Some(fill(t.timed_out, &[&l.within_ms])), "status timed-out"),
-        };
         let last = l.index + 1 >= l.count;
-        let can_continue = !matches!(l.state, StepState::Waiting { .. }) && !last;
-        // Continue plays on only into a step that waits for something; a step
-        // that only explains leaves the run where it stopped.
-        let next_waits = ctx.with_lab(|lab| {
-            lab.lesson.as_ref().and_then(|r| r.lesson().steps.get(l.index + 1)).is_some_and(|s| s.until.is_some())
-        });
+        let waiting = matches!(l.state, StepState::Waiting { .. });
         let index = l.index;
         let html = crate::tutorials::lesson_html(&l.markdown);
+        // At the end: the next lesson in the catalog's order.
+        let file = ctx.with_lab(|lab| lab.file).unwrap_or_default();
+        let next = lessons.with_value(|ls| {
+            let i = ls.iter().position(|c| c.path == file)?;
+            ls.get(i + 1).map(|c| (c.path, c.title_in(ctx.lang.get()).to_string()))
+        });
+        let forward = if last {
+            match next {
+                Some((path, title)) => view! {
+                    <button class="primary" data-testid="lesson-next" disabled=waiting
+                        on:click=move |_| on_open.run(path.to_string())>{fill(t.next_lesson, &[&title])}</button>
+                }
+                .into_any(),
+                None => view! {
+                    <button class="primary" data-testid="lesson-next" disabled=waiting
+                        on:click=move |_| on_home.run(())>{t.all_lessons}</button>
+                }
+                .into_any(),
+            }
+        } else {
+            view! {
+                <button class="primary" data-testid="lesson-continue" disabled=waiting
+                    on:click=move |_| ctx.continue_to(index + 1)>{format!("{} →", t.continue_)}</button>
+            }
+            .into_any()
+        };
         Some(
             view! {
                 <aside class="panel lesson" data-testid="lesson">
-                    <div class="bar">
+                    <div class="lesson-head bar">
                         <h2>{l.title.clone()}</h2>
                         <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.lesson_open.set(false)>{t.hide}</button>
                     </div>
-                    <p class="muted" data-testid="step-of">{fill(t.step_of, &[&(l.index + 1), &l.count])}</p>
-                    {l.summary.clone().map(|s| view! { <p class="summary-text" data-testid="lesson-summary">{s}</p> })}
-                    {l.challenge.then(|| view! { <p class="challenge-tag">{format!("★ {}", t.challenge)}</p> })}
-                    {l.heading.clone().map(|h| view! { <h3>{h}</h3> })}
-                    <div class="markdown" data-testid="lesson-text" inner_html=html></div>
-                    {status.map(|s| view! { <p class=class data-testid="step-status" role="status">{s}</p> })}
-                    {(last && !matches!(l.state, StepState::Waiting { .. })).then(|| view! { <p class="status met">{t.finished}</p> })}
-                    <div class="actions">
-                        <button data-testid="lesson-back" disabled=!l.can_back on:click=move |_| go(index.saturating_sub(1), true)>{format!("← {}", t.back)}</button>
-                        <button class="primary" data-testid="lesson-continue" disabled=!can_continue on:click=move |_| {
-                            go(index + 1, false);
-                            if next_waits == Some(true) {
-                                ctx.playing.set(true);
-                            }
-                        }>{format!("{} →", t.continue_)}</button>
+                    <div class="lesson-body" data-testid="lesson-body">
+                        <p class="muted step-of" data-testid="step-of">{fill(t.step_of, &[&(l.index + 1), &l.count])}</p>
+                        {l.summary.clone().map(|s| view! { <p class="summary-text" data-testid="lesson-summary">{s}</p> })}
+                        {l.challenge.then(|| view! { <p class="challenge-tag">{format!("★ {}", t.challenge)}</p> })}
+                        {l.heading.clone().map(|h| view! { <h3>{h}</h3> })}
+                        <div class="markdown" data-testid="lesson-text" inner_html=html></div>
+                        {switches(ctx, &l)}
                     </div>
-                    <details class="all-lessons" open=all_open.get_untracked()
-                        on:toggle=move |ev| all_open.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
-                        <summary>{t.all_lessons}</summary>
-                        {lessons.with_value(|l| lesson_list(ctx, l, on_open))}
-                    </details>
+                    <div class="lesson-foot" data-testid="lesson-foot">
+                        {(!(l.finished && last)).then(|| status(ctx, &l))}
+                        {(l.finished && last).then(|| view! { <p class="status met" data-testid="lesson-finished">{t.finished}</p> })}
+                        <div class="actions">
+                            <button data-testid="lesson-back" disabled=!l.can_back on:click=move |_| ctx.back_to(index.saturating_sub(1))>{format!("← {}", t.back)}</button>
+                            {forward}
+                        </div>
+                    </div>
                 </aside>
             }
             .into_any(),

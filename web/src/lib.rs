@@ -10,13 +10,16 @@ pub mod app;
 pub mod bench;
 pub mod clock;
 pub mod cluster;
+pub mod home;
 pub mod lesson_pane;
 pub mod locks;
+pub mod logs;
 // The Markdown renderer runs in build.rs; in the bundle only for tests.
 #[cfg(test)]
 mod markdown;
 pub mod panels;
 pub mod pool;
+pub mod progress;
 pub mod ring;
 pub mod share;
 pub mod size;

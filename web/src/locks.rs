@@ -116,9 +116,9 @@ pub fn LockBoard() -> impl IntoView {
                 let resource = b.locks.resource.map(|(id, last, checks, accepted, rejected)| {
                     let last = last.map_or("–".to_string(), |t| format!("#{t}"));
                     let text = if zh {
-                        format!("{id} 存储：最后接受的令牌 {last}，{}，接受 {accepted}，拒绝 {rejected}", if checks { "检查令牌" } else { "不检查令牌" })
+                        format!("{id} 存储：接受过的最大令牌 {last}，{}，接受 {accepted}，拒绝 {rejected}", if checks { "检查令牌" } else { "不检查令牌" })
                     } else {
-                        format!("{id} storage: last token {last}, {}, {accepted} accepted, {rejected} refused", if checks { "checks tokens" } else { "no token check" })
+                        format!("{id} storage: highest token {last}, {}, {accepted} accepted, {rejected} refused", if checks { "checks tokens" } else { "no token check" })
                     };
                     view! { <div class="lock-resource" class:unchecked=!checks data-testid="lock-resource">{text}</div> }
                 });

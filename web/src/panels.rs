@@ -12,7 +12,7 @@ use distlab_core::command::{Command, NodeRef};
 use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::lesson::Lang;
 use distlab_core::network::{Latency, NetworkParams};
-use distlab_core::view::{Field, NodeStatus, NodeView, WorldView};
+use distlab_core::view::{Field, NodeStatus, NodeView, ProtocolInfo, WorldView};
 use leptos::prelude::*;
 
 fn ms(us: u64) -> String {
@@ -26,7 +26,12 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
         ctx.view.with(|v| {
             v.as_ref().and_then(|v| {
                 let n = v.nodes.iter().find(|n| n.id == id)?;
-                Some((n.status, v.protocol.timers, v.protocol.request_examples.first().copied().unwrap_or("")))
+                Some((
+                    n.status,
+                    v.protocol.timers,
+                    v.protocol.request_examples.first().copied().unwrap_or(""),
+                    v.protocol.labels,
+                ))
             })
         })
     });
@@ -36,7 +41,8 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
     let target = move || NodeRef::Id(id);
     move || {
         let t = ctx.t();
-        let (status, timer_names, example) = shape.get()?;
+        let (status, timer_names, example, labels) = shape.get()?;
+        let lang = ctx.lang.get();
         let crashed = status == NodeStatus::Crashed;
         let status_text = match status {
             NodeStatus::Up => t.up,
@@ -54,7 +60,10 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                         let v = event_target_value(&ev);
                         if let Some(name) = timer_names.iter().find(|n| **n == v) { timer.set(name) }
                     }>
-                        {timer_names.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
+                        {timer_names.iter().map(|n| {
+                            let label = labels.iter().find(|l| l.key == *n).map_or(*n, |l| l.get(lang));
+                            view! { <option value=*n>{label}</option> }
+                        }).collect_view()}
                     </select>
                 </span>
             }
@@ -80,7 +89,7 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                 }>
                     <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
                         prop:value=move || pause_ms.get() on:input=move |ev| pause_ms.set(event_target_value(&ev)) /></label>
-                    <button type="submit" disabled=crashed data-testid="pause-node" aria-label=t.pause_for title=t.pause_for>"❚❚"</button>
+                    <button type="submit" disabled=crashed data-testid="pause-node" title=t.pause_for>{t.gc_pause}</button>
                 </form>
                 // Only for protocols that take client requests (they give an example).
                 {(!example.is_empty()).then(|| view! {
@@ -98,24 +107,29 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
     }
 }
 
-/// A protocol's fields as table rows.
-fn field_rows(fields: &[Field]) -> impl IntoView + use<> {
-    fields.iter().map(|f| view! { <tr><th>{f.name}</th><td>{f.value.display()}</td></tr> }).collect_view()
+/// A protocol's fields as table rows, named by the protocol's labels in
+/// the reader's language (the key itself is kept as a tooltip).
+fn field_rows(info: &ProtocolInfo, lang: Lang, fields: &[Field]) -> impl IntoView + use<> {
+    fields
+        .iter()
+        .map(|f| view! { <tr><th title=f.name>{info.label_text(f.name, lang)}</th><td>{f.value.display()}</td></tr> })
+        .collect_view()
 }
 
 /// The node's state at the cursor; redrawn every frame.
-fn node_details(ctx: Ctx, roles: &[distlab_core::view::RoleInfo], node: &NodeView) -> impl IntoView + use<> {
+fn node_details(ctx: Ctx, info: &ProtocolInfo, node: &NodeView) -> impl IntoView + use<> {
     let t = ctx.t();
-    let role_label = match roles.iter().find(|r| r.name == node.protocol.role) {
+    let lang = ctx.lang.get();
+    let role_label = match info.roles.iter().find(|r| r.name == node.protocol.role) {
         Some(r) if ctx.lang.get() == Lang::ZhCn => r.name_zh_cn,
         _ if node.status == NodeStatus::Crashed => t.crashed,
         _ => node.protocol.role,
     };
-    let fields = field_rows(&node.protocol.fields);
+    let fields = field_rows(info, lang, &node.protocol.fields);
     let timers = node
         .timers
         .iter()
-        .map(|tm| view! { <li>{format!("{} → {}", tm.name, ms(tm.fires_at_us))}</li> })
+        .map(|tm| view! { <li title=tm.name>{format!("{} → {}", info.label_text(tm.name, lang), ms(tm.fires_at_us))}</li> })
         .collect_view();
     let log = node
         .protocol
@@ -161,7 +175,7 @@ fn node_details(ctx: Ctx, roles: &[distlab_core::view::RoleInfo], node: &NodeVie
             </tbody></table>
             {has_timers.then(|| view! { <h4>{t.timers}</h4><ul class="timers">{timers}</ul> })}
             {has_log.then(|| view! { <h4>{t.log}</h4><ol class="log" data-testid="log">{log}</ol> })}
-            <h4>{t.store}</h4>
+            <h4>{node.protocol.store_title.as_ref().map_or(t.store.to_string(), |s| s.get(lang).to_string())}</h4>
             <table class="fields"><tbody>{store}</tbody></table>
         </div>
     }
@@ -271,7 +285,7 @@ fn message_history(ctx: &Ctx, id: MsgId) -> Option<History> {
 fn message_details(ctx: Ctx, v: &WorldView, id: MsgId) -> AnyView {
     let t = ctx.t();
     let Some(m) = v.messages.iter().find(|m| m.id == id) else { return ().into_any() };
-    let fields = field_rows(&m.message.fields);
+    let fields = field_rows(&v.protocol, ctx.lang.get(), &m.message.fields);
     view! {
         <p class="summary">{m.message.summary.clone()}</p>
         <table class="fields"><tbody>
@@ -305,7 +319,7 @@ pub fn Inspector() -> impl IntoView {
                     let v = v.as_ref()?;
                     Some(match sel {
                         Selection::Node(id) => {
-                            v.nodes.iter().find(|n| n.id == id).map(|n| node_details(ctx, v.protocol.roles, n)).into_any()
+                            v.nodes.iter().find(|n| n.id == id).map(|n| node_details(ctx, &v.protocol, n)).into_any()
                         }
                         Selection::Message(id) => message_details(ctx, v, id),
                         Selection::None => ().into_any(),
@@ -375,6 +389,60 @@ pub fn Invariants() -> impl IntoView {
                     } else {
                         sentences.into_any()
                     }}
+                </section>
+            })
+        })
+    }
+}
+
+/// A playground's break-it switches: every switch of the protocol, each
+/// with what it breaks and what catches it. Flipping one is a command like
+/// any other (it forks the run when given in the past). A lesson offers
+/// only its own switches, in the lesson pane.
+#[component]
+pub fn Switches() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let state = Memo::new(move |_| {
+        if ctx.lesson.with(|l| l.is_some()) {
+            return None;
+        }
+        ctx.view.with(|v| v.as_ref().map(|v| (v.protocol.break_switches, v.protocol.invariants, v.switches.clone())))
+    });
+    move || {
+        let t = ctx.t();
+        let zh = ctx.lang.get() == Lang::ZhCn;
+        state.with(|s| {
+            let (list, invariants, on) = s.as_ref()?;
+            if list.is_empty() {
+                return None;
+            }
+            let rows = list
+                .iter()
+                .map(|b| {
+                    let key = b.key;
+                    let is_on = on.iter().any(|(k, v)| *k == key && *v);
+                    view! {
+                        <li>
+                            <label class="switch">
+                                <input type="checkbox" role="switch" data-testid=format!("switch-{key}") prop:checked=is_on
+                                    on:change=move |_| { ctx.act(Command::Switch { key: key.to_string(), on: !is_on }); } />
+                                <code>{key}</code>
+                            </label>
+                            <span class="effect">{if zh { b.effect_zh_cn } else { b.effect }}</span>
+                            <span class="muted">{fill(t.caught_by, &[&invariants
+                                .iter()
+                                .find(|i| i.name == b.caught_by)
+                                .map_or(b.caught_by, |i| if zh { i.name_zh_cn } else { i.name })])}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            Some(view! {
+                <section class="panel switches" data-testid="switches">
+                    <details>
+                        <summary><h2>{t.break_it}</h2></summary>
+                        <ul>{rows}</ul>
+                    </details>
                 </section>
             })
         })

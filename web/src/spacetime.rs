@@ -146,21 +146,13 @@ fn lane_y(i: usize, n: usize) -> f64 {
 
 /// See the module docs.
 #[component]
-pub fn SpaceTime() -> impl IntoView {
+pub fn SpaceTime(
+    /// Whether the diagram is open (the page closes it when the window is
+    /// short; the learner can reopen it).
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let window_ms = RwSignal::new(300u64);
-    // Open unless the window is short (an 800x580 iframe needs the room).
-    let tall =
-        || web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).is_none_or(|h| h >= 700.0);
-    let open = RwSignal::new(tall());
-    // Shrinking the window below that closes it; the learner can reopen it.
-    let was_tall = std::cell::Cell::new(tall());
-    let _resize = window_event_listener(leptos::ev::resize, move |_| {
-        let now_tall = tall();
-        if was_tall.replace(now_tall) && !now_tall {
-            open.set(false);
-        }
-    });
     let names = Memo::new(move |_| {
         ctx.view.with(|v| {
             v.as_ref().map(|v| v.nodes.iter().map(|n| n.id.to_string()).collect::<Vec<_>>()).unwrap_or_default()
@@ -377,6 +369,9 @@ pub fn SpaceTime() -> impl IntoView {
                     <style>{SVG_STYLE}</style>
                     {lanes}
                     <line class="cursor" x1=LEFT + span y1=2 x2=LEFT + span y2=height></line>
+                    // The axis's unit under the lane names, the cursor's time at its foot.
+                    <text class="tick unit" x=4 y=move || height() + 12.0>"ms"</text>
+                    <text class="tick now" x=LEFT + span - 3.0 y=move || height() + 12.0>{move || format!("{:.1}", ctx.now_us.get() as f64 / 1000.0)}</text>
                 </svg>
                 <div class="st-clip" style=clip_style>
                     <div class="st-layer" style=move || format!("{} {}", layer_style(), slide())>
@@ -419,8 +414,39 @@ pub fn SpaceTime() -> impl IntoView {
                 }>{move || ctx.t().export_svg}</button>
                 <button data-testid="export-trace" on:click=move |_| export_trace(&ctx)>{move || ctx.t().export_trace}</button>
             </div>
-            <Show when=move || open.get()>{diagram}</Show>
+            <Show when=move || open.get()>{diagram}{move || legend(ctx)}</Show>
         </section>
+    }
+}
+
+/// What the diagram's colours and marks mean: a swatch per pair of message
+/// kinds (a request and its answer share a colour), then lost, in flight,
+/// crash, restart, pause, network change and violation.
+fn legend(ctx: Ctx) -> impl IntoView {
+    let t = ctx.t();
+    let kinds = ctx.view.with(|v| v.as_ref().map(|v| v.protocol.message_kinds)).unwrap_or(&[]);
+    let colours = ["#e69f00", "#009e73", "#d55e00", "#cc79a7"];
+    let pairs = kinds
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let colour = colours[i % colours.len()];
+            view! {
+                <span class="st-key"><svg width="22" height="8" aria-hidden="true"><line x1="1" y1="4" x2="21" y2="4" stroke=colour stroke-width="2"></line></svg>{pair.join(" / ")}</span>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="st-legend" data-testid="st-legend">
+            {pairs}
+            <span class="st-key"><svg width="22" height="8" aria-hidden="true"><line x1="1" y1="4" x2="17" y2="4" stroke="#d55e00" stroke-width="1.6" stroke-dasharray="3 3"></line><text x="19" y="8" fill="#d55e00" font-size="9" font-weight="700">"✕"</text></svg>{t.st_lost}</span>
+            <span class="st-key"><svg width="22" height="8" aria-hidden="true"><line x1="1" y1="4" x2="21" y2="4" stroke="currentColor" stroke-opacity=".45" stroke-width="2"></line></svg>{t.st_in_flight}</span>
+            <span class="st-key"><b class="crash">"✕"</b>{t.st_crash}</span>
+            <span class="st-key"><b class="restart">"↻"</b>{t.restarted}</span>
+            <span class="st-key"><span class="pause-bar"></span>{t.st_pause}</span>
+            <span class="st-key"><span class="net-line"></span>{t.st_network}</span>
+            <span class="st-key"><svg width="22" height="8" aria-hidden="true"><line x1="1" y1="4" x2="21" y2="4" stroke="#c0392b" stroke-width="3"></line></svg>{t.st_violation}</span>
+        </div>
     }
 }
 
@@ -431,13 +457,22 @@ fn net_label(t: &crate::strings::Strings, verb: &str) -> &'static str {
 }
 
 /// Styles inside the SVG, so an exported file looks the same on its own.
-const SVG_STYLE: &str = "text{font:11px system-ui,sans-serif;fill:currentColor}.lane line{stroke:#9aa3ad;stroke-width:1}\
-.shaft{stroke-width:1.4}.kind-slot-0 .shaft{stroke:#e69f00}.kind-slot-1 .shaft{stroke:#009e73}\
-.kind-slot-2 .shaft{stroke:#d55e00}.kind-slot-3 .shaft{stroke:#cc79a7}.lost .shaft{stroke:#d55e00;stroke-dasharray:3 3}\
-.inflight .shaft{stroke-opacity:.5}.hit{stroke:#000;stroke-width:8;visibility:hidden;pointer-events:stroke;cursor:pointer}.selected .shaft{stroke-width:3.5}.flagged .shaft{stroke:#c0392b;stroke-width:3;stroke-opacity:1}\
-.head{fill:#5b6472}.x{fill:#d55e00;text-anchor:middle;font-weight:700}.cursor{stroke:#d55e00;stroke-width:1.5}\
-.mark{font-weight:700;text-anchor:middle}.crash{fill:#c0392b}.restart{fill:#009e73}.pause{fill:#9aa3ad;opacity:.6}\
-.net line{stroke:#c0392b;stroke-dasharray:4 3}.net text{fill:#c0392b;text-anchor:start}.tick{fill:#5b6472;text-anchor:middle}";
+/// Scoped to `.spacetime`: a style element in inline SVG applies to the
+/// whole page, and bare rules would restyle the cluster's text.
+const SVG_STYLE: &str = ".spacetime text{font:11px system-ui,sans-serif;fill:currentColor}\
+.spacetime .lane line{stroke:#9aa3ad;stroke-width:1}.spacetime .shaft{stroke-width:1.4}\
+.spacetime .kind-slot-0 .shaft{stroke:#e69f00}.spacetime .kind-slot-1 .shaft{stroke:#009e73}\
+.spacetime .kind-slot-2 .shaft{stroke:#d55e00}.spacetime .kind-slot-3 .shaft{stroke:#cc79a7}\
+.spacetime .lost .shaft{stroke:#d55e00;stroke-dasharray:3 3}.spacetime .inflight .shaft{stroke-opacity:.5}\
+.spacetime .hit{stroke:#000;stroke-width:8;visibility:hidden;pointer-events:stroke;cursor:pointer}\
+.spacetime .selected .shaft{stroke-width:3.5}\
+.spacetime .flagged .shaft{stroke:#c0392b;stroke-width:3;stroke-opacity:1}.spacetime .head{fill:#5b6472}\
+.spacetime .x{fill:#d55e00;text-anchor:middle;font-weight:700}\
+.spacetime .cursor{stroke:#d55e00;stroke-width:1.5}.spacetime .mark{font-weight:700;text-anchor:middle}\
+.spacetime .crash{fill:#c0392b}.spacetime .restart{fill:#009e73}.spacetime .pause{fill:#9aa3ad;opacity:.6}\
+.spacetime .net line{stroke:#c0392b;stroke-dasharray:4 3}.spacetime .net text{fill:#c0392b;text-anchor:start}\
+.spacetime .tick{fill:#5b6472;text-anchor:middle}.spacetime .tick.unit{text-anchor:start}\
+.spacetime .tick.now{text-anchor:end;fill:#d55e00;font-weight:600}";
 
 fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));

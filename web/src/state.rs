@@ -8,10 +8,10 @@ use crate::tutorials;
 use distlab_core::Micros;
 use distlab_core::command::{Command, CommandRecord};
 use distlab_core::ids::{MsgId, NodeId};
-use distlab_core::lesson::{Lang, LessonRun, StepMark, StepState, Text};
+use distlab_core::lesson::{Lang, LessonRun, Play, StepMark, StepState, Text};
 use distlab_core::scenario::{self, Scenario, Source, StartOptions};
 use distlab_core::sim::Sim;
-use distlab_core::view::WorldView;
+use distlab_core::view::{Family, WorldView};
 use leptos::prelude::*;
 
 /// What the inspector shows.
@@ -32,10 +32,32 @@ pub struct CatalogEntry {
     pub path: &'static str,
     /// Title in English and Chinese (the file name if it has none).
     pub title: (String, String),
+    /// Its summary in English and Chinese, if it has one.
+    pub summary: Option<(String, String)>,
     /// Whether the file is a lesson.
     pub lesson: bool,
     /// Sort key.
     pub order: i64,
+    /// The protocol it runs (`raft`).
+    pub protocol: &'static str,
+    /// The protocol's display title (`Raft`).
+    pub protocol_title: &'static str,
+    /// The protocol's family.
+    pub family: &'static Family,
+    /// Number of steps (0 for a playground).
+    pub steps: usize,
+}
+
+impl CatalogEntry {
+    /// The title in `lang`.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        if lang == Lang::ZhCn { &self.title.1 } else { &self.title.0 }
+    }
+
+    /// The summary in `lang`.
+    pub fn summary_in(&self, lang: Lang) -> Option<&str> {
+        self.summary.as_ref().map(|s| if lang == Lang::ZhCn { s.1.as_str() } else { s.0.as_str() })
+    }
 }
 
 /// Every embedded file that loads, lessons first in their order.
@@ -44,19 +66,57 @@ pub fn catalog() -> Vec<CatalogEntry> {
         .iter()
         .filter_map(|(path, text)| {
             let s = scenario::load(Source { name: path, text }).ok()?;
-            Some(match &s.lesson {
-                Some(l) => CatalogEntry {
-                    path,
-                    title: (l.title.en.clone(), l.title.zh_cn.clone()),
-                    lesson: true,
-                    order: l.order,
-                },
-                None => CatalogEntry { path, title: (s.name.clone(), s.name.clone()), lesson: false, order: i64::MAX },
+            let info = s.protocol();
+            let pair = |t: &Text| (t.en.clone(), t.zh_cn.clone());
+            let (title, summary, lesson, order, steps) = match &s.lesson {
+                Some(l) => (pair(&l.title), l.summary.as_ref().map(pair), true, l.order, l.steps.len()),
+                None => (
+                    s.title.as_ref().map_or_else(|| (s.name.clone(), s.name.clone()), pair),
+                    s.summary.as_ref().map(pair),
+                    false,
+                    i64::MAX,
+                    0,
+                ),
+            };
+            Some(CatalogEntry {
+                path,
+                title,
+                summary,
+                lesson,
+                order,
+                protocol: info.name,
+                protocol_title: info.title,
+                family: info.family,
+                steps,
             })
         })
         .collect();
     out.sort_by(|a, b| (!a.lesson, a.order, a.path).cmp(&(!b.lesson, b.order, b.path)));
     out
+}
+
+/// A break-it switch as the lab offers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SwitchView {
+    /// The config key.
+    pub key: &'static str,
+    /// What it breaks, in the current language.
+    pub effect: &'static str,
+    /// The invariant that catches it.
+    pub caught_by: &'static str,
+    /// Whether it is on at the cursor.
+    pub on: bool,
+}
+
+/// What a waiting step waits for, in the current language.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitView {
+    /// The condition in words.
+    pub what: String,
+    /// How far it is (0 to 1), when measurable.
+    pub fraction: Option<f64>,
+    /// Simulated time left before the step gives up, in µs.
+    pub left_us: u64,
 }
 
 /// The lesson player's state, as plain data for the lesson pane.
@@ -78,10 +138,23 @@ pub struct LessonView {
     pub challenge: bool,
     /// Where the step stands.
     pub state: StepState,
+    /// What it waits for, while it waits (the words; how far it is goes to
+    /// [`Ctx::lesson_wait`], which changes every frame).
+    pub wait: Option<String>,
     /// The step's time limit in ms.
     pub within_ms: u64,
     /// Whether Back can rewind to the previous step's start.
     pub can_back: bool,
+    /// The step waits for the learner to act (a goal or a command).
+    pub for_learner: bool,
+    /// The step asks the learner to press Play.
+    pub learner_plays: bool,
+    /// The step has a solution the lab can show.
+    pub has_solution: bool,
+    /// The lesson is done (its last step reached and not waiting).
+    pub finished: bool,
+    /// The break-it switches the lesson lets the learner flip.
+    pub switches: Vec<SwitchView>,
 }
 
 /// The running simulation and what belongs to it.
@@ -92,12 +165,13 @@ pub struct Lab {
     pub scenario: Scenario,
     /// The run.
     pub sim: Box<dyn Sim>,
-    /// The lesson being played, if the file is a lesson.
+    /// The lesson being played, if the file is a lesson (it keeps where
+    /// each step began and where it was met).
     pub lesson: Option<LessonRun>,
-    /// Where each step began (just after its action; for Back), by step.
-    pub step_marks: Vec<Option<StepMark>>,
     /// Violations already reported (a new one pauses the run).
     pub seen_violations: usize,
+    /// How far the waiting step is, as of the last [`Lab::lesson_view`].
+    pub wait: Option<WaitView>,
 }
 
 impl Lab {
@@ -124,10 +198,12 @@ impl Lab {
         let mut lab = Lab::start(file, seed)?;
         lab.sim.adopt(commands).map_err(|e| e.to_string())?;
         let err = |e: distlab_core::sim::SimError| e.to_string();
-        for (i, m) in marks.iter().enumerate().take(lab.step_marks.len()) {
+        let steps = lab.lesson.as_ref().map_or(0, |r| r.lesson().steps.len());
+        let mut found = vec![None; steps];
+        for (i, m) in marks.iter().enumerate().take(steps) {
             if let Some((t, e)) = *m {
                 lab.sim.seek_to(Micros(t), e).map_err(err)?;
-                lab.step_marks[i] = Some(StepMark::of(lab.sim.as_ref()));
+                found[i] = Some(StepMark::of(lab.sim.as_ref()));
             }
         }
         let (t, events) = at;
@@ -140,11 +216,12 @@ impl Lab {
         if let Some(run) = lab.lesson.as_mut() {
             // The step's own start when the link has it, so "since the step
             // began" means the same as it did for the sender.
-            let mark = lab.step_marks.get(step).copied().flatten().unwrap_or(here);
+            let mark = found.get(step).copied().flatten().unwrap_or(here);
             run.resume(step, mark);
-            let i = run.index();
-            if let Some(m) = lab.step_marks.get_mut(i) {
-                m.get_or_insert(mark);
+            for (i, m) in found.into_iter().enumerate() {
+                if let Some(m) = m {
+                    run.set_mark(i, m);
+                }
             }
         }
         Ok(lab)
@@ -152,24 +229,9 @@ impl Lab {
 
     /// Where each lesson step began, as (time, events), for share links.
     pub fn marks(&self) -> Vec<Option<(u64, u64)>> {
-        self.step_marks.iter().map(|m| m.map(|m| (m.time.0, m.events))).collect()
-    }
-
-    /// Moves the lesson back to the step the cursor is in, after a rewind to
-    /// before the current step began.
-    fn follow_cursor(&mut self) {
-        let Some(run) = self.lesson.as_mut() else { return };
-        let here = (self.sim.now(), self.sim.events());
-        let current = run.mark();
-        if here >= (current.time, current.events) {
-            return;
-        }
-        let back = (0..run.index()).rev().find_map(|i| {
-            self.step_marks.get(i).copied().flatten().filter(|m| (m.time, m.events) <= here).map(|m| (i, m))
-        });
-        if let Some((i, m)) = back {
-            run.resume(i, m);
-        }
+        self.lesson
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.marks().iter().map(|m| m.map(|m| (m.time.0, m.events))).collect())
     }
 
     fn start(file: &str, seed: Option<u64>) -> Result<Lab, String> {
@@ -181,8 +243,7 @@ impl Lab {
             .map_err(|ds| ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
         let sim = s.start(seed, StartOptions { store_trace: true }).map_err(|e| e.to_string())?;
         let lesson = s.lesson.clone().map(LessonRun::new);
-        let steps = s.lesson.as_ref().map_or(0, |l| l.steps.len());
-        Ok(Lab { file: path, scenario: s, sim, lesson, step_marks: vec![None; steps], seen_violations: 0 })
+        Ok(Lab { file: path, scenario: s, sim, lesson, seen_violations: 0, wait: None })
     }
 
     /// Begins lesson step `i` (performs its action).
@@ -191,53 +252,79 @@ impl Lab {
         if run.lesson().steps.is_empty() {
             return Ok(());
         }
-        run.begin(i, self.sim.as_mut()).map_err(|e| e.text())?;
-        let mark = StepMark::of(self.sim.as_ref());
-        if let Some(m) = self.step_marks.get_mut(run.index()) {
-            *m = Some(mark);
-        }
-        Ok(())
+        run.begin(i, self.sim.as_mut()).map_err(|e| e.text())
     }
 
     /// Goes back to the start of step `i`: rewinds to where it began (just
     /// after its action) and waits for its condition again.
     pub fn back_to_step(&mut self, i: usize) -> Result<(), Text> {
-        let Some(mark) = self.step_marks.get(i).copied().flatten() else {
-            return Err(Text::new(
-                "this step's start is not known here (the link was made at a later step)",
-                "这里不知道这一步从哪里开始（链接是在后面的步骤生成的）",
-            ));
-        };
-        self.sim.seek_to(mark.time, mark.events).map_err(|e| e.text())?;
-        if let Some(run) = self.lesson.as_mut() {
-            run.resume(i, mark);
-        }
-        Ok(())
+        let Some(run) = self.lesson.as_mut() else { return Ok(()) };
+        run.back(i, self.sim.as_mut()).map_err(|e| e.text())
     }
 
     /// The lesson pane's data in `lang`.
     pub fn lesson_view(&mut self, lang: Lang) -> Option<LessonView> {
-        self.follow_cursor();
-        let can_back = self
-            .lesson
-            .as_ref()
-            .is_some_and(|r| r.index() > 0 && self.step_marks.get(r.index() - 1).is_some_and(Option::is_some));
         let run = self.lesson.as_mut()?;
         let state = run.poll(self.sim.as_mut());
+        let progress = run.progress(self.sim.as_mut());
+        self.wait = progress.as_ref().map(|p| WaitView {
+            what: p.what.get(lang).to_string(),
+            fraction: p.fraction,
+            left_us: p.left.0,
+        });
+        let wait = progress.map(|p| p.what.get(lang).to_string());
+        let index = run.index();
+        let can_back = index > 0 && run.marks().get(index - 1).is_some_and(Option::is_some);
+        let finished = run.finished();
         let lesson = run.lesson();
         let step = run.step()?;
+        let on = self.sim.switches();
+        let info = self.sim.info();
+        let switches = lesson
+            .switches
+            .iter()
+            .filter_map(|k| {
+                let b = info.break_switches.iter().find(|b| b.key == k.as_str())?;
+                Some(SwitchView {
+                    key: b.key,
+                    effect: if lang == Lang::ZhCn { b.effect_zh_cn } else { b.effect },
+                    caught_by: info
+                        .invariants
+                        .iter()
+                        .find(|i| i.name == b.caught_by)
+                        .map_or(b.caught_by, |i| if lang == Lang::ZhCn { i.name_zh_cn } else { i.name }),
+                    on: on.iter().any(|(k, v)| *k == b.key && *v),
+                })
+            })
+            .collect();
         Some(LessonView {
             title: lesson.title.get(lang).to_string(),
-            index: run.index(),
+            index,
             count: lesson.steps.len(),
-            summary: lesson.summary.as_ref().filter(|_| run.index() == 0).map(|t| t.get(lang).to_string()),
+            summary: lesson.summary.as_ref().filter(|_| index == 0).map(|t| t.get(lang).to_string()),
             heading: step.title.as_ref().map(|t| t.get(lang).to_string()),
             markdown: step.text.get(lang).to_string(),
             challenge: step.challenge,
             state,
+            wait,
             within_ms: step.within.0 / 1000,
             can_back,
+            for_learner: step.waits_for_learner(),
+            learner_plays: step.play == Play::Learner && step.until.is_some(),
+            has_solution: step.solution.is_some(),
+            finished,
+            switches,
         })
+    }
+
+    /// The pace of lesson step `i`, if the lesson sets one.
+    pub fn pace_of(&self, i: usize) -> Option<f64> {
+        self.lesson.as_ref().and_then(|r| r.lesson().pace_of(i))
+    }
+
+    /// Whether lesson step `i` plays by itself when it begins.
+    pub fn plays_itself(&self, i: usize) -> bool {
+        self.lesson.as_ref().and_then(|r| r.lesson().steps.get(i)).is_some_and(|s| s.plays_itself())
     }
 }
 
@@ -280,6 +367,9 @@ pub struct Ctx {
     pub picked: RwSignal<Vec<NodeId>>,
     /// A one-line notice (a fork, a refused command).
     pub notice: RwSignal<Option<String>>,
+    /// Bumped with every notice, so an older notice's timer does not
+    /// dismiss a newer one.
+    pub notice_serial: RwSignal<u64>,
     /// A message that replaces nothing but must be read (a broken link).
     pub error: RwSignal<Option<String>>,
     /// UI language.
@@ -288,14 +378,16 @@ pub struct Ctx {
     pub dark: RwSignal<bool>,
     /// The lesson pane's data.
     pub lesson: RwSignal<Option<LessonView>>,
+    /// How far the waiting step is (changes every frame while it waits).
+    pub lesson_wait: RwSignal<Option<WaitView>>,
     /// Whether the lesson pane is open.
     pub lesson_open: RwSignal<bool>,
-    /// The list of lessons is open in the lesson pane (a playground, which
-    /// has no lesson of its own, shows it on request).
-    pub catalog_open: RwSignal<bool>,
     /// Shown inside an iframe (`?embed=1`).
     pub embed: bool,
 }
+
+/// How long a notice stays, in ms of wall time.
+pub const NOTICE_MS: u32 = 6_000;
 
 /// Speed bounds (log10 of simulated seconds per wall second).
 pub const SPEED_LOG_MIN: f64 = -3.0;
@@ -318,12 +410,13 @@ impl Ctx {
             selected: RwSignal::new(Selection::None),
             picked: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
+            notice_serial: RwSignal::new(0),
             error: RwSignal::new(None),
             lang: RwSignal::new(lang),
             dark: RwSignal::new(dark),
             lesson: RwSignal::new(None),
+            lesson_wait: RwSignal::new(None),
             lesson_open: RwSignal::new(true),
-            catalog_open: RwSignal::new(false),
             embed,
         };
         ctx.refresh();
@@ -355,9 +448,12 @@ impl Ctx {
             let fresh = view.violations.len() > lab.seen_violations;
             lab.seen_violations = view.violations.len();
             let lesson = lab.lesson_view(lang);
-            (view, lab.sim.horizon().1, fresh, lesson)
+            (view, lab.sim.horizon().1, fresh, lesson, lab.wait.clone())
         });
-        if let Some((view, horizon, fresh_violation, lesson)) = got {
+        if let Some((view, horizon, fresh_violation, lesson, wait)) = got {
+            if self.lesson_wait.get_untracked() != wait {
+                self.lesson_wait.set(wait);
+            }
             if fresh_violation {
                 // A broken invariant stops the run where it happened.
                 self.playing.set(false);
@@ -410,11 +506,11 @@ impl Ctx {
         match failed {
             Some((Some(e), _)) => {
                 self.playing.set(false);
-                self.notice.set(Some(self.say(&e)));
+                self.notify(self.say(&e));
             }
             Some((None, true)) => {
                 self.playing.set(false);
-                self.notice.set(Some(self.t_untracked().ended.to_string()));
+                self.notify(self.t_untracked().ended.to_string());
             }
             _ => {}
         }
@@ -435,7 +531,7 @@ impl Ctx {
         self.playing.set(false);
         let r = self.with_lab(|lab| lab.sim.step());
         if let Some(Err(e)) = r {
-            self.notice.set(Some(self.say(&e)));
+            self.notify(self.say(&e));
         }
         self.refresh();
     }
@@ -447,7 +543,7 @@ impl Ctx {
             lab.sim.seek(t)
         });
         if let Some(Err(e)) = r {
-            self.notice.set(Some(self.say(&e)));
+            self.notify(self.say(&e));
         }
         self.refresh();
     }
@@ -467,19 +563,28 @@ impl Ctx {
             lab.sim.seek_to(target.time, events)
         });
         if let Some(Err(e)) = r {
-            self.notice.set(Some(self.say(&e)));
+            self.notify(self.say(&e));
         }
         self.refresh();
     }
 
     /// Applies a command at the cursor; a refusal or a fork becomes the
-    /// notice line. Returns whether it applied.
+    /// notice line (a fork also forks the lesson). Returns whether it
+    /// applied. A lesson step that waits for the learner's action plays on
+    /// once they have acted (unless it asks them to press Play).
     pub fn act(&self, command: Command) -> bool {
         let t = self.t_untracked();
-        let r = self.with_lab(|lab| lab.sim.apply(command));
+        let r = self.with_lab(|lab| {
+            let before = StepMark::of(lab.sim.as_ref());
+            let r = lab.sim.apply(command);
+            if let (Ok(Some(_)), Some(run)) = (&r, lab.lesson.as_mut()) {
+                run.forked(before);
+            }
+            r
+        });
         let ok = match r {
             Some(Ok(Some(fork))) => {
-                self.notice.set(Some(strings::fill(t.forked, &[&fork.at, &fork.discarded_events])));
+                self.notify(strings::fill(t.forked, &[&fork.at, &fork.discarded_events]));
                 true
             }
             Some(Ok(None)) => {
@@ -487,13 +592,99 @@ impl Ctx {
                 true
             }
             Some(Err(e)) => {
-                self.notice.set(Some(self.say(&e)));
+                self.notify(self.say(&e));
                 false
             }
             None => false,
         };
         self.refresh();
+        if ok
+            && self.lesson.with_untracked(|l| {
+                l.as_ref()
+                    .is_some_and(|l| l.for_learner && !l.learner_plays && matches!(l.state, StepState::Waiting { .. }))
+            })
+        {
+            self.playing.set(true);
+        }
         ok
+    }
+
+    /// Shows a notice that goes away by itself after a few seconds (a
+    /// newer notice replaces it and restarts the time).
+    pub fn notify(&self, text: String) {
+        self.notice.set(Some(text));
+        self.notice_serial.update(|n| *n += 1);
+        let serial = self.notice_serial.get_untracked();
+        let (notice, serial_signal) = (self.notice, self.notice_serial);
+        gloo_timers::callback::Timeout::new(NOTICE_MS, move || {
+            if serial_signal.try_get_untracked() == Some(serial) {
+                notice.try_set(None);
+            }
+        })
+        .forget();
+    }
+
+    /// Begins lesson step `i` (Continue): performs its action, takes the
+    /// step's pace, and plays if the step waits for something the
+    /// simulation will do by itself.
+    pub fn continue_to(&self, i: usize) {
+        let r = self.with_lab(|lab| lab.begin_step(i).map(|()| (lab.pace_of(i), lab.plays_itself(i))));
+        match r {
+            Some(Ok((pace, plays))) => {
+                self.take_pace(pace);
+                if plays {
+                    self.playing.set(true);
+                }
+            }
+            Some(Err(e)) => self.notify(e.get(self.lang.get_untracked()).to_string()),
+            None => {}
+        }
+        self.refresh();
+    }
+
+    /// Back to where lesson step `i` began.
+    pub fn back_to(&self, i: usize) {
+        self.playing.set(false);
+        if let Some(Err(e)) = self.with_lab(|lab| lab.back_to_step(i)) {
+            self.notify(e.get(self.lang.get_untracked()).to_string());
+        }
+        self.refresh();
+    }
+
+    /// Sets the speed a lesson step asks for.
+    pub fn take_pace(&self, pace: Option<f64>) {
+        if let Some(p) = pace.filter(|p| p.is_finite() && *p > 0.0) {
+            self.speed_log.set(p.log10().clamp(SPEED_LOG_MIN, SPEED_LOG_MAX));
+        }
+    }
+
+    /// Runs the simulation to the moment the waiting step's condition
+    /// holds (or it gives up), and stops there.
+    pub fn skip(&self) {
+        self.playing.set(false);
+        let r = self.with_lab(|lab| {
+            let run = lab.lesson.as_mut()?;
+            Some(run.skip(lab.sim.as_mut()))
+        });
+        if let Some(Some(Err(e))) = r {
+            self.notify(self.say(&e));
+        }
+        self.refresh();
+    }
+
+    /// Performs the waiting step's solution, as the learner was asked to.
+    pub fn show_me(&self) {
+        let r = self.with_lab(|lab| {
+            let run = lab.lesson.as_mut()?;
+            Some(run.solve(lab.sim.as_mut()))
+        });
+        if let Some(Some(Err(e))) = r {
+            self.notify(self.say(&e));
+        }
+        self.refresh();
+        if self.lesson.with_untracked(|l| l.as_ref().is_some_and(|l| matches!(l.state, StepState::Waiting { .. }))) {
+            self.playing.set(true);
+        }
     }
 
     /// Puts a new run in place (another file, seed, or a restored link).

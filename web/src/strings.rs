@@ -146,6 +146,84 @@ pub struct Strings {
     pub link_unknown_file: &'static str,
     pub link_file_changed: &'static str,
     pub link_replay_failed: &'static str,
+    /// A waiting step: what it waits for.
+    pub waiting_for: &'static str,
+    /// A step that waits for the learner's action.
+    pub your_turn: &'static str,
+    /// How long a waiting step still waits.
+    pub time_left: &'static str,
+    /// The same in wall time.
+    pub wall_left: &'static str,
+    /// A step that asks the learner to press Play.
+    pub press_play: &'static str,
+    /// A waiting step while the learner paused.
+    pub paused_hint: &'static str,
+    /// Beside the Play button when a step asks for it.
+    pub play_hint: &'static str,
+    /// Button: speed up tenfold.
+    pub faster: &'static str,
+    /// Button: run to the moment the step waits for.
+    pub skip: &'static str,
+    /// Button: perform the step's solution.
+    pub show_me: &'static str,
+    /// Button at a lesson's end.
+    pub next_lesson: &'static str,
+    /// Heading of the break-it switches.
+    pub break_it: &'static str,
+    /// Which invariant catches a switch.
+    pub caught_by: &'static str,
+    /// The start page.
+    pub home: &'static str,
+    /// The side panels' toggle on narrow screens.
+    pub panels: &'static str,
+    /// Label of the share link field.
+    pub share_link: &'static str,
+    /// Label of the embed code field.
+    pub embed_code: &'static str,
+    /// Button: copy to the clipboard.
+    pub copy: &'static str,
+    /// The start page's heading.
+    pub intro_title: &'static str,
+    /// The start page's introduction.
+    pub intro_text: &'static str,
+    /// How lessons work.
+    pub intro_how: &'static str,
+    /// Start page: the first lesson.
+    pub start_with: &'static str,
+    /// Start page: the first lesson not finished.
+    pub continue_with: &'static str,
+    /// A finished lesson's mark.
+    pub done: &'static str,
+    /// A lesson's step count.
+    pub steps_n: &'static str,
+    /// Before a family's playgrounds.
+    pub playgrounds_here: &'static str,
+    /// What comes next.
+    pub coming_next: &'static str,
+    /// A Raft term, in the log strip.
+    pub term: &'static str,
+    /// The log strip's column header.
+    pub index: &'static str,
+    /// An empty log strip.
+    pub no_entries: &'static str,
+    /// The log strip's title.
+    pub logs: &'static str,
+    /// The log strip's key.
+    pub logs_key: &'static str,
+    /// Space-time legend: a lost message.
+    pub st_lost: &'static str,
+    /// Space-time legend: a message in flight.
+    pub st_in_flight: &'static str,
+    /// Space-time legend: a crash.
+    pub st_crash: &'static str,
+    /// Space-time legend: a pause.
+    pub st_pause: &'static str,
+    /// Space-time legend: a partition or heal.
+    pub st_network: &'static str,
+    /// Space-time legend: a message a violation names.
+    pub st_violation: &'static str,
+    /// Button: a stop-the-world (GC) pause of the node.
+    pub gc_pause: &'static str,
 }
 
 /// English.
@@ -183,7 +261,7 @@ pub static EN: Strings = Strings {
     empty: "empty",
     crash: "Crash",
     restart: "Restart",
-    pause_for: "Pause (GC) for ms",
+    pause_for: "GC pause, ms",
     fire_timer: "Time out now",
     request: "Client request",
     send: "Send",
@@ -273,6 +351,45 @@ pub static EN: Strings = Strings {
     link_unknown_file: "it names '{}', which this build does not have.",
     link_file_changed: "'{}' has changed since the link was made, so the run cannot be replayed exactly.",
     link_replay_failed: "replaying it failed: {}",
+    waiting_for: "Waiting for: {}.",
+    your_turn: "Your turn: {}.",
+    time_left: "{} of simulated time left",
+    wall_left: "at most about {} s at this speed",
+    press_play: "Press ▶ Play (or Space) to watch it happen.",
+    paused_hint: "Paused. Press ▶ Play to go on, or skip to the moment.",
+    play_hint: "Press Play",
+    faster: "Faster ×10",
+    skip: "Skip to it »",
+    show_me: "Show me",
+    next_lesson: "Next: {} →",
+    break_it: "Break it",
+    caught_by: "caught by {}",
+    home: "Start page",
+    panels: "Panels",
+    share_link: "Link",
+    embed_code: "Embed",
+    copy: "Copy",
+    intro_title: "See how distributed systems really behave",
+    intro_text: "Every protocol here runs for real on a simulated network, right in your browser. Crash servers, cut links, hold or drop messages, rewind time, and watch a checker catch the moment a rule breaks. Each lesson explains one rule and why it is there.",
+    intro_how: "Lessons play by themselves and stop when something worth reading happens; Continue moves on. Playgrounds are free play.",
+    start_with: "Start with {} →",
+    continue_with: "Continue with {} →",
+    done: "finished",
+    steps_n: "{} steps",
+    playgrounds_here: "Playgrounds:",
+    coming_next: "Coming next: Paxos and Multi-Paxos, two- and three-phase commit, message queues, ZAB and Chubby.",
+    term: "term",
+    index: "index",
+    no_entries: "No entries yet: a leader appends them.",
+    logs: "Logs",
+    logs_key: "number = term · solid = committed · hollow = not yet · thick edge = commit index",
+    st_lost: "lost",
+    st_in_flight: "in flight",
+    st_crash: "crash",
+    st_pause: "paused",
+    st_network: "network change",
+    st_violation: "involved in a violation",
+    gc_pause: "Freeze",
 };
 
 /// Simplified Chinese.
@@ -310,7 +427,7 @@ pub static ZH_CN: Strings = Strings {
     empty: "空",
     crash: "崩溃",
     restart: "重启",
-    pause_for: "暂停（GC）毫秒数",
+    pause_for: "GC 暂停毫秒数",
     fire_timer: "立即超时",
     request: "客户端请求",
     send: "发送",
@@ -400,6 +517,45 @@ pub static ZH_CN: Strings = Strings {
     link_unknown_file: "它指向“{}”，但当前版本中没有这个文件。",
     link_file_changed: "“{}”在生成链接之后被修改过，无法精确重放这次运行。",
     link_replay_failed: "重放失败：{}",
+    waiting_for: "正在等待：{}。",
+    your_turn: "轮到你了：{}。",
+    time_left: "模拟时间还剩 {}",
+    wall_left: "按当前速度最多约 {} 秒",
+    press_play: "按 ▶ 播放（或空格键）观看它发生。",
+    paused_hint: "已暂停。按 ▶ 播放继续，或直接跳到那一刻。",
+    play_hint: "点这里播放",
+    faster: "加快 10 倍",
+    skip: "跳到那一刻 »",
+    show_me: "演示给我看",
+    next_lesson: "下一课：{} →",
+    break_it: "破坏开关",
+    caught_by: "由“{}”发现",
+    home: "首页",
+    panels: "面板",
+    share_link: "链接",
+    embed_code: "嵌入代码",
+    copy: "复制",
+    intro_title: "亲眼看看分布式系统到底怎样运行",
+    intro_text: "这里的每个协议都在浏览器里的模拟网络上真实运行。你可以让服务器崩溃、切断链路、扣留或丢弃消息、倒回时间，看检查器在规则被破坏的那一刻把它抓出来。每节课讲清一条规则，以及它为什么存在。",
+    intro_how: "课程会自己播放，在值得细看的时刻停下；点“继续”往下走。实验场可以随意操作。",
+    start_with: "从“{}”开始 →",
+    continue_with: "继续学习“{}” →",
+    done: "已完成",
+    steps_n: "共 {} 步",
+    playgrounds_here: "实验场：",
+    coming_next: "即将推出：Paxos 与 Multi-Paxos、两阶段和三阶段提交、消息队列、ZAB 和 Chubby。",
+    term: "任期",
+    index: "位置",
+    no_entries: "还没有条目：由领导者追加。",
+    logs: "日志",
+    logs_key: "数字 = 任期 · 实心 = 已提交 · 空心 = 未提交 · 粗边 = 提交位置",
+    st_lost: "丢失",
+    st_in_flight: "传输中",
+    st_crash: "崩溃",
+    st_pause: "暂停",
+    st_network: "网络变化",
+    st_violation: "与违反有关",
+    gc_pause: "冻结",
 };
 
 /// The texts for `lang`.

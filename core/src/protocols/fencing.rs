@@ -39,6 +39,8 @@ const WRITES_SHOWN: usize = 16;
 /// One accepted write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Write {
+    /// Its place among the writes the storage accepted (from 1).
+    pub n: u64,
     /// The writer.
     pub client: NodeId,
     /// Its token.
@@ -72,6 +74,11 @@ impl Storage {
         check: bool,
         cx: &mut Context<'_, P>,
     ) -> bool {
+        // The same write again (a client repeats a write whose answer it has
+        // not seen yet): answered as before, stored and counted once.
+        if self.writes.last().is_some_and(|w| w.client == from && w.token == token && w.value == value) {
+            return true;
+        }
         let accepted = !check || token >= self.max_token;
         if accepted {
             self.max_token = self.max_token.max(token);
@@ -79,7 +86,7 @@ impl Storage {
             if self.writes.len() >= WRITES_SHOWN {
                 self.writes.remove(0);
             }
-            self.writes.push(Write { client: from, token, value });
+            self.writes.push(Write { n: self.accepted, client: from, token, value });
             cx.observe("accepted", Obs::Int(token as i64));
         } else {
             self.rejected += 1;
@@ -103,14 +110,24 @@ impl Storage {
         ]
     }
 
-    /// The newest writes, newest first, as the inspector's store rows.
+    /// The newest writes, newest first, as the inspector's store rows:
+    /// `#2 S2 · 33` → `2001` (the storage's second accepted write, from S2
+    /// with token 33, wrote 2001); see [`store_title`].
     pub fn rows(&self) -> Vec<(String, String)> {
         self.writes
             .iter()
             .rev()
-            .map(|w| (format!("token {} from {}", w.token, w.client), w.value.to_string()))
+            .map(|w| (format!("#{} {} · {}", w.n, w.client, w.token), w.value.to_string()))
             .collect()
     }
+}
+
+/// What a lock storage's store rows are.
+pub fn store_title() -> Text {
+    Text::new(
+        "Writes accepted, newest first (#n writer · token → value)",
+        "已接受的写入，新的在前（#序号 写入者 · 令牌 → 值）",
+    )
 }
 
 /// The monitor's half: the newest write the storage accepted.

@@ -675,6 +675,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["get k7", "put k7 42", "get any", "join 5", "leave 2"],
+    logs: false,
     labels: &[
         Label { key: "epoch", en: "membership version", zh_cn: "成员版本" },
         Label { key: "keys_held", en: "keys held (copies)", zh_cn: "持有的键（含副本）" },
@@ -1663,6 +1664,10 @@ impl Protocol for HashRing {
             Text::new("not in ring", "不在环上")
         } else if s.busy() {
             Text::new(format!("↑{to_send} ↓{incoming}"), format!("↑{to_send} ↓{incoming}"))
+        } else if s.p.r > 1 {
+            // With copies: the keys it is primary for (what Figures counts)
+            // and every copy it holds.
+            Text::new(format!("{primary} own · {} held", s.held), format!("主 {primary} · 共 {}", s.held))
         } else {
             Text::new(format!("{} keys", s.held), format!("{} 个键", s.held))
         };
@@ -1689,6 +1694,7 @@ impl Protocol for HashRing {
             ],
             log: Vec::new(),
             store,
+            store_title: None,
         }
     }
 

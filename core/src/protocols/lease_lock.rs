@@ -397,6 +397,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
+    logs: false,
     labels: &[
         Label { key: "holder", en: "holder", zh_cn: "持有者" },
         Label { key: "token", en: "token", zh_cn: "令牌" },
@@ -905,7 +906,8 @@ impl Protocol for LeaseLock {
             Kind::Resource(r) => r.rows(),
             _ => Vec::new(),
         };
-        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store }
+        let store_title = matches!(s.kind, Kind::Resource(_)).then(fencing::store_title);
+        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store, store_title }
     }
 
     fn durable_view(d: &LockDurable) -> ProtocolNodeView {
@@ -920,6 +922,7 @@ impl Protocol for LeaseLock {
             fields,
             log: Vec::new(),
             store: Vec::new(),
+            store_title: None,
         }
     }
 

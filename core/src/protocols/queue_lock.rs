@@ -269,6 +269,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: &[fencing::FENCED_WRITES_INFO],
     break_switches: &[fencing::NO_FENCING_CHECK],
     request_examples: &[],
+    logs: false,
     labels: &[
         Label { key: "queue", en: "queue", zh_cn: "队列" },
         Label { key: "sessions", en: "sessions", zh_cn: "会话数" },
@@ -755,7 +756,8 @@ impl Protocol for QueueLock {
             }
             QNode::Storage(p, st) => (st.headline(), st.fields(!p.break_fencing_check), st.rows()),
         };
-        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store }
+        let store_title = matches!(s, QNode::Storage(..)).then(fencing::store_title);
+        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store, store_title }
     }
 
     fn durable_view(_d: &QDurable) -> ProtocolNodeView {
@@ -765,6 +767,7 @@ impl Protocol for QueueLock {
             fields: Vec::new(),
             log: Vec::new(),
             store: Vec::new(),
+            store_title: None,
         }
     }
 

@@ -259,6 +259,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
+    logs: false,
     labels: &[
         Label { key: "holder", en: "holder", zh_cn: "持有者" },
         Label { key: "expires_at_ms", en: "lease ends (ms)", zh_cn: "租约到期（毫秒）" },
@@ -653,7 +654,14 @@ impl Protocol for Redlock {
                 )
             }
         };
-        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store: Vec::new() }
+        ProtocolNodeView {
+            role: Self::role(s),
+            headline,
+            fields,
+            log: Vec::new(),
+            store: Vec::new(),
+            store_title: None,
+        }
     }
 
     fn durable_view(_d: &RedDurable) -> ProtocolNodeView {
@@ -663,6 +671,7 @@ impl Protocol for Redlock {
             fields: Vec::new(),
             log: Vec::new(),
             store: Vec::new(),
+            store_title: None,
         }
     }
 

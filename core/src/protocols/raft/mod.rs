@@ -726,6 +726,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["set x 1", "get x"],
+    logs: true,
     labels: &[
         Label { key: "term", en: "term", zh_cn: "任期" },
         Label { key: "voted_for", en: "voted for", zh_cn: "投票给" },
@@ -1006,6 +1007,7 @@ impl Protocol for Raft {
             fields,
             log: log_view(&s.log, s.commit_index),
             store: s.store.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            store_title: None,
         }
     }
 
@@ -1020,6 +1022,7 @@ impl Protocol for Raft {
             ],
             log: log_view(&d.log, LogIndex(0)),
             store: Vec::new(),
+            store_title: None,
         }
     }
 

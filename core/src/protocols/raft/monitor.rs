@@ -173,6 +173,22 @@ impl RaftMonitor {
             let have = node.log.entry(LogIndex(idx));
             if have != Some(&want) {
                 if self.once(3, term.0, u64::from(me.0)) {
+                    // How many later committed entries it lacks as well.
+                    let more = (idx + 1..=need)
+                        .filter(|&j| {
+                            self.committed
+                                .get(j as usize - 1)
+                                .is_some_and(|(w, _)| node.log.entry(LogIndex(j)) != Some(w))
+                        })
+                        .count();
+                    let (more_en, more_zh) = if more > 0 {
+                        (
+                            format!(" (and {more} later committed entries)"),
+                            format!("（还缺少之后 {more} 个已提交条目）"),
+                        )
+                    } else {
+                        (String::new(), String::new())
+                    };
                     let (what, what_zh) = match have {
                         Some(e) => (
                             format!("holds {} there instead", describe(e)),
@@ -188,12 +204,12 @@ impl RaftMonitor {
                         time_us,
                         message: Text::new(
                             format!(
-                                "{LEADER_COMPLETENESS} (Raft §5.4): {me} became leader of term {term} without entry {idx} {}, \
+                                "{LEADER_COMPLETENESS} (Raft §5.4): {me} became leader of term {term} without entry {idx} {}{more_en}, \
                                  which {claimant} had already committed; {me} {what}.",
                                 describe(&want)
                             ),
                             format!(
-                                "{}（Raft §5.4）：{me} 成为任期 {term} 的领导者，却没有条目 {idx} {}，\
+                                "{}（Raft §5.4）：{me} 成为任期 {term} 的领导者，却没有条目 {idx} {}{more_zh}，\
                                  而 {claimant} 已经提交了它；{me} {what_zh}。",
                                 zh(LEADER_COMPLETENESS),
                                 describe_zh(&want)
