@@ -132,6 +132,20 @@ try {
     await page.close();
   }
 
+  // 2b. At 800x580 with the space-time diagram and the share bar open,
+  // Continue is still in view (the share bar floats over the lab).
+  {
+    const page = await small.newPage();
+    await page.goto(`${url}?open=raft/02-log-replication.toml`);
+    await page.waitForSelector('[data-testid="lesson-text"]');
+    await page.click('[data-testid="spacetime-panel"] .bar button.link');
+    await page.click('[data-testid="share"]');
+    await page.waitForSelector('[data-testid="share-box"]');
+    check(await inViewport(page, '[data-testid="lesson-continue"]'), "800x580 with the diagram and the share bar open: Continue is not in view");
+    await shot(page, "small-share-spacetime");
+    await page.close();
+  }
+
   // 3. Once in Chinese, every lesson, skipping; no stray spaces in the text.
   const zh = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
   for (const file of lessons) {

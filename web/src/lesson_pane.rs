@@ -9,7 +9,6 @@
 
 use crate::state::{CatalogEntry, Ctx, LessonView, SPEED_LOG_MAX};
 use crate::strings::fill;
-use distlab_core::command::Command;
 use distlab_core::lesson::StepState;
 use leptos::prelude::*;
 
@@ -90,29 +89,10 @@ fn status(ctx: Ctx, l: &LessonView) -> AnyView {
 /// The switches a lesson lets the learner flip, each with what it breaks.
 fn switches(ctx: Ctx, l: &LessonView) -> Option<impl IntoView + use<>> {
     (!l.switches.is_empty()).then(|| {
-        let t = ctx.t();
-        let rows = l
-            .switches
-            .iter()
-            .map(|s| {
-                let (key, on) = (s.key, s.on);
-                view! {
-                    <li>
-                        <label class="switch">
-                            <input type="checkbox" role="switch" data-testid=format!("switch-{key}") prop:checked=on
-                                on:change=move |_| { ctx.act(Command::Switch { key: key.to_string(), on: !on }); } />
-                            <code>{key}</code>
-                        </label>
-                        <span class="effect">{s.effect}</span>
-                        <span class="muted">{fill(t.caught_by, &[&s.caught_by])}</span>
-                    </li>
-                }
-            })
-            .collect_view();
         view! {
             <section class="switches" data-testid="lesson-switches">
-                <h4>{t.break_it}</h4>
-                <ul>{rows}</ul>
+                <h4>{ctx.t().break_it}</h4>
+                {crate::panels::switch_list(ctx, &l.switches)}
             </section>
         }
     })

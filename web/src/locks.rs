@@ -15,8 +15,11 @@ use distlab_core::lesson::Lang;
 use distlab_core::view::{LockView, NodeStatus, WorldView};
 use leptos::prelude::*;
 
-/// Rows shown at most; more clients are summed up in one line.
-const MAX_ROWS: usize = 10;
+/// Rows shown at most; more clients are summed up in one line. With many
+/// nodes the circle's inside is smaller, and so is the board.
+fn max_rows(nodes: usize) -> usize {
+    if nodes <= 10 { 10 } else { 6 }
+}
 
 /// The board and what it needs of the nodes (status, role colour slot,
 /// role label in both languages).
@@ -67,7 +70,7 @@ pub fn LockBoard() -> impl IntoView {
                     .locks
                     .clients
                     .iter()
-                    .take(MAX_ROWS)
+                    .take(max_rows(b.nodes.len()))
                     .map(|c| {
                         let (status, colour, en, cn) = b
                             .nodes
@@ -111,7 +114,8 @@ pub fn LockBoard() -> impl IntoView {
                         }
                     })
                     .collect_view();
-                let more = b.locks.clients.len().saturating_sub(MAX_ROWS);
+                let more = b.locks.clients.len().saturating_sub(max_rows(b.nodes.len()));
+                let many = b.nodes.len() > 10;
                 let more = (more > 0).then(|| view! { <li class="more">{if zh { format!("另有 {more} 个客户端") } else { format!("{more} more clients") }}</li> });
                 let resource = b.locks.resource.map(|(id, last, checks, accepted, rejected)| {
                     let last = last.map_or("–".to_string(), |t| format!("#{t}"));
@@ -123,7 +127,7 @@ pub fn LockBoard() -> impl IntoView {
                     view! { <div class="lock-resource" class:unchecked=!checks data-testid="lock-resource">{text}</div> }
                 });
                 view! {
-                    <div class="lock-board" data-testid="lock-board">
+                    <div class="lock-board" class:many=many data-testid="lock-board">
                         <div class="lock-title">{if zh { "锁的服务顺序" } else { "Lock, in serving order" }}</div>
                         <ol>{rows}{more}</ol>
                         {resource}

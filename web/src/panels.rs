@@ -6,7 +6,7 @@
 //! timers, the log) is redrawn every frame, and what a learner types into
 //! or clicks (forms, buttons) is rebuilt only when what it offers changes.
 
-use crate::state::{Ctx, Selection};
+use crate::state::{Ctx, Selection, SwitchView};
 use crate::strings::fill;
 use distlab_core::command::{Command, NodeRef};
 use distlab_core::ids::{MsgId, NodeId};
@@ -395,10 +395,33 @@ pub fn Invariants() -> impl IntoView {
     }
 }
 
-/// A playground's break-it switches: every switch of the protocol, each
-/// with what it breaks and what catches it. Flipping one is a command like
-/// any other (it forks the run when given in the past). A lesson offers
-/// only its own switches, in the lesson pane.
+/// Break-it switches as a list: a checkbox each (flipping one is a
+/// command like any other: it forks the run when given in the past), with
+/// what it breaks and which invariant catches it.
+pub fn switch_list(ctx: Ctx, list: &[SwitchView]) -> impl IntoView + use<> {
+    let t = ctx.t();
+    let rows = list
+        .iter()
+        .map(|s| {
+            let (key, on) = (s.key, s.on);
+            view! {
+                <li>
+                    <label class="switch">
+                        <input type="checkbox" role="switch" data-testid=format!("switch-{key}") prop:checked=on
+                            on:change=move |_| { ctx.act(Command::Switch { key: key.to_string(), on: !on }); } />
+                        <code>{key}</code>
+                    </label>
+                    <span class="effect">{s.effect}</span>
+                    <span class="muted">{fill(t.caught_by, &[&s.caught_by])}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul>{rows}</ul> }
+}
+
+/// A playground's break-it switches: every switch of the protocol. A
+/// lesson offers only its own, in the lesson pane.
 #[component]
 pub fn Switches() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -406,42 +429,20 @@ pub fn Switches() -> impl IntoView {
         if ctx.lesson.with(|l| l.is_some()) {
             return None;
         }
-        ctx.view.with(|v| v.as_ref().map(|v| (v.protocol.break_switches, v.protocol.invariants, v.switches.clone())))
+        let lang = ctx.lang.get();
+        ctx.view.with(|v| v.as_ref().map(|v| SwitchView::list(&v.protocol, &v.switches, None, lang)))
     });
+    // Stays open while a flip redraws the list.
+    let open = RwSignal::new(false);
     move || {
-        let t = ctx.t();
-        let zh = ctx.lang.get() == Lang::ZhCn;
-        state.with(|s| {
-            let (list, invariants, on) = s.as_ref()?;
-            if list.is_empty() {
-                return None;
-            }
-            let rows = list
-                .iter()
-                .map(|b| {
-                    let key = b.key;
-                    let is_on = on.iter().any(|(k, v)| *k == key && *v);
-                    view! {
-                        <li>
-                            <label class="switch">
-                                <input type="checkbox" role="switch" data-testid=format!("switch-{key}") prop:checked=is_on
-                                    on:change=move |_| { ctx.act(Command::Switch { key: key.to_string(), on: !is_on }); } />
-                                <code>{key}</code>
-                            </label>
-                            <span class="effect">{if zh { b.effect_zh_cn } else { b.effect }}</span>
-                            <span class="muted">{fill(t.caught_by, &[&invariants
-                                .iter()
-                                .find(|i| i.name == b.caught_by)
-                                .map_or(b.caught_by, |i| if zh { i.name_zh_cn } else { i.name })])}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
+        state.with(|list| {
+            let list = list.as_ref().filter(|l| !l.is_empty())?;
             Some(view! {
                 <section class="panel switches" data-testid="switches">
-                    <details>
-                        <summary><h2>{t.break_it}</h2></summary>
-                        <ul>{rows}</ul>
+                    <details open=open.get_untracked()
+                        on:toggle=move |ev| open.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
+                        <summary><h2>{ctx.t().break_it}</h2></summary>
+                        {switch_list(ctx, list)}
                     </details>
                 </section>
             })

@@ -363,7 +363,11 @@ pub fn SpaceTime(
                 .collect_view()
         };
         view! {
-            <div class="st-box">
+            // Taller with many lanes, so the diagram keeps its width.
+            <div class="st-box" style=move || {
+                let n = names.with(Vec::len);
+                if n > 8 { format!("height: min(16rem, {:.2}rem)", 9.5 * n as f64 / 8.0) } else { String::new() }
+            }>
                 <svg id="spacetime-svg" class="spacetime" data-testid="spacetime" xmlns="http://www.w3.org/2000/svg"
                     node_ref=base_svg viewBox=view_box preserveAspectRatio="xMinYMin meet">
                     <style>{SVG_STYLE}</style>

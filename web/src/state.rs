@@ -10,8 +10,8 @@ use distlab_core::command::{Command, CommandRecord};
 use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::lesson::{Lang, LessonRun, Play, StepMark, StepState, Text};
 use distlab_core::scenario::{self, Scenario, Source, StartOptions};
-use distlab_core::sim::Sim;
-use distlab_core::view::{Family, WorldView};
+use distlab_core::sim::{Sim, SimError};
+use distlab_core::view::{Family, ProtocolInfo, WorldView};
 use leptos::prelude::*;
 
 /// What the inspector shows.
@@ -106,6 +106,32 @@ pub struct SwitchView {
     pub caught_by: &'static str,
     /// Whether it is on at the cursor.
     pub on: bool,
+}
+
+impl SwitchView {
+    /// The break-it switches of `info` named by `keys` (all of them if
+    /// none), with their state from `on`, in `lang`.
+    pub fn list(
+        info: &ProtocolInfo,
+        on: &[(&'static str, bool)],
+        keys: Option<&[String]>,
+        lang: Lang,
+    ) -> Vec<SwitchView> {
+        info.break_switches
+            .iter()
+            .filter(|b| keys.is_none_or(|k| k.iter().any(|k| k == b.key)))
+            .map(|b| SwitchView {
+                key: b.key,
+                effect: if lang == Lang::ZhCn { b.effect_zh_cn } else { b.effect },
+                caught_by: info
+                    .invariants
+                    .iter()
+                    .find(|i| i.name == b.caught_by)
+                    .map_or(b.caught_by, |i| if lang == Lang::ZhCn { i.name_zh_cn } else { i.name }),
+                on: on.iter().any(|(k, v)| *k == b.key && *v),
+            })
+            .collect()
+    }
 }
 
 /// What a waiting step waits for, in the current language.
@@ -280,23 +306,7 @@ impl Lab {
         let step = run.step()?;
         let on = self.sim.switches();
         let info = self.sim.info();
-        let switches = lesson
-            .switches
-            .iter()
-            .filter_map(|k| {
-                let b = info.break_switches.iter().find(|b| b.key == k.as_str())?;
-                Some(SwitchView {
-                    key: b.key,
-                    effect: if lang == Lang::ZhCn { b.effect_zh_cn } else { b.effect },
-                    caught_by: info
-                        .invariants
-                        .iter()
-                        .find(|i| i.name == b.caught_by)
-                        .map_or(b.caught_by, |i| if lang == Lang::ZhCn { i.name_zh_cn } else { i.name }),
-                    on: on.iter().any(|(k, v)| *k == b.key && *v),
-                })
-            })
-            .collect();
+        let switches = SwitchView::list(info, &on, Some(&lesson.switches), lang);
         Some(LessonView {
             title: lesson.title.get(lang).to_string(),
             index,
@@ -658,30 +668,25 @@ impl Ctx {
         }
     }
 
-    /// Runs the simulation to the moment the waiting step's condition
-    /// holds (or it gives up), and stops there.
-    pub fn skip(&self) {
-        self.playing.set(false);
-        let r = self.with_lab(|lab| {
-            let run = lab.lesson.as_mut()?;
-            Some(run.skip(lab.sim.as_mut()))
-        });
+    /// Runs `f` on the lesson and the run; an error becomes a notice.
+    fn with_lesson<T>(&self, f: impl FnOnce(&mut LessonRun, &mut dyn Sim) -> Result<T, SimError>) {
+        let r = self.with_lab(|lab| lab.lesson.as_mut().map(|run| f(run, lab.sim.as_mut())));
         if let Some(Some(Err(e))) = r {
             self.notify(self.say(&e));
         }
         self.refresh();
     }
 
+    /// Runs the simulation to the moment the waiting step's condition
+    /// holds (or it gives up), and stops there.
+    pub fn skip(&self) {
+        self.playing.set(false);
+        self.with_lesson(|run, sim| run.skip(sim));
+    }
+
     /// Performs the waiting step's solution, as the learner was asked to.
     pub fn show_me(&self) {
-        let r = self.with_lab(|lab| {
-            let run = lab.lesson.as_mut()?;
-            Some(run.solve(lab.sim.as_mut()))
-        });
-        if let Some(Some(Err(e))) = r {
-            self.notify(self.say(&e));
-        }
-        self.refresh();
+        self.with_lesson(|run, sim| run.solve(sim));
         if self.lesson.with_untracked(|l| l.as_ref().is_some_and(|l| matches!(l.state, StepState::Waiting { .. }))) {
             self.playing.set(true);
         }
