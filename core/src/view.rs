@@ -111,6 +111,8 @@ pub struct ProtocolInfo {
     pub name: &'static str,
     /// Display title (`Raft`).
     pub title: &'static str,
+    /// Display title in Chinese.
+    pub title_zh_cn: &'static str,
     /// Which view draws it.
     pub layout: Layout,
     /// The roles its nodes take.

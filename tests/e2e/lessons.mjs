@@ -34,10 +34,19 @@ async function stepOf(page) {
   return [at, total];
 }
 
+/** Whether the element is on screen and not hidden by anything (the
+ * point at its centre hits it, not a clipping parent or an overlay). */
 async function inViewport(page, selector) {
-  const box = await page.locator(selector).boundingBox();
+  const box = await page.locator(selector).first().boundingBox();
   const vp = page.viewportSize();
-  return box && box.y >= 0 && box.x >= 0 && box.y + box.height <= vp.height && box.x + box.width <= vp.width;
+  if (!box || box.y < 0 || box.x < 0 || box.y + box.height > vp.height || box.x + box.width > vp.width) return false;
+  return page.evaluate(
+    ([sel, x, y]) => {
+      const hit = document.elementFromPoint(x, y);
+      return !!hit && !!hit.closest(sel);
+    },
+    [selector, box.x + box.width / 2, box.y + box.height / 2],
+  );
 }
 
 /** The step status's class ("status waiting", "status met"...), "free" if none. */
@@ -193,7 +202,7 @@ try {
   const cards = await page.locator('[data-testid^="home-lesson-"]').count();
   check(process.env.LESSONS || cards === lessons.length, `the start page lists ${cards} lessons, not ${lessons.length}`);
   const done = await page.locator('[data-testid^="home-lesson-"].done').count();
-  check(done === lessons.length, `${done} of ${lessons.length} lessons are marked done after walking them all`);
+  check(process.env.LESSONS || done === lessons.length, `${done} of ${lessons.length} lessons are marked done after walking them all`);
   await shot(page, "home");
   await page.click('[data-testid="home-lesson-locks-02-fencing-toml"] button');
   await page.waitForSelector('[data-testid="lesson-text"]');

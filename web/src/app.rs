@@ -542,7 +542,7 @@ pub fn App() -> impl IntoView {
                     <Home catalog=catalog_all.get_value() on_open=Callback::new(move |f: String| open_file(f, None)) done=done />
                 </Show>
             </main>
-            <footer class="bottom">
+            <footer class="bottom" class:hidden=move || home.get()>
                 <Transport />
                 <div class="below">
                     <crate::logs::LogStrip open=logs_open />

@@ -48,7 +48,7 @@ pub fn Home(
                     .iter()
                     .map(|p| (p.info)())
                     .filter(|i| i.family.key == fam.key && !seen.contains(&i.name) && { seen.push(i.name); true })
-                    .map(|i| view! { <li><b>{i.title}</b>{" — "}{pick(i.blurb)}</li> })
+                    .map(|i| view! { <li><b>{pick((i.title, i.title_zh_cn))}</b>{" — "}{pick(i.blurb)}</li> })
                     .collect_view();
                 let lessons = entries
                     .iter()
@@ -62,7 +62,7 @@ pub fn Home(
                                     <span class="card-title">{e.title_in(lang).to_string()}</span>
                                     {finished.then(|| view! { <span class="done-mark" title=t.done aria-label=t.done>"✓"</span> })}
                                     <span class="card-summary">{e.summary_in(lang).unwrap_or_default().to_string()}</span>
-                                    <span class="card-meta muted">{fill(t.steps_n, &[&e.steps])}{" · "}{e.protocol_title}</span>
+                                    <span class="card-meta muted">{fill(t.steps_n, &[&e.steps])}{" · "}{if zh { e.protocol_title.1 } else { e.protocol_title.0 }}</span>
                                 </button>
                             </li>
                         }

@@ -40,8 +40,8 @@ pub struct CatalogEntry {
     pub order: i64,
     /// The protocol it runs (`raft`).
     pub protocol: &'static str,
-    /// The protocol's display title (`Raft`).
-    pub protocol_title: &'static str,
+    /// The protocol's display title (`Raft`), in English and Chinese.
+    pub protocol_title: (&'static str, &'static str),
     /// The protocol's family.
     pub family: &'static Family,
     /// Number of steps (0 for a playground).
@@ -85,7 +85,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
                 lesson,
                 order,
                 protocol: info.name,
-                protocol_title: info.title,
+                protocol_title: (info.title, info.title_zh_cn),
                 family: info.family,
                 steps,
             })

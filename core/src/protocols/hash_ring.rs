@@ -658,6 +658,7 @@ static BREAK_SWITCHES: &[BreakSwitch] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "hash_ring",
     title: "Consistent hashing",
+    title_zh_cn: "一致性哈希",
     layout: Layout::Ring,
     roles: ROLES,
     message_kinds: &[

@@ -390,6 +390,7 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "lease_lock",
     title: "Lease lock",
+    title_zh_cn: "租约锁",
     layout: Layout::Lock,
     roles: ROLES,
     message_kinds: &["Acquire", "Granted", "Busy", "Release", "Released", "Write", "WriteAck"],

@@ -250,6 +250,7 @@ const ROLES: &[RoleInfo] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "queue_lock",
     title: "Queue lock (ZooKeeper recipe)",
+    title_zh_cn: "队列锁（ZooKeeper 做法）",
     layout: Layout::Lock,
     roles: ROLES,
     message_kinds: &[

@@ -252,6 +252,7 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "redlock",
     title: "Redlock",
+    title_zh_cn: "Redlock",
     layout: Layout::Lock,
     roles: ROLES,
     message_kinds: &["Lock", "LockReply", "Unlock"],

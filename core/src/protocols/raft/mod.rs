@@ -719,6 +719,7 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
 static INFO: ProtocolInfo = ProtocolInfo {
     name: "raft",
     title: "Raft",
+    title_zh_cn: "Raft",
     layout: Layout::Cluster,
     roles: ROLES,
     message_kinds: &["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"],
