@@ -25,6 +25,22 @@ pub fn load(name: &str, text: &str) -> Scenario {
     }
 }
 
+/// Starts the embedded lesson whose path contains `part` and plays its
+/// first `steps` steps as a learner pressing Continue would (each to the
+/// moment its condition holds).
+pub fn lesson_through(part: &str, steps: usize) -> (Box<dyn Sim>, distlab_core::lesson::LessonRun) {
+    let (name, text) =
+        embedded::TUTORIALS.iter().find(|(n, _)| n.contains(part)).unwrap_or_else(|| panic!("no lesson like {part}"));
+    let s = load(name, text);
+    let mut sim = s.start(None, StartOptions { store_trace: true }).expect("starts");
+    let mut run = distlab_core::lesson::LessonRun::new(s.lesson.clone().expect("a lesson"));
+    for i in 0..steps {
+        run.begin(i, sim.as_mut()).expect("the step begins");
+        run.skip(sim.as_mut()).expect("the step plays");
+    }
+    (sim, run)
+}
+
 /// What a headless run ended with.
 #[derive(Clone, Debug)]
 pub struct Outcome {

@@ -410,19 +410,9 @@ fn seek_to_finds_a_point_that_time_alone_cannot() {
 
 #[test]
 fn a_violation_names_the_message_whose_delivery_broke_the_rule() {
-    let (name, text) = distlab_tests::embedded::TUTORIALS
-        .iter()
-        .find(|(n, _)| n.contains("break-election-restriction"))
-        .expect("the break-it lesson is embedded");
-    let s = load(name, text);
-    let mut sim = s.start(None, StartOptions { store_trace: true }).unwrap();
     // Up to the step that waits for the violation (the lesson later forks
     // back into the past to put the rule back).
-    let mut run = distlab_core::lesson::LessonRun::new(s.lesson.clone().unwrap());
-    for i in 0..3 {
-        run.begin(i, sim.as_mut()).unwrap();
-        run.skip(sim.as_mut()).unwrap();
-    }
+    let (sim, _) = distlab_tests::lesson_through("break-election-restriction", 3);
     let v = sim.violations().first().cloned().expect("the lesson breaks Leader Completeness");
     assert_eq!(v.messages.len(), 1, "one message is named: {v:?}");
     let id = v.messages[0];

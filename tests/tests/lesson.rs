@@ -242,17 +242,7 @@ fn a_break_switch_flips_mid_run_and_replays_the_same() {
 /// there, the same cluster elects a leader that holds every committed entry.
 #[test]
 fn raft_3_with_the_rule_put_back_in_the_past_loses_nothing() {
-    let (name, text) = distlab_tests::embedded::TUTORIALS
-        .iter()
-        .find(|(n, _)| n.contains("break-election-restriction"))
-        .expect("the break-it lesson is embedded");
-    let s = load(name, text);
-    let mut sim = s.start(None, StartOptions { store_trace: true }).unwrap();
-    let mut run = LessonRun::new(s.lesson.clone().unwrap());
-    for i in 0..4 {
-        run.begin(i, sim.as_mut()).unwrap();
-        let _ = run.skip(sim.as_mut()).unwrap();
-    }
+    let (mut sim, mut run) = distlab_tests::lesson_through("break-election-restriction", 4);
     assert!(!sim.violations().is_empty(), "with the switch on, the checker fires");
     run.begin(4, sim.as_mut()).unwrap();
     let heal = run.marks()[2].expect("step 3 began at the heal");
