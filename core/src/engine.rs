@@ -267,10 +267,6 @@ impl<P: Protocol> Engine<P> {
                 )));
             }
         }
-        // Commands given at exactly this point belong to it: the cursor that
-        // stood here had them applied (a lesson step's action, a learner's
-        // act right before a share).
-        self.replay_commands(t)?;
         if self.world.now() <= t {
             self.world.advance_clock(t);
             if self.at_horizon() {

@@ -533,6 +533,11 @@ impl LessonRun {
             if sim.apply(action)?.is_some() {
                 self.forked(mark);
             }
+            // The step begins just after its action (a command counts as an
+            // event): Back and a what-if return there with the action done.
+            // What counts as "since the step began" still includes it.
+            mark.time = sim.now();
+            mark.events = sim.events();
             // Acting behind the horizon forks and cuts the recorded future:
             // the action's own record then marks where the step began.
             let records = sim.trace().records();
@@ -623,11 +628,7 @@ impl LessonRun {
     /// its condition held makes it wait again.
     fn follow(&mut self, sim: &dyn Sim) {
         let now = Point::of(sim);
-        if self.step().is_some_and(|s| s.stay) {
-            // A what-if step stays while the learner travels in time.
-            self.seen = now;
-            return;
-        }
+        let stays = self.step().is_some_and(|s| s.stay);
         // Starts beyond the recorded run belong to a future a fork dropped.
         let (events, time) = sim.horizon();
         let horizon = Point { time, events };
@@ -637,7 +638,10 @@ impl LessonRun {
             }
         }
         let here = self.mark.point();
-        let target = if here > now {
+        let target = if here > now && stays {
+            // A what-if step stays while the learner travels back in time.
+            None
+        } else if here > now {
             // Back: the latest step that began at or before the cursor.
             (0..self.marks.len()).rev().find(|&i| self.marks[i].is_some_and(|m| m.point() <= now))
         } else {
@@ -653,7 +657,7 @@ impl LessonRun {
                 let mark = self.marks[i].expect("found above");
                 self.enter(i, mark, now);
             }
-            _ if now < self.seen => {
+            _ if now < self.seen && !(stays && now < here) => {
                 // Back within the step: count from its start again.
                 let mark = self.mark;
                 self.enter(self.step, mark, now);
@@ -688,6 +692,11 @@ impl LessonRun {
         let Some(cond) = step.until.clone() else { return StepState::Free };
         if self.met {
             return StepState::Met;
+        }
+        // A what-if step the learner has travelled back from: nothing before
+        // its start counts (acting there restarts it).
+        if sim.now() < self.mark.time || sim.events() < self.mark.events {
+            return StepState::Waiting { deadline: self.mark.time.saturating_add(within) };
         }
         let mut leaf = 0;
         let holds = self.holds(&cond, sim, &mut leaf);

@@ -26,8 +26,8 @@ pub fn load(name: &str, text: &str) -> Scenario {
 }
 
 /// Starts the embedded lesson whose path contains `part` and plays its
-/// first `steps` steps as a learner pressing Continue would (each to the
-/// moment its condition holds).
+/// first `steps` steps as a learner pressing Continue would (doing what a
+/// step asks, then on to the moment its condition holds).
 pub fn lesson_through(part: &str, steps: usize) -> (Box<dyn Sim>, distlab_core::lesson::LessonRun) {
     let (name, text) =
         embedded::TUTORIALS.iter().find(|(n, _)| n.contains(part)).unwrap_or_else(|| panic!("no lesson like {part}"));
@@ -36,6 +36,7 @@ pub fn lesson_through(part: &str, steps: usize) -> (Box<dyn Sim>, distlab_core::
     let mut run = distlab_core::lesson::LessonRun::new(s.lesson.clone().expect("a lesson"));
     for i in 0..steps {
         run.begin(i, sim.as_mut()).expect("the step begins");
+        run.solve(sim.as_mut()).expect("the solution applies");
         run.skip(sim.as_mut()).expect("the step plays");
     }
     (sim, run)

@@ -265,3 +265,25 @@ fn raft_3_with_the_rule_put_back_in_the_past_loses_nothing() {
     };
     assert!(len(s5) >= Some(7), "S5 caught up: {:?}", len(s5));
 }
+
+/// Raft 1: the learner crashes the leader on the challenge step, Continue,
+/// then Back: the lesson is on the challenge again, before the crash, and
+/// waits for it (a step begins just after its own action, not after the
+/// learner's).
+#[test]
+fn back_after_the_learners_action_returns_to_before_it() {
+    let (mut sim, mut run) = distlab_tests::lesson_through("leader-election", 4);
+    run.begin(4, sim.as_mut()).unwrap();
+    assert!(run.step().unwrap().challenge);
+    sim.apply(Command::Crash { node: distlab_core::command::NodeRef::Role("leader".into()) }).unwrap();
+    assert_eq!(run.poll(sim.as_mut()), StepState::Met);
+    run.begin(5, sim.as_mut()).unwrap();
+    run.back(4, sim.as_mut()).unwrap();
+    assert!(matches!(run.poll(sim.as_mut()), StepState::Waiting { .. }), "the crash is after the step's start");
+    assert_eq!(run.index(), 4);
+    assert!(sim.roles().contains(&"leader"), "the leader is up again at the step's start");
+    // A step with an action: Back lands after it (Raft 1's last step restarts S3).
+    let (mut sim, mut run) = distlab_tests::lesson_through("leader-election", 7);
+    run.back(6, sim.as_mut()).unwrap();
+    assert!(!sim.roles().contains(&"crashed"), "Back to the restart step lands after its restart");
+}

@@ -342,9 +342,18 @@ pub fn App() -> impl IntoView {
                 ctx.playing.set(true);
             }
         }
-        Err(e) => ctx.notice.set(Some(e)),
+        Err(e) => ctx.warn(e),
     };
-    let open_file = move |file: String, seed: Option<u64>| open_lab(file, seed, seed.is_none());
+    // The file already open, chosen again from the start page: go back to
+    // it as it was (reopening would throw its run away).
+    let open_file = move |file: String, seed: Option<u64>| {
+        if seed.is_none() && home.get_untracked() && current_file.get_untracked() == file {
+            home.set(false);
+            push_url(Some(&file), embed);
+        } else {
+            open_lab(file, seed, seed.is_none())
+        }
+    };
     let show_home = move || {
         ctx.playing.set(false);
         done.set(progress::done());
@@ -356,7 +365,7 @@ pub fn App() -> impl IntoView {
         let (search, _, _) = location();
         match asked_file(&search) {
             Some(f) if tutorials::text(&f).is_some() => {
-                if current_file.get_untracked() != f || home.get_untracked() {
+                if current_file.get_untracked() != f {
                     open_lab(f, None, false);
                 }
                 home.set(false);
@@ -400,7 +409,7 @@ pub fn App() -> impl IntoView {
             share_text.set(link);
             share_open.set(true);
         }
-        Err(e) => ctx.notice.set(Some(e)),
+        Err(e) => ctx.warn(e),
     };
     let lessons: Vec<_> = catalog.iter().filter(|c| c.lesson).cloned().collect();
     let playgrounds: Vec<_> = catalog.iter().filter(|c| !c.lesson).cloned().collect();
@@ -450,7 +459,7 @@ pub fn App() -> impl IntoView {
                         ev.prevent_default();
                         match seed_text.get_untracked().trim().parse::<u64>() {
                             Ok(s) => open_file(current_file.get_untracked(), Some(s)),
-                            Err(_) => ctx.notice.set(Some(fill(ctx.t().not_whole, &[&ctx.t().seed, &seed_text.get_untracked(), &u64::MAX]))),
+                            Err(_) => ctx.warn(fill(ctx.t().not_whole, &[&ctx.t().seed, &seed_text.get_untracked(), &u64::MAX])),
                         }
                     }>
                         <label><span class="seed-label">{move || ctx.t().seed}" "</span>

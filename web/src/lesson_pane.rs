@@ -32,20 +32,26 @@ fn status(ctx: Ctx, l: &LessonView) -> AnyView {
         .into_any(),
         StepState::Waiting { .. } => {
             let what = l.wait.clone().unwrap_or_default();
-            let playing = ctx.playing.get();
             let headline = if l.for_learner { fill(t.your_turn, &[&what]) } else { fill(t.waiting_for, &[&what]) };
-            let hint = if l.learner_plays && !playing {
-                Some(t.press_play)
-            } else if !playing && !l.for_learner {
-                Some(t.paused_hint)
-            } else {
-                None
+            // Play/pause and the speed change often (the lab pauses at every
+            // met condition): only these small parts follow them, so the
+            // pane, and where its text is scrolled, stays.
+            let (learner_plays, for_learner) = (l.learner_plays, l.for_learner);
+            let hint = move || {
+                let playing = ctx.playing.get();
+                if learner_plays && !playing {
+                    Some(view! { <p class="hint" data-testid="step-hint">{t.press_play}</p> })
+                } else if !playing && !for_learner {
+                    Some(view! { <p class="hint" data-testid="step-hint">{t.paused_hint}</p> })
+                } else {
+                    None
+                }
             };
             // These follow the run every frame; the rest of the pane stays.
             let fraction = move || ctx.lesson_wait.with(|w| w.as_ref().and_then(|w| w.fraction));
             let time_line = move || {
                 let left = ctx.lesson_wait.with(|w| w.as_ref().map_or(0, |w| w.left_us));
-                let wall = playing.then(|| (left as f64 / 1e6 / ctx.speed()).ceil()).filter(|s| *s < 3600.0);
+                let wall = ctx.playing.get().then(|| (left as f64 / 1e6 / ctx.speed()).ceil()).filter(|s| *s < 3600.0);
                 match wall {
                     Some(s) => format!("{} · {}", fill(t.time_left, &[&span_text(left)]), fill(t.wall_left, &[&s])),
                     None => fill(t.time_left, &[&span_text(left)]),
@@ -59,7 +65,7 @@ fn status(ctx: Ctx, l: &LessonView) -> AnyView {
                     </span>
                 }
             });
-            let at_max = ctx.speed_log.get() >= SPEED_LOG_MAX - 1e-9;
+            let at_max = move || ctx.speed_log.get() >= SPEED_LOG_MAX - 1e-9;
             let show_me = (l.for_learner && l.has_solution).then(|| {
                 view! { <button data-testid="lesson-show-me" on:click=move |_| ctx.show_me()>{t.show_me}</button> }
             });
@@ -74,7 +80,7 @@ fn status(ctx: Ctx, l: &LessonView) -> AnyView {
                 <div class="status waiting" data-testid="step-status" role="status">
                     <p class="what" data-testid="step-waits-for">{headline}</p>
                     {bar}
-                    {hint.map(|h| view! { <p class="hint" data-testid="step-hint">{h}</p> })}
+                    {hint}
                     <div class="row">
                         <span class="left muted" data-testid="step-time-left">{time_line}</span>
                         {show_me}{skip}

@@ -84,7 +84,7 @@ fn node_controls(ctx: Ctx, id: NodeId) -> impl IntoView {
                     ev.prevent_default();
                     match pause_ms.get_untracked().trim().parse::<u64>() {
                         Ok(v) => { ctx.act(Command::Pause { node: target(), for_us: v.saturating_mul(1000) }); }
-                        Err(_) => ctx.notice.set(Some(fill(t.not_whole, &[&t.pause_for, &pause_ms.get_untracked(), &(u64::MAX / 1000)]))),
+                        Err(_) => ctx.warn(fill(t.not_whole, &[&t.pause_for, &pause_ms.get_untracked(), &(u64::MAX / 1000)])),
                     }
                 }>
                     <label>{t.pause_for}" "<input type="text" inputmode="numeric" size="6" data-testid="pause-ms"
@@ -584,7 +584,7 @@ pub fn NetworkPanel() -> impl IntoView {
                     ev.prevent_default();
                     match apply() {
                         Ok(params) => { ctx.act(Command::SetNetwork { params }); }
-                        Err(e) => ctx.notice.set(Some(e)),
+                        Err(e) => ctx.warn(e),
                     }
                 }>
                     <span class="span2">{move || ctx.t().latency_ms}</span>

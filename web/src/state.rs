@@ -619,6 +619,13 @@ impl Ctx {
         ok
     }
 
+    /// Shows a notice that stays until closed or replaced (a refused input
+    /// the learner must read); an older notice's timer leaves it alone.
+    pub fn warn(&self, text: String) {
+        self.notice_serial.update(|n| *n += 1);
+        self.notice.set(Some(text));
+    }
+
     /// Shows a notice that goes away by itself after a few seconds (a
     /// newer notice replaces it and restarts the time).
     pub fn notify(&self, text: String) {

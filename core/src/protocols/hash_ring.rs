@@ -1562,14 +1562,16 @@ impl Protocol for HashRing {
     }
 
     fn on_restart(
-        _c: &HashRingConfig,
+        c: &HashRingConfig,
         _me: NodeId,
         _peers: &[NodeId],
         mut s: RingNode,
         cx: &mut Context<'_, Self>,
     ) -> RingNode {
         // Requests in progress are lost; the disk keeps keys, memberships
-        // and what is still to move. Unconfirmed batches go out again.
+        // and what is still to move. Unconfirmed batches go out again. The
+        // settings are the config's now (a switch may have flipped).
+        s.p = Params::new(c, s.p.nodes);
         s.pending.clear();
         s.waiting.clear();
         s.writes.clear();
