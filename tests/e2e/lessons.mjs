@@ -37,6 +37,16 @@ async function stepOf(page) {
 /** Whether the element is on screen and not hidden by anything (the
  * point at its centre hits it, not a clipping parent or an overlay). */
 async function inViewport(page, selector) {
+  // The pane may be mid-redraw (a condition just came true): look again
+  // briefly before calling it hidden.
+  for (let i = 0; i < 5; i++) {
+    if (await inViewportOnce(page, selector)) return true;
+    await page.waitForTimeout(100);
+  }
+  return false;
+}
+
+async function inViewportOnce(page, selector) {
   const box = await page.locator(selector).first().boundingBox();
   const vp = page.viewportSize();
   if (!box || box.y < 0 || box.x < 0 || box.y + box.height > vp.height || box.x + box.width > vp.width) return false;
