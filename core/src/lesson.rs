@@ -453,6 +453,11 @@ pub struct LessonRun {
     met_at: Vec<Option<Point>>,
     /// The cursor when the lesson last looked.
     seen: Point,
+    /// Field counts (passing, needed) by leaf, as the last check found
+    /// them at `counts_at`, so the progress shown right after it does not
+    /// build the world's view again.
+    counts: Vec<Option<(usize, usize)>>,
+    counts_at: Point,
 }
 
 impl LessonRun {
@@ -469,6 +474,8 @@ impl LessonRun {
             marks: vec![None; n],
             met_at: vec![None; n],
             seen: Point { time: Micros::ZERO, events: 0 },
+            counts: Vec::new(),
+            counts_at: Point { time: Micros::ZERO, events: 0 },
         }
     }
 
@@ -596,28 +603,19 @@ impl LessonRun {
     /// ([`Step::stay`]) starts again at the fork.
     pub fn forked(&mut self, mark: StepMark) {
         let at = mark.point();
-        if self.step().is_some_and(|s| s.stay) {
-            for i in 0..self.marks.len() {
-                if i != self.step && self.marks[i].is_some_and(|m| m.point() > at) {
-                    self.marks[i] = None;
-                }
-                if self.met_at[i].is_some_and(|m| m > at) {
-                    self.met_at[i] = None;
-                }
-            }
-            self.marks[self.step] = Some(mark);
-            self.enter(self.step, mark, at);
-            return;
-        }
+        let stays = self.step().is_some_and(|s| s.stay);
         for i in 0..self.marks.len() {
-            if self.marks[i].is_some_and(|m| m.point() > at) {
+            if self.marks[i].is_some_and(|m| m.point() > at) && !(stays && i == self.step) {
                 self.marks[i] = None;
             }
             if self.met_at[i].is_some_and(|m| m > at) {
                 self.met_at[i] = None;
             }
         }
-        if self.step < self.marks.len() && self.met_at[self.step].is_none() {
+        if stays {
+            self.marks[self.step] = Some(mark);
+            self.enter(self.step, mark, at);
+        } else if self.step < self.marks.len() && self.met_at[self.step].is_none() {
             self.met = false;
         }
     }
@@ -699,6 +697,8 @@ impl LessonRun {
             return StepState::Waiting { deadline: self.mark.time.saturating_add(within) };
         }
         let mut leaf = 0;
+        self.counts.clear();
+        self.counts_at = Point::of(sim);
         let holds = self.holds(&cond, sim, &mut leaf);
         self.scanned = sim.trace().records().upto(sim.now());
         if holds {
@@ -724,13 +724,16 @@ impl LessonRun {
         let deadline = self.mark.time.saturating_add(step.within);
         Some(Progress {
             what: cond.describe(sim.info()),
-            fraction: self.measure(cond, sim).map(|f| f.clamp(0.0, 1.0)),
+            fraction: self.measure(cond, sim, &mut 0).map(|f| f.clamp(0.0, 1.0)),
             left: deadline.saturating_sub(sim.now()),
         })
     }
 
-    /// How far a condition is, when that can be measured.
-    fn measure(&self, c: &Condition, sim: &mut dyn Sim) -> Option<f64> {
+    /// How far a condition is, when that can be measured. Leaves are
+    /// numbered as in [`LessonRun::holds`], whose field counts it reuses.
+    fn measure(&self, c: &Condition, sim: &mut dyn Sim, leaf: &mut usize) -> Option<f64> {
+        let my_leaf = *leaf;
+        *leaf += 1;
         match c {
             Condition::TimeReached(t) => Some(sim.now().0 as f64 / t.0.max(1) as f64),
             Condition::After(d) => Some(sim.now().saturating_sub(self.mark.time).0 as f64 / d.0.max(1) as f64),
@@ -738,11 +741,18 @@ impl LessonRun {
                 Some(sim.roles().iter().filter(|r| **r == role.as_str()).count() as f64 / f64::from((*count).max(1)))
             }
             Condition::Field { .. } => {
-                let (passing, needed) = self.field_count(c, sim);
+                let known = self.counts.get(my_leaf).copied().flatten().filter(|_| self.counts_at == Point::of(sim));
+                let (passing, needed) = known.unwrap_or_else(|| self.field_count(c, sim));
                 Some(passing as f64 / needed.max(1) as f64)
             }
-            Condition::All(l) => l.iter().map(|c| self.measure(c, sim)).try_fold(1.0f64, |a, m| m.map(|m| a.min(m))),
-            Condition::Any(l) => l.iter().filter_map(|c| self.measure(c, sim)).reduce(f64::max),
+            Condition::All(l) => {
+                let parts: Vec<Option<f64>> = l.iter().map(|c| self.measure(c, sim, leaf)).collect();
+                parts.into_iter().try_fold(1.0f64, |a, m| m.map(|m| a.min(m)))
+            }
+            Condition::Any(l) => {
+                let parts: Vec<Option<f64>> = l.iter().map(|c| self.measure(c, sim, leaf)).collect();
+                parts.into_iter().flatten().reduce(f64::max)
+            }
             _ => None,
         }
     }
@@ -832,6 +842,10 @@ impl LessonRun {
             }
             Condition::Field { .. } => {
                 let (passing, needed) = self.field_count(c, sim);
+                if self.counts.len() <= my_leaf {
+                    self.counts.resize(my_leaf + 1, None);
+                }
+                self.counts[my_leaf] = Some((passing, needed));
                 passing >= needed
             }
             Condition::Command { verb, target_role } => {

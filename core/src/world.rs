@@ -468,11 +468,6 @@ impl<P: Protocol> World<P> {
         self.queue.push(Event { time, seq: self.seq, kind });
     }
 
-    /// The config in force (break-it switches as they stand now).
-    pub fn config(&self) -> &P::Config {
-        &self.config
-    }
-
     /// The run's fixed setup.
     pub fn setup(&self) -> &Setup<P> {
         &self.setup
@@ -1204,7 +1199,7 @@ impl<P: Protocol> World<P> {
                     let list = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
                     return err(
                         format!("'{key}' is not a break-it switch of {}; it has: {list}", info.title),
-                        format!("“{key}”不是 {} 的破坏开关；它有：{list}", info.title),
+                        format!("“{key}”不是 {} 的破坏开关；它有：{list}", info.title_zh_cn),
                     );
                 }
             }

@@ -326,7 +326,6 @@ pub fn App() -> impl IntoView {
     // the simulation); `push` adds a history entry for it.
     let open_lab = move |file: String, seed: Option<u64>, push: bool| match Lab::open(&file, seed) {
         Ok(lab) => {
-            let (pace, plays) = (lab.pace_of(0), lab.plays_itself(0));
             seed_text.set(lab.sim.seed().to_string());
             current_file.set(lab.file.to_string());
             if push {
@@ -337,10 +336,7 @@ pub fn App() -> impl IntoView {
             ctx.lesson_open.set(true);
             home.set(false);
             ctx.speed_log.set(state::SPEED_LOG_DEFAULT);
-            ctx.take_pace(pace);
-            if plays {
-                ctx.playing.set(true);
-            }
+            ctx.take_step(0);
         }
         Err(e) => ctx.warn(e),
     };
@@ -388,16 +384,8 @@ pub fn App() -> impl IntoView {
     });
     // A lesson opened at load (a course page's ?open=) plays like one chosen.
     if !home.get_untracked() && hash.is_empty() {
-        let first = ctx.with_lab(|lab| {
-            open_panels(lab);
-            (lab.pace_of(0), lab.plays_itself(0))
-        });
-        if let Some((pace, plays)) = first {
-            ctx.take_pace(pace);
-            if plays {
-                ctx.playing.set(true);
-            }
-        }
+        ctx.with_lab(|lab| open_panels(lab));
+        ctx.take_step(0);
     }
     let base_for_share = StoredValue::new(base.clone());
     let make_share = move || match share_link(&ctx, &base_for_share.get_value()) {

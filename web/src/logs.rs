@@ -42,9 +42,14 @@ struct Strip {
     last: u64,
 }
 
-fn strip_of(v: &WorldView) -> Option<Strip> {
+/// The strip for `v`; only its header while the panel is closed (the
+/// rows are rebuilt every frame while it is open).
+fn strip_of(v: &WorldView, open: bool) -> Option<Strip> {
     if !v.protocol.logs {
         return None;
+    }
+    if !open {
+        return Some(Strip { rows: Vec::new(), first: 1, last: 0 });
     }
     let last = v.nodes.iter().flat_map(|n| n.protocol.log.last().map(|e| e.index)).max().unwrap_or(0);
     let first = last.saturating_sub(MAX_COLUMNS - 1).max(1);
@@ -74,7 +79,10 @@ pub fn LogStrip(
     open: RwSignal<bool>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let strip = Memo::new(move |_| ctx.view.with(|v| v.as_ref().and_then(strip_of)));
+    let strip = Memo::new(move |_| {
+        let open = open.get();
+        ctx.view.with(|v| v.as_ref().and_then(|v| strip_of(v, open)))
+    });
     move || {
         let t = ctx.t();
         strip.with(|s| {

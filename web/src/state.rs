@@ -38,8 +38,6 @@ pub struct CatalogEntry {
     pub lesson: bool,
     /// Sort key.
     pub order: i64,
-    /// The protocol it runs (`raft`).
-    pub protocol: &'static str,
     /// The protocol's display title (`Raft`), in English and Chinese.
     pub protocol_title: (&'static str, &'static str),
     /// The protocol's family.
@@ -84,7 +82,6 @@ pub fn catalog() -> Vec<CatalogEntry> {
                 summary,
                 lesson,
                 order,
-                protocol: info.name,
                 protocol_title: (info.title, info.title_zh_cn),
                 family: info.family,
                 steps,
@@ -134,11 +131,9 @@ impl SwitchView {
     }
 }
 
-/// What a waiting step waits for, in the current language.
+/// How far a waiting step is (what it waits for is in [`LessonView::wait`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct WaitView {
-    /// The condition in words.
-    pub what: String,
     /// How far it is (0 to 1), when measurable.
     pub fraction: Option<f64>,
     /// Simulated time left before the step gives up, in µs.
@@ -293,20 +288,19 @@ impl Lab {
         let run = self.lesson.as_mut()?;
         let state = run.poll(self.sim.as_mut());
         let progress = run.progress(self.sim.as_mut());
-        self.wait = progress.as_ref().map(|p| WaitView {
-            what: p.what.get(lang).to_string(),
-            fraction: p.fraction,
-            left_us: p.left.0,
-        });
+        self.wait = progress.as_ref().map(|p| WaitView { fraction: p.fraction, left_us: p.left.0 });
         let wait = progress.map(|p| p.what.get(lang).to_string());
         let index = run.index();
         let can_back = index > 0 && run.marks().get(index - 1).is_some_and(Option::is_some);
         let finished = run.finished();
         let lesson = run.lesson();
         let step = run.step()?;
-        let on = self.sim.switches();
-        let info = self.sim.info();
-        let switches = SwitchView::list(info, &on, Some(&lesson.switches), lang);
+        // Every frame: only a lesson that offers switches reads them.
+        let switches = if lesson.switches.is_empty() {
+            Vec::new()
+        } else {
+            SwitchView::list(self.sim.info(), &self.sim.switches(), Some(&lesson.switches), lang)
+        };
         Some(LessonView {
             title: lesson.title.get(lang).to_string(),
             index,
@@ -645,18 +639,23 @@ impl Ctx {
     /// step's pace, and plays if the step waits for something the
     /// simulation will do by itself.
     pub fn continue_to(&self, i: usize) {
-        let r = self.with_lab(|lab| lab.begin_step(i).map(|()| (lab.pace_of(i), lab.plays_itself(i))));
-        match r {
-            Some(Ok((pace, plays))) => {
-                self.take_pace(pace);
-                if plays {
-                    self.playing.set(true);
-                }
-            }
+        match self.with_lab(|lab| lab.begin_step(i)) {
+            Some(Ok(())) => self.take_step(i),
             Some(Err(e)) => self.notify(e.get(self.lang.get_untracked()).to_string()),
             None => {}
         }
         self.refresh();
+    }
+
+    /// Takes lesson step `i`'s pace and plays if the step waits for the
+    /// simulation (a step just begun, or a lesson just opened).
+    pub fn take_step(&self, i: usize) {
+        if let Some((pace, plays)) = self.with_lab(|lab| (lab.pace_of(i), lab.plays_itself(i))) {
+            self.take_pace(pace);
+            if plays {
+                self.playing.set(true);
+            }
+        }
     }
 
     /// Back to where lesson step `i` began.
