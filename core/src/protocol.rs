@@ -16,6 +16,7 @@ use crate::time::Micros;
 use crate::view::{Figure, LockView, MessageView, ProtocolInfo, ProtocolNodeView, RingView, Violation};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
+use strum::{EnumProperty, IntoDiscriminant, VariantArray, VariantNames};
 
 /// A problem with a protocol's config, found by [`Protocol::validate`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,6 +151,79 @@ impl<'a, P: Protocol> Context<'a, P> {
     }
 }
 
+/// A protocol's message type. Its kinds are its variants: derive
+/// `strum::EnumDiscriminants` with
+/// `#[strum_discriminants(name(MsgKind), derive(strum::VariantArray, strum::VariantNames))]`
+/// and the list of kind names and the kind of each message come from the
+/// same enum, so they cannot drift apart.
+pub trait MessageKinds {
+    /// Every kind's name, in declaration order.
+    const KINDS: &'static [&'static str];
+    /// This message's kind, an index into [`MessageKinds::KINDS`].
+    fn kind(&self) -> u8;
+}
+
+impl<M> MessageKinds for M
+where
+    M: IntoDiscriminant,
+    M::Discriminant: VariantArray + VariantNames + PartialEq,
+{
+    const KINDS: &'static [&'static str] = <M::Discriminant as VariantNames>::VARIANTS;
+
+    #[inline]
+    fn kind(&self) -> u8 {
+        let d = self.discriminant();
+        <M::Discriminant as VariantArray>::VARIANTS.iter().position(|v| *v == d).unwrap_or(0) as u8
+    }
+}
+
+/// A protocol's timer type, a fieldless enum. Derive `strum::VariantArray`,
+/// `strum::VariantNames` and `strum::IntoStaticStr` with
+/// `#[strum(serialize_all = "snake_case")]`: the names (for the `timeout`
+/// command and the trace) come from the variants. Each variant has its own
+/// slot unless it says `#[strum(props(slot = N))]` (timers that share a slot
+/// replace each other); derive `strum::EnumProperty` for that.
+pub trait TimerKind: Copy + Eq + Debug + 'static {
+    /// Every timer's name, in declaration order.
+    const NAMES: &'static [&'static str];
+    /// The timer's name.
+    fn name(self) -> &'static str;
+    /// Its slot: setting a timer replaces the pending one in its slot.
+    fn slot(self) -> usize;
+    /// The number of slots per node.
+    fn slots() -> usize;
+    /// The timer a name refers to (the `timeout` command).
+    fn by_name(name: &str) -> Option<Self>;
+}
+
+impl<T> TimerKind for T
+where
+    T: Copy + Eq + Debug + 'static + VariantArray + VariantNames + EnumProperty + Into<&'static str>,
+{
+    const NAMES: &'static [&'static str] = <T as VariantNames>::VARIANTS;
+
+    #[inline]
+    fn name(self) -> &'static str {
+        self.into()
+    }
+
+    #[inline]
+    fn slot(self) -> usize {
+        match self.get_int("slot") {
+            Some(s) => s.max(0) as usize,
+            None => <T as VariantArray>::VARIANTS.iter().position(|v| *v == self).unwrap_or(0),
+        }
+    }
+
+    fn slots() -> usize {
+        <T as VariantArray>::VARIANTS.iter().map(|t| t.slot() + 1).max().unwrap_or(0)
+    }
+
+    fn by_name(name: &str) -> Option<T> {
+        <T as VariantArray>::VARIANTS.iter().copied().find(|t| t.name() == name)
+    }
+}
+
 /// Read access to every node's state, for invariant monitors.
 pub trait Cluster<P: Protocol> {
     /// Number of nodes.
@@ -171,11 +245,10 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     type State: Clone + Debug;
     /// What survives a crash.
     type Durable: Clone + Debug;
-    /// A message.
-    type Msg: Clone + Debug;
-    /// A timer. Each value maps to a slot; setting a timer replaces the
-    /// pending one in its slot.
-    type Timer: Copy + Eq + Debug;
+    /// A message; its kinds come from its variants.
+    type Msg: Clone + Debug + MessageKinds;
+    /// A timer; names and slots come from its variants.
+    type Timer: TimerKind;
     /// A client request.
     type Request: Clone + Debug;
     /// The invariant monitor's own (ghost) state.
@@ -214,15 +287,6 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// Parses a client request (`set x 1`); the error says what is accepted.
     fn parse_request(text: &str) -> Result<Self::Request, crate::text::Text>;
 
-    /// Number of timer slots per node.
-    fn timer_slots() -> usize;
-    /// The slot of `timer`, below [`Protocol::timer_slots`].
-    fn timer_slot(timer: &Self::Timer) -> usize;
-    /// The timer's name, as in [`ProtocolInfo::timers`].
-    fn timer_name(timer: &Self::Timer) -> &'static str;
-    /// The timer a name refers to, for the `timeout` command.
-    fn timer_by_name(name: &str) -> Option<Self::Timer>;
-
     /// A fresh monitor for `nodes` nodes.
     fn new_monitor(config: &Self::Config, nodes: usize) -> Self::Monitor;
 
@@ -247,9 +311,6 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
 
     /// How a message looks.
     fn message_view(msg: &Self::Msg) -> MessageView;
-
-    /// The message's kind, as an index into [`ProtocolInfo::message_kinds`].
-    fn message_kind(msg: &Self::Msg) -> u8;
 
     /// The break-it switch `key` in `config` (one of
     /// [`ProtocolInfo::break_switches`]), so a learner can turn it on and

@@ -14,7 +14,7 @@ use crate::command::{Command, NodeRef};
 use crate::ids::{MsgId, NodeId, RequestId};
 use crate::limits::{self, Limits};
 use crate::network::{DropReason, Fate, Network, NetworkParams};
-use crate::protocol::{Cluster, Context, Effects, Protocol, Reply, TimerOp};
+use crate::protocol::{Cluster, Context, Effects, MessageKinds, Protocol, Reply, TimerKind, TimerOp};
 use crate::rng::{Domain, Rng};
 use crate::text::Text;
 use crate::time::Micros;
@@ -400,7 +400,7 @@ impl<P: Protocol> World<P> {
                     pause_generation: 0,
                     state: None,
                     durable: None,
-                    timers: vec![None; P::timer_slots()],
+                    timers: vec![None; <P::Timer as TimerKind>::slots()],
                     rng: Rng::stream(setup.seed, Domain::Node, u64::from(id.0)),
                     net_rng: Rng::stream(setup.seed, Domain::Network, u64::from(id.0)),
                     anchor_global: Micros::ZERO,
@@ -620,7 +620,7 @@ impl<P: Protocol> World<P> {
                     return Ok(());
                 }
                 let Some(pending) = self.slots[i].timers[slot as usize].take() else { return Ok(()) };
-                let name = P::timer_name(&pending.timer);
+                let name = pending.timer.name();
                 self.head(&mut trace, RecordKind::Timer { node: self.slots[i].id, timer: name })?;
                 self.run_timer(i, pending.timer, trace)
             }
@@ -715,7 +715,7 @@ impl<P: Protocol> World<P> {
             for op in fx.timers.drain(..) {
                 match op {
                     TimerOp::Set(timer, after) => {
-                        let slot_ix = P::timer_slot(&timer);
+                        let slot_ix = timer.slot();
                         let slot = &mut self.slots[i];
                         let fires_at = now.saturating_add(slot.to_global(after));
                         let Some(entry) = slot.timers.get_mut(slot_ix) else { continue };
@@ -745,7 +745,7 @@ impl<P: Protocol> World<P> {
                         }
                     }
                     TimerOp::Cancel(timer) => {
-                        if let Some(entry) = self.slots[i].timers.get_mut(P::timer_slot(&timer)) {
+                        if let Some(entry) = self.slots[i].timers.get_mut(timer.slot()) {
                             *entry = None;
                         }
                     }
@@ -798,7 +798,7 @@ impl<P: Protocol> World<P> {
             self.note(format!("{from} tried to send to {to}, which is not a peer; message ignored"));
             return Ok(());
         }
-        let kind = P::message_kind(&msg);
+        let kind = msg.kind();
         let now = self.now;
         let fi = from.index();
         let fate = match copy_of {
@@ -1171,7 +1171,7 @@ impl<P: Protocol> World<P> {
                         format!("{id} 已暂停；恢复之前它上面什么也不会运行"),
                     );
                 }
-                if P::timer_by_name(timer).is_none() {
+                if <P::Timer as TimerKind>::by_name(timer).is_none() {
                     let (title, timers) = (P::info().title, P::info().timers.join(", "));
                     return err(
                         format!("unknown timer '{timer}'; {title} has: {timers}"),
@@ -1375,8 +1375,8 @@ impl<P: Protocol> World<P> {
             Command::Timeout { node, timer } => {
                 let id = id_of(&node);
                 let i = id.index();
-                let Some(t) = P::timer_by_name(&timer) else { return Ok(()) };
-                if let Some(entry) = self.slots[i].timers.get_mut(P::timer_slot(&t)) {
+                let Some(t) = <P::Timer as TimerKind>::by_name(&timer) else { return Ok(()) };
+                if let Some(entry) = self.slots[i].timers.get_mut(t.slot()) {
                     *entry = None;
                 }
                 self.run_timer(i, t, trace)?;
@@ -1439,11 +1439,7 @@ impl<P: Protocol> World<P> {
                         .timers
                         .iter()
                         .flatten()
-                        .map(|p| TimerView {
-                            name: P::timer_name(&p.timer),
-                            set_at_us: p.set_at.0,
-                            fires_at_us: p.fires_at.0,
-                        })
+                        .map(|p| TimerView { name: p.timer.name(), set_at_us: p.set_at.0, fires_at_us: p.fires_at.0 })
                         .collect(),
                     protocol,
                 }

@@ -41,7 +41,7 @@
 use crate::chunked::ChunkVec;
 use crate::hashring::{self, Scheme};
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
@@ -379,7 +379,8 @@ pub enum Answer {
 }
 
 /// A message.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, strum::EnumDiscriminants)]
+#[strum_discriminants(name(MsgKind), derive(strum::VariantArray, strum::VariantNames))]
 pub enum Msg {
     /// The coordinator announces a membership.
     Members {
@@ -393,8 +394,15 @@ pub enum Msg {
         /// Whether it has nothing left to send or receive.
         done: bool,
     },
-    /// A request on its way to the key's owner.
-    Ask {
+    /// A read on its way to the key's owner.
+    Get {
+        /// The request.
+        ask: Ask,
+        /// The sender's membership.
+        view: Rc<Membership>,
+    },
+    /// A write on its way to the key's owner.
+    Put {
         /// The request.
         ask: Ask,
         /// The sender's membership.
@@ -446,7 +454,18 @@ pub enum Msg {
 }
 
 /// A timer.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    strum::VariantArray,
+    strum::VariantNames,
+    strum::IntoStaticStr,
+    strum::EnumProperty,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Timer {
     /// Send the next transfer batch.
     Send,
@@ -661,18 +680,8 @@ static INFO: ProtocolInfo = ProtocolInfo {
     title_zh_cn: "一致性哈希",
     layout: Layout::Ring,
     roles: ROLES,
-    message_kinds: &[
-        "Members",
-        "Status",
-        "Get",
-        "Put",
-        "Answer",
-        "Replicate",
-        "ReplicateAck",
-        "Transfer",
-        "TransferAck",
-    ],
-    timers: &["send", "tick"],
+    message_kinds: <Msg as MessageKinds>::KINDS,
+    timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["get k7", "put k7 42", "get any", "join 5", "leave 2"],
@@ -941,7 +950,11 @@ fn route(s: &mut RingNode, to: NodeId, ask: Ask, cx: &mut Context<'_, HashRing>)
         serve(s, ask, cx);
     } else {
         let view = Rc::clone(&s.view);
-        cx.send(to, Msg::Ask { ask, view });
+        let msg = match ask.op {
+            Op::Get => Msg::Get { ask, view },
+            Op::Put(_) => Msg::Put { ask, view },
+        };
+        cx.send(to, msg);
     }
 }
 
@@ -1471,7 +1484,7 @@ impl Protocol for HashRing {
                     }
                 }
             }
-            Msg::Ask { ask, view } => {
+            Msg::Get { ask, view } | Msg::Put { ask, view } => {
                 adopt(s, &view, cx);
                 serve(s, ask, cx);
             }
@@ -1616,32 +1629,6 @@ impl Protocol for HashRing {
         }
     }
 
-    fn timer_slots() -> usize {
-        2
-    }
-
-    fn timer_slot(t: &Timer) -> usize {
-        match t {
-            Timer::Send => 0,
-            Timer::Tick => 1,
-        }
-    }
-
-    fn timer_name(t: &Timer) -> &'static str {
-        match t {
-            Timer::Send => "send",
-            Timer::Tick => "tick",
-        }
-    }
-
-    fn timer_by_name(name: &str) -> Option<Timer> {
-        match name {
-            "send" => Some(Timer::Send),
-            "tick" => Some(Timer::Tick),
-            _ => None,
-        }
-    }
-
     fn new_monitor(c: &HashRingConfig, _nodes: usize) -> RingMonitor {
         RingMonitor {
             acked: vec![(1, Micros::ZERO, None); c.keys.min(MAX_KEYS) as usize],
@@ -1708,7 +1695,7 @@ impl Protocol for HashRing {
     }
 
     fn message_view(msg: &Msg) -> MessageView {
-        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let kind = Msg::KINDS[msg.kind() as usize];
         let (summary, fields) = match msg {
             Msg::Members { view } => (
                 format!("epoch {}: members {}", view.epoch, node_list(&view.members)),
@@ -1718,7 +1705,7 @@ impl Protocol for HashRing {
                 format!("knows epoch {epoch}{}", if *done { ", done" } else { ", still moving keys" }),
                 vec![Field { name: "epoch", value: Value::from(u64::from(*epoch)) }],
             ),
-            Msg::Ask { ask, .. } => {
+            Msg::Get { ask, .. } | Msg::Put { ask, .. } => {
                 let what = match ask.op {
                     Op::Get => format!("get k{}", ask.key),
                     Op::Put(v) => format!("put k{} {v}", ask.key),
@@ -1772,22 +1759,6 @@ impl Protocol for HashRing {
             }
         };
         MessageView { kind, summary, fields }
-    }
-
-    fn message_kind(msg: &Msg) -> u8 {
-        match msg {
-            Msg::Members { .. } => 0,
-            Msg::Status { .. } => 1,
-            Msg::Ask { ask, .. } => match ask.op {
-                Op::Get => 2,
-                Op::Put(_) => 3,
-            },
-            Msg::Answer { .. } => 4,
-            Msg::Replicate { .. } => 5,
-            Msg::ReplicateAck { .. } => 6,
-            Msg::Transfer { .. } => 7,
-            Msg::TransferAck { .. } => 8,
-        }
     }
 
     fn figures(states: &[Option<&RingNode>], _now: Micros, _messages_sent: u64) -> Vec<Figure> {

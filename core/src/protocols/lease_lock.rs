@@ -26,7 +26,7 @@
 
 use super::fencing::{self, Storage};
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
@@ -232,7 +232,8 @@ pub enum LockDurable {
 }
 
 /// A lease-lock message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, strum::EnumDiscriminants)]
+#[strum_discriminants(name(MsgKind), derive(strum::VariantArray, strum::VariantNames))]
 pub enum Msg {
     /// Client to server: may I have the lock? (`nonce`: when it asked, on
     /// its own clock, so an answer to an older ask is recognised.)
@@ -283,15 +284,30 @@ pub enum Msg {
 }
 
 /// A client's timer (one slot: a client does one thing at a time).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    strum::VariantArray,
+    strum::VariantNames,
+    strum::IntoStaticStr,
+    strum::EnumProperty,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Timer {
     /// Time to ask (again).
+    #[strum(props(slot = 0))]
     Ask,
     /// Work is done: check the lease.
+    #[strum(props(slot = 0))]
     Work,
     /// The gap after the check: send the write.
+    #[strum(props(slot = 0))]
     Write,
     /// No answer came: give up waiting.
+    #[strum(props(slot = 0))]
     Patience,
 }
 
@@ -393,8 +409,8 @@ static INFO: ProtocolInfo = ProtocolInfo {
     title_zh_cn: "租约锁",
     layout: Layout::Lock,
     roles: ROLES,
-    message_kinds: &["Acquire", "Granted", "Busy", "Release", "Released", "Write", "WriteAck"],
-    timers: &["ask", "work", "write", "patience"],
+    message_kinds: <Msg as MessageKinds>::KINDS,
+    timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
@@ -804,33 +820,6 @@ impl Protocol for LeaseLock {
         Err(fencing::no_requests("lease-lock clients", "租约锁的客户端"))
     }
 
-    fn timer_slots() -> usize {
-        1
-    }
-
-    fn timer_slot(_t: &Timer) -> usize {
-        0
-    }
-
-    fn timer_name(t: &Timer) -> &'static str {
-        match t {
-            Timer::Ask => "ask",
-            Timer::Work => "work",
-            Timer::Write => "write",
-            Timer::Patience => "patience",
-        }
-    }
-
-    fn timer_by_name(name: &str) -> Option<Timer> {
-        match name {
-            "ask" => Some(Timer::Ask),
-            "work" => Some(Timer::Work),
-            "write" => Some(Timer::Write),
-            "patience" => Some(Timer::Patience),
-            _ => None,
-        }
-    }
-
     fn new_monitor(_config: &LeaseLockConfig, _nodes: usize) -> LockMonitor {
         LockMonitor::default()
     }
@@ -928,7 +917,7 @@ impl Protocol for LeaseLock {
     }
 
     fn message_view(msg: &Msg) -> MessageView {
-        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let kind = Msg::KINDS[msg.kind() as usize];
         let (summary, fields) = match *msg {
             Msg::Acquire { .. } => ("may I have the lock?".to_string(), Vec::new()),
             Msg::Granted { token, ttl_us, .. } => (
@@ -1009,18 +998,6 @@ impl Protocol for LeaseLock {
             })
             .collect();
         fencing::lock_figures(&clients, now, messages_sent)
-    }
-
-    fn message_kind(msg: &Msg) -> u8 {
-        match msg {
-            Msg::Acquire { .. } => 0,
-            Msg::Granted { .. } => 1,
-            Msg::Busy { .. } => 2,
-            Msg::Release { .. } => 3,
-            Msg::Released { .. } => 4,
-            Msg::Write { .. } => 5,
-            Msg::WriteAck { .. } => 6,
-        }
     }
 }
 

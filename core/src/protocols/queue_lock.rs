@@ -16,7 +16,7 @@
 
 use super::fencing::{self, FenceWatch, Storage};
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{Field, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation};
@@ -165,7 +165,8 @@ pub enum QDurable {
 }
 
 /// A queue-lock message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, strum::EnumDiscriminants)]
+#[strum_discriminants(name(MsgKind), derive(strum::VariantArray, strum::VariantNames))]
 pub enum Msg {
     /// Client: create my ephemeral sequential node.
     Create,
@@ -223,15 +224,30 @@ pub enum Msg {
 }
 
 /// Timers.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    strum::VariantArray,
+    strum::VariantNames,
+    strum::IntoStaticStr,
+    strum::EnumProperty,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Timer {
     /// Client: try to take the lock.
+    #[strum(props(slot = 0))]
     Ask,
     /// Client: work done, write.
+    #[strum(props(slot = 0))]
     Work,
     /// Client: send a heartbeat.
+    #[strum(props(slot = 1))]
     Heartbeat,
     /// Coordinator: look for expired sessions.
+    #[strum(props(slot = 0))]
     Sweep,
 }
 
@@ -253,20 +269,8 @@ static INFO: ProtocolInfo = ProtocolInfo {
     title_zh_cn: "队列锁（ZooKeeper 做法）",
     layout: Layout::Lock,
     roles: ROLES,
-    message_kinds: &[
-        "Create",
-        "Created",
-        "GetChildren",
-        "Children",
-        "Watch",
-        "Changed",
-        "Delete",
-        "Heartbeat",
-        "SessionExpired",
-        "Write",
-        "WriteAck",
-    ],
-    timers: &["ask", "work", "heartbeat", "sweep"],
+    message_kinds: <Msg as MessageKinds>::KINDS,
+    timers: <Timer as TimerKind>::NAMES,
     invariants: &[fencing::FENCED_WRITES_INFO],
     break_switches: &[fencing::NO_FENCING_CHECK],
     request_examples: &[],
@@ -668,36 +672,6 @@ impl Protocol for QueueLock {
         Err(fencing::no_requests("queue-lock clients", "队列锁的客户端"))
     }
 
-    fn timer_slots() -> usize {
-        2
-    }
-
-    fn timer_slot(t: &Timer) -> usize {
-        match t {
-            Timer::Heartbeat => 1,
-            _ => 0,
-        }
-    }
-
-    fn timer_name(t: &Timer) -> &'static str {
-        match t {
-            Timer::Ask => "ask",
-            Timer::Work => "work",
-            Timer::Heartbeat => "heartbeat",
-            Timer::Sweep => "sweep",
-        }
-    }
-
-    fn timer_by_name(name: &str) -> Option<Timer> {
-        match name {
-            "ask" => Some(Timer::Ask),
-            "work" => Some(Timer::Work),
-            "heartbeat" => Some(Timer::Heartbeat),
-            "sweep" => Some(Timer::Sweep),
-            _ => None,
-        }
-    }
-
     fn new_monitor(_config: &QueueLockConfig, _nodes: usize) -> FenceWatch {
         FenceWatch::default()
     }
@@ -773,7 +747,7 @@ impl Protocol for QueueLock {
     }
 
     fn message_view(msg: &Msg) -> MessageView {
-        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let kind = Msg::KINDS[msg.kind() as usize];
         let int = |name: &'static str, v: u64| Field { name, value: Value::from(v) };
         let (summary, fields) = match msg {
             Msg::Create => ("create my node under /lock".to_string(), Vec::new()),
@@ -852,22 +826,6 @@ impl Protocol for QueueLock {
             })
             .collect();
         fencing::lock_figures(&clients, now, messages_sent)
-    }
-
-    fn message_kind(msg: &Msg) -> u8 {
-        match msg {
-            Msg::Create => 0,
-            Msg::Created { .. } => 1,
-            Msg::GetChildren => 2,
-            Msg::Children { .. } => 3,
-            Msg::Watch { .. } => 4,
-            Msg::Changed { .. } => 5,
-            Msg::Delete { .. } => 6,
-            Msg::Heartbeat { .. } => 7,
-            Msg::SessionExpired => 8,
-            Msg::Write { .. } => 9,
-            Msg::WriteAck { .. } => 10,
-        }
     }
 }
 

@@ -18,7 +18,7 @@
 
 use super::fencing;
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
@@ -176,7 +176,8 @@ pub enum RedNode {
 pub struct RedDurable;
 
 /// A Redlock message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, strum::EnumDiscriminants)]
+#[strum_discriminants(name(MsgKind), derive(strum::VariantArray, strum::VariantNames))]
 pub enum Msg {
     /// Client to server: lock for this attempt.
     Lock {
@@ -198,13 +199,27 @@ pub enum Msg {
 }
 
 /// A client's timer.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    strum::VariantArray,
+    strum::VariantNames,
+    strum::IntoStaticStr,
+    strum::EnumProperty,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Timer {
     /// Time to try.
+    #[strum(props(slot = 0))]
     Try,
     /// Stop waiting for answers.
+    #[strum(props(slot = 0))]
     Deadline,
     /// Work is over (or the validity is): release.
+    #[strum(props(slot = 0))]
     Done,
 }
 
@@ -255,8 +270,8 @@ static INFO: ProtocolInfo = ProtocolInfo {
     title_zh_cn: "Redlock",
     layout: Layout::Lock,
     roles: ROLES,
-    message_kinds: &["Lock", "LockReply", "Unlock"],
-    timers: &["try", "deadline", "done"],
+    message_kinds: <Msg as MessageKinds>::KINDS,
+    timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
@@ -522,31 +537,6 @@ impl Protocol for Redlock {
         Err(fencing::no_requests("Redlock clients", "Redlock 的客户端"))
     }
 
-    fn timer_slots() -> usize {
-        1
-    }
-
-    fn timer_slot(_t: &Timer) -> usize {
-        0
-    }
-
-    fn timer_name(t: &Timer) -> &'static str {
-        match t {
-            Timer::Try => "try",
-            Timer::Deadline => "deadline",
-            Timer::Done => "done",
-        }
-    }
-
-    fn timer_by_name(name: &str) -> Option<Timer> {
-        match name {
-            "try" => Some(Timer::Try),
-            "deadline" => Some(Timer::Deadline),
-            "done" => Some(Timer::Done),
-            _ => None,
-        }
-    }
-
     fn new_monitor(_config: &RedlockConfig, _nodes: usize) -> RedMonitor {
         RedMonitor::default()
     }
@@ -677,7 +667,7 @@ impl Protocol for Redlock {
     }
 
     fn message_view(msg: &Msg) -> MessageView {
-        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let kind = Msg::KINDS[msg.kind() as usize];
         let (summary, fields) = match *msg {
             Msg::Lock { attempt } => {
                 (format!("lock, attempt {attempt}"), vec![Field { name: "attempt", value: Value::from(attempt) }])
@@ -737,14 +727,6 @@ impl Protocol for Redlock {
             })
             .collect();
         fencing::lock_figures(&clients, now, messages_sent)
-    }
-
-    fn message_kind(msg: &Msg) -> u8 {
-        match msg {
-            Msg::Lock { .. } => 0,
-            Msg::LockReply { .. } => 1,
-            Msg::Unlock { .. } => 2,
-        }
     }
 }
 

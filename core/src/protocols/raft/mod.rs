@@ -17,7 +17,7 @@ pub mod log;
 pub mod monitor;
 
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{ConfigIssue, Context, Obs, Protocol, Reply};
+use crate::protocol::{ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::time::Micros;
 use crate::view::{
     BreakSwitch, Field, InvariantInfo, Label, Layout, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView,
@@ -155,7 +155,8 @@ impl Role {
 }
 
 /// Raft's messages, named as in the paper.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, strum::EnumDiscriminants)]
+#[strum_discriminants(name(MsgKind), derive(strum::VariantArray, strum::VariantNames))]
 pub enum Msg {
     /// A candidate asks for a vote (§5.2).
     RequestVote {
@@ -211,7 +212,18 @@ impl Msg {
 }
 
 /// Raft's timers.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    strum::VariantArray,
+    strum::VariantNames,
+    strum::IntoStaticStr,
+    strum::EnumProperty,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Timer {
     /// Fires when a follower or candidate has heard nothing for too long.
     Election,
@@ -722,8 +734,8 @@ static INFO: ProtocolInfo = ProtocolInfo {
     title_zh_cn: "Raft",
     layout: Layout::Cluster,
     roles: ROLES,
-    message_kinds: &["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"],
-    timers: &["election", "heartbeat", "vote_retry"],
+    message_kinds: <Msg as MessageKinds>::KINDS,
+    timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["set x 1", "get x"],
@@ -939,35 +951,6 @@ impl Protocol for Raft {
         Op::parse(text)
     }
 
-    fn timer_slots() -> usize {
-        3
-    }
-
-    fn timer_slot(t: &Timer) -> usize {
-        match t {
-            Timer::Election => 0,
-            Timer::Heartbeat => 1,
-            Timer::VoteRetry => 2,
-        }
-    }
-
-    fn timer_name(t: &Timer) -> &'static str {
-        match t {
-            Timer::Election => "election",
-            Timer::Heartbeat => "heartbeat",
-            Timer::VoteRetry => "vote_retry",
-        }
-    }
-
-    fn timer_by_name(name: &str) -> Option<Timer> {
-        match name {
-            "election" => Some(Timer::Election),
-            "heartbeat" => Some(Timer::Heartbeat),
-            "vote_retry" => Some(Timer::VoteRetry),
-            _ => None,
-        }
-    }
-
     fn new_monitor(_config: &RaftConfig, nodes: usize) -> monitor::RaftMonitor {
         monitor::RaftMonitor::new(nodes)
     }
@@ -1028,7 +1011,7 @@ impl Protocol for Raft {
     }
 
     fn message_view(msg: &Msg) -> MessageView {
-        let kind = INFO.message_kinds[Self::message_kind(msg) as usize];
+        let kind = Msg::KINDS[msg.kind() as usize];
         match msg {
             Msg::RequestVote { term, last_log_index, last_log_term } => MessageView {
                 kind,
@@ -1083,15 +1066,6 @@ impl Protocol for Raft {
                     Field { name: "conflict_index", value: Value::from(conflict_index.0) },
                 ],
             },
-        }
-    }
-
-    fn message_kind(msg: &Msg) -> u8 {
-        match msg {
-            Msg::RequestVote { .. } => 0,
-            Msg::RequestVoteResponse { .. } => 1,
-            Msg::AppendEntries { .. } => 2,
-            Msg::AppendEntriesResponse { .. } => 3,
         }
     }
 }
