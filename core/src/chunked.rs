@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(b.get(300), Some(&300));
         assert_eq!(a.get(300), Some(&-1));
         assert_eq!(a.len(), 301);
-        assert_eq!(b.iter().copied().sum::<i32>(), (0..1000).sum());
+        assert_eq!(b.iter().copied().sum::<i32>(), (0..1000).sum::<i32>());
     }
 
     #[test]

@@ -13,7 +13,7 @@
 use crate::ids::{NodeId, RequestId};
 use crate::rng::Rng;
 use crate::time::Micros;
-use crate::view::{Figure, LockView, MessageView, ProtocolInfo, ProtocolNodeView, RingView, Violation};
+use crate::view::{Action, Figure, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Violation};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 use strum::{EnumProperty, IntoDiscriminant, VariantArray, VariantNames};
@@ -102,12 +102,20 @@ pub struct Context<'a, P: Protocol> {
     now: Micros,
     rng: &'a mut Rng,
     effects: &'a mut Effects<P>,
+    config: &'a P::Config,
 }
 
 impl<'a, P: Protocol> Context<'a, P> {
-    /// A context for node `me` whose local clock reads `now`.
-    pub fn new(me: NodeId, now: Micros, rng: &'a mut Rng, effects: &'a mut Effects<P>) -> Self {
-        Context { me, now, rng, effects }
+    /// A context for node `me` whose local clock reads `now`, under `config`.
+    pub fn new(me: NodeId, now: Micros, rng: &'a mut Rng, effects: &'a mut Effects<P>, config: &'a P::Config) -> Self {
+        Context { me, now, rng, effects, config }
+    }
+
+    /// The config in force (the scenario's, with the break-it switches as
+    /// the learner set them). Handlers read their settings here rather than
+    /// keeping a copy in node state.
+    pub fn config(&self) -> &'a P::Config {
+        self.config
     }
 
     /// This node.
@@ -261,7 +269,7 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     fn validate(config: &Self::Config, nodes: u32) -> Result<(), ConfigIssue>;
 
     /// A fresh node.
-    fn init(config: &Self::Config, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> Self::State;
+    fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> Self::State;
 
     /// A message arrived.
     fn on_message(state: &mut Self::State, from: NodeId, msg: Self::Msg, cx: &mut Context<'_, Self>);
@@ -272,17 +280,11 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// A client asked this node to do something.
     fn on_request(state: &mut Self::State, id: RequestId, request: Self::Request, cx: &mut Context<'_, Self>);
 
-    /// What a crash keeps of `state`.
-    fn durable(state: &Self::State) -> Self::Durable;
+    /// What a crash keeps of `state` under `config`.
+    fn durable(state: &Self::State, config: &Self::Config) -> Self::Durable;
 
     /// A crashed node starts again from what it kept.
-    fn on_restart(
-        config: &Self::Config,
-        me: NodeId,
-        peers: &[NodeId],
-        durable: Self::Durable,
-        cx: &mut Context<'_, Self>,
-    ) -> Self::State;
+    fn on_restart(me: NodeId, peers: &[NodeId], durable: Self::Durable, cx: &mut Context<'_, Self>) -> Self::State;
 
     /// Parses a client request (`set x 1`); the error says what is accepted.
     fn parse_request(text: &str) -> Result<Self::Request, crate::text::Text>;
@@ -303,11 +305,11 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// The node's role key, cheap (used to resolve "the leader").
     fn role(state: &Self::State) -> &'static str;
 
-    /// How a live node looks.
-    fn node_view(state: &Self::State) -> ProtocolNodeView;
+    /// How a live node looks under `config`.
+    fn node_view(state: &Self::State, config: &Self::Config) -> ProtocolNodeView;
 
     /// How a crashed node's durable state looks.
-    fn durable_view(durable: &Self::Durable) -> ProtocolNodeView;
+    fn durable_view(durable: &Self::Durable, config: &Self::Config) -> ProtocolNodeView;
 
     /// How a message looks.
     fn message_view(msg: &Self::Msg) -> MessageView;
@@ -320,32 +322,25 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
         None
     }
 
-    /// The config changed (a break-it switch flipped): a live node takes
-    /// the new settings. A crashed node takes them when it restarts.
-    /// Nothing by default.
-    fn reconfigure(state: &mut Self::State, config: &Self::Config) {
-        let _ = (state, config);
-    }
-
     /// Live figures from the nodes' states (`None` for a crashed node) at
     /// global time `now`, after `messages_sent` messages: throughput,
     /// fairness, cost. None by default.
-    fn figures(states: &[Option<&Self::State>], now: Micros, messages_sent: u64) -> Vec<Figure> {
-        let _ = (states, now, messages_sent);
+    fn figures(config: &Self::Config, states: &[Option<&Self::State>], now: Micros, messages_sent: u64) -> Vec<Figure> {
+        let _ = (config, states, now, messages_sent);
         Vec::new()
     }
 
-    /// The hash ring to draw, for a protocol with [`crate::view::Layout::Ring`]
-    /// (`None` for a crashed node). None by default.
-    fn ring(states: &[Option<&Self::State>]) -> Option<RingView> {
-        let _ = states;
-        None
+    /// What the stage draws inside the circle of nodes, from the nodes'
+    /// states (`None` for a crashed node). The plain cluster by default.
+    fn stage(config: &Self::Config, states: &[Option<&Self::State>]) -> Stage {
+        let _ = (config, states);
+        Stage::Cluster
     }
 
-    /// The lock board to draw, for a protocol with [`crate::view::Layout::Lock`]
-    /// (`None` for a crashed node). None by default.
-    fn locks(states: &[Option<&Self::State>]) -> Option<LockView> {
-        let _ = states;
-        None
+    /// Requests the protocol offers as buttons beside its stage (the hash
+    /// ring's join and leave). None by default.
+    fn actions(config: &Self::Config, states: &[Option<&Self::State>]) -> Vec<Action> {
+        let _ = (config, states);
+        Vec::new()
     }
 }

@@ -20,7 +20,7 @@ use crate::limits::{self, Limits};
 use crate::network::{Latency, LinkLatency, NetworkParams};
 use crate::protocol::Protocol;
 use crate::sim::{Sim, SimError};
-use crate::time::Micros;
+use crate::time::{Micros, number};
 use crate::view::ProtocolInfo;
 use crate::world::{ClientPolicy, ClockSetting, Scheduled, Setup, Workload};
 use serde::Deserialize;
@@ -371,18 +371,18 @@ struct FileSpec<C> {
 /// Milliseconds (possibly fractional) to microseconds, within `0..=max`.
 fn ms_field(path: &[Seg], name: &str, v: f64, max: Micros) -> Result<Micros, PathError> {
     if !v.is_finite() || v < 0.0 {
-        return Err(perr(path, format!("{name} = {v} must be zero or more milliseconds")));
+        return Err(perr(path, format!("{name} = {} must be zero or more milliseconds", number(v))));
     }
     let us = (v * 1000.0).round();
     if us > max.0 as f64 {
-        return Err(perr(path, format!("{name} = {v} is above the limit of {} ms", max.0 / 1000)));
+        return Err(perr(path, format!("{name} = {} is above the limit of {} ms", number(v), max.0 / 1000)));
     }
     Ok(Micros(us as u64))
 }
 
 fn ratio_field(path: &[Seg], name: &str, v: f64) -> Result<f64, PathError> {
     if !v.is_finite() || !(0.0..=1.0).contains(&v) {
-        return Err(perr(path, format!("{name} = {v} is outside 0 to 1 (it is a probability)")));
+        return Err(perr(path, format!("{name} = {} is outside 0 to 1 (it is a probability)", number(v))));
     }
     Ok(v)
 }
@@ -747,7 +747,7 @@ pub fn action(
             let ms = s.by_ms.ok_or_else(|| perr(path, "clock_jump needs by_ms (negative moves the clock back)"))?;
             let lim = limits::MAX_CLOCK_OFFSET_US as f64 / 1000.0;
             if !ms.is_finite() || ms.abs() > lim {
-                return Err(perr(&p("by_ms"), format!("by_ms = {ms} is beyond the limit of ±{lim} ms")));
+                return Err(perr(&p("by_ms"), format!("by_ms = {} is beyond the limit of ±{lim} ms", number(ms))));
             }
             Command::ClockJump { node: nr("clock_jump", &s.clock_jump)?, by_us: (ms * 1000.0).round() as i64 }
         }
@@ -795,7 +795,8 @@ fn pace_field(path: &[Seg], v: f64) -> Result<f64, PathError> {
         Err(perr(
             path,
             format!(
-                "pace = {v} is outside {} to {} (simulated seconds per second of wall time; 0.01 is 1/100 of real time)",
+                "pace = {} is outside {} to {} (simulated seconds per second of wall time; 0.01 is 1/100 of real time)",
+                number(v),
                 crate::lesson::MIN_PACE,
                 crate::lesson::MAX_PACE
             ),
@@ -1178,7 +1179,7 @@ pub fn load_with<P: Protocol>(
         if !offset.is_finite() || offset.abs() > lim {
             return Err(err(perr(
                 &with(&p, Seg::Key("offset_ms")),
-                format!("offset_ms = {offset} is beyond ±{lim} ms"),
+                format!("offset_ms = {} is beyond ±{lim} ms", number(offset)),
             )));
         }
         let drift = c.drift_ppm.unwrap_or(0);
@@ -1200,7 +1201,8 @@ pub fn load_with<P: Protocol>(
                 return Err(err(perr(
                     &with(&p, Seg::Key("rate_per_s")),
                     format!(
-                        "rate_per_s = {rate} is outside 0 to {} requests per second",
+                        "rate_per_s = {} is outside 0 to {} requests per second",
+                        number(rate),
                         limits::MAX_WORKLOAD_RATE_PER_S
                     ),
                 )));

@@ -50,3 +50,71 @@ impl fmt::Display for Micros {
         write!(f, "{}.{:03} ms", self.0 / 1_000, self.0 % 1_000)
     }
 }
+
+/// Reads a duration written in milliseconds (`heartbeat_ms = 50`,
+/// `check_to_write_ms = 2.5`) as [`Micros`], rounded to the microsecond.
+/// Every protocol config reads its `_ms` keys through this one function
+/// (`#[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms")]`),
+/// so the unit, the rounding and the limit (one day) are the same everywhere.
+pub fn ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Micros, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = Micros;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a duration in milliseconds (like 50 or 2.5)")
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Micros, E> {
+            from_ms_f64(v).map_err(E::custom)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Micros, E> {
+            from_ms_f64(v as f64).map_err(E::custom)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Micros, E> {
+            from_ms_f64(v as f64).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// `v` milliseconds as [`Micros`], if it is a number from zero to one day.
+pub fn from_ms_f64(v: f64) -> Result<Micros, String> {
+    let limit = crate::limits::MAX_DURATION;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("{} must be zero or more milliseconds", number(v)));
+    }
+    let us = (v * 1000.0).round();
+    if us > limit.0 as f64 {
+        return Err(format!("{} ms is above the limit of {} ms (one day)", number(v), limit.0 / 1000));
+    }
+    Ok(Micros(us as u64))
+}
+
+/// A number as a user would have written it: `2.5`, `150`, and `1e300`
+/// rather than three hundred digits.
+pub fn number(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-6..1e15).contains(&v.abs()) { format!("{v:e}") } else { format!("{v}") }
+}
+
+impl Micros {
+    /// The value in milliseconds as a user writes it (`2.5`, `150`).
+    pub fn ms_text(self) -> String {
+        number(self.as_ms_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_read_as_micros_within_limits() {
+        assert_eq!(from_ms_f64(2.5), Ok(Micros(2_500)));
+        assert_eq!(from_ms_f64(0.0), Ok(Micros::ZERO));
+        assert!(from_ms_f64(-1.0).unwrap_err().contains("zero or more"));
+        let big = from_ms_f64(1e300).unwrap_err();
+        assert!(big.starts_with("1e300 ms is above"), "{big}");
+        assert_eq!(Micros(150_000).ms_text(), "150");
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-0.5), "-0.5");
+    }
+}

@@ -7,23 +7,46 @@ use crate::ids::{MsgId, NodeId};
 use crate::text::Text;
 use serde::Serialize;
 
-/// Which arrangement suits a protocol's nodes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Layout {
+/// What a protocol's stage draws: the nodes on a circle with their
+/// messages, and inside it what the protocol is about. Each kind has one
+/// file in the web's `stage/` folder; adding a kind is one variant here and
+/// one file there.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Stage {
     /// Nodes on a circle, messages along chords (Raft, Paxos, ...).
+    #[default]
     Cluster,
-    /// A hash ring drawn inside the cluster's circle of nodes (the view
-    /// data carries a [`RingView`]).
-    Ring,
-    /// Lock clients, servers and a resource: the cluster's circle with a
-    /// board of the clients in queue order inside (the view data carries a
-    /// [`LockView`]).
-    Lock,
-    /// Coordinator and participants by phase.
-    Pipeline,
-    /// Producers, partitions and consumers.
-    Queue,
+    /// A hash ring drawn inside the circle of nodes.
+    Ring(RingView),
+    /// A board of the lock's clients in queue order, with the resource.
+    Locks(LockView),
+}
+
+impl Stage {
+    /// Whether the cluster draws the network's links (a ring inside the
+    /// circle has no room for them; cut links are drawn anyway).
+    pub fn draws_links(&self) -> bool {
+        !matches!(self, Stage::Ring(_))
+    }
+}
+
+/// A request a protocol offers as a button beside its stage (the hash
+/// ring's "add S6", "remove S3"), so the UI sends it without knowing the
+/// protocol's request syntax.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Action {
+    /// Its group (`join`, `leave`): actions of one group share a label and
+    /// are drawn together (as buttons, or a list when there are many).
+    pub group: &'static str,
+    /// The group's label, in both languages.
+    pub label: Text,
+    /// The node the action is about (drawn in its colour).
+    pub subject: NodeId,
+    /// The node that takes the request.
+    pub node: NodeId,
+    /// The client request (`join 6`).
+    pub request: String,
 }
 
 /// A role a node can have, as the protocol names and draws it.
@@ -113,8 +136,6 @@ pub struct ProtocolInfo {
     pub title: &'static str,
     /// Display title in Chinese.
     pub title_zh_cn: &'static str,
-    /// Which view draws it.
-    pub layout: Layout,
     /// The roles its nodes take.
     pub roles: &'static [RoleInfo],
     /// The kinds of message it sends.
@@ -376,10 +397,10 @@ pub struct WorldView {
     pub figures: Vec<Figure>,
     /// Each break-it switch of the protocol and whether it is on now.
     pub switches: Vec<(&'static str, bool)>,
-    /// The hash ring, for protocols with [`Layout::Ring`].
-    pub ring: Option<RingView>,
-    /// The lock's clients and resource, for protocols with [`Layout::Lock`].
-    pub locks: Option<LockView>,
+    /// What the stage draws inside the circle of nodes.
+    pub stage: Stage,
+    /// Requests the protocol offers as buttons.
+    pub actions: Vec<Action>,
 }
 
 /// A live figure (`fairness (Jain's index)`: `0.97`).
@@ -455,7 +476,7 @@ pub struct LockClient {
     pub acquired: u64,
 }
 
-/// What the lock view draws (see [`Layout::Lock`]).
+/// What the lock stage draws (see [`Stage::Locks`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LockView {
     /// Clients in the order they are served: holders, then the queue (or
@@ -468,9 +489,7 @@ pub struct LockView {
     pub resource: Option<(NodeId, Option<u64>, bool, u64, u64)>,
 }
 
-/// What the ring view draws (see [`Layout::Ring`]). A protocol with that
-/// layout accepts the client requests `join N` and `leave N` at the node
-/// [`RingView::coordinator`] names, which the view's buttons send.
+/// What the ring stage draws (see [`Stage::Ring`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RingView {
     /// The placement scheme (`ring V=16`).

@@ -447,7 +447,6 @@ impl<P: Protocol> World<P> {
         }
         for i in 0..n {
             let me = NodeId::from_index(i);
-            let setup = Rc::clone(&world.setup);
             let peers = Rc::clone(&world.peers);
             let local = world.slots[i].local_now(world.now);
             world.events += 1;
@@ -455,8 +454,8 @@ impl<P: Protocol> World<P> {
                 t.push(Micros::ZERO, RecordKind::Init { node: me })?;
             }
             let slot = &mut world.slots[i];
-            let mut cx = Context::new(me, local, &mut slot.rng, &mut world.effects);
-            let state = P::init(&setup.config, me, &peers[i], &mut cx);
+            let mut cx = Context::new(me, local, &mut slot.rng, &mut world.effects, &world.config);
+            let state = P::init(me, &peers[i], &mut cx);
             world.slots[i].state = Some(state);
             world.finish_handler(i, None, trace.as_deref_mut())?;
         }
@@ -678,7 +677,7 @@ impl<P: Protocol> World<P> {
         let local = self.slots[i].local_now(self.now);
         let slot = &mut self.slots[i];
         if let Some(state) = slot.state.as_mut() {
-            let mut cx = Context::new(to, local, &mut slot.rng, &mut self.effects);
+            let mut cx = Context::new(to, local, &mut slot.rng, &mut self.effects, &self.config);
             P::on_message(state, from, m.msg, &mut cx);
         }
         self.finish_handler(i, Some(id), trace)
@@ -689,7 +688,7 @@ impl<P: Protocol> World<P> {
         let slot = &mut self.slots[i];
         let me = slot.id;
         if let Some(state) = slot.state.as_mut() {
-            let mut cx = Context::new(me, local, &mut slot.rng, &mut self.effects);
+            let mut cx = Context::new(me, local, &mut slot.rng, &mut self.effects, &self.config);
             P::on_timer(state, timer, &mut cx);
         }
         self.finish_handler(i, None, trace)
@@ -923,7 +922,7 @@ impl<P: Protocol> World<P> {
         let local = self.slots[i].local_now(self.now);
         let slot = &mut self.slots[i];
         if let Some(state) = slot.state.as_mut() {
-            let mut cx = Context::new(node, local, &mut slot.rng, &mut self.effects);
+            let mut cx = Context::new(node, local, &mut slot.rng, &mut self.effects, &self.config);
             P::on_request(state, id, request, &mut cx);
         }
         self.finish_handler(i, None, trace)
@@ -1254,7 +1253,7 @@ impl<P: Protocol> World<P> {
                 }
                 let slot = &mut self.slots[id.index()];
                 if let Some(state) = slot.state.take() {
-                    slot.durable = Some(P::durable(&state));
+                    slot.durable = Some(P::durable(&state, &self.config));
                 }
                 slot.status = NodeStatus::Crashed;
                 slot.timers.iter_mut().for_each(|t| *t = None);
@@ -1276,8 +1275,8 @@ impl<P: Protocol> World<P> {
                     ));
                 };
                 slot.status = NodeStatus::Up;
-                let mut cx = Context::new(id, local, &mut slot.rng, &mut self.effects);
-                let state = P::on_restart(&config, id, &peers[i], durable, &mut cx);
+                let mut cx = Context::new(id, local, &mut slot.rng, &mut self.effects, &config);
+                let state = P::on_restart(id, &peers[i], durable, &mut cx);
                 self.slots[i].state = Some(state);
                 if let Some(t) = trace.as_deref_mut() {
                     t.push(now, RecordKind::Restart { node: id })?;
@@ -1400,12 +1399,9 @@ impl<P: Protocol> World<P> {
                 if let Some(flag) = P::switch(&mut config, &key) {
                     *flag = on;
                 }
+                // Handlers read the config through their context, so live
+                // nodes act on the new setting from their next event on.
                 self.config = Rc::new(config);
-                for slot in &mut self.slots {
-                    if let Some(state) = slot.state.as_mut() {
-                        P::reconfigure(state, &self.config);
-                    }
-                }
             }
         }
         Ok(())
@@ -1421,9 +1417,9 @@ impl<P: Protocol> World<P> {
             .iter()
             .map(|s| {
                 let protocol = match (&s.state, &s.durable) {
-                    (Some(st), _) => P::node_view(st),
+                    (Some(st), _) => P::node_view(st, &self.config),
                     (None, Some(d)) => {
-                        let mut v = P::durable_view(d);
+                        let mut v = P::durable_view(d, &self.config);
                         v.role = "crashed";
                         v
                     }
@@ -1470,10 +1466,10 @@ impl<P: Protocol> World<P> {
             violations: self.violations.clone(),
             end_us: self.setup.end.0,
             next_event_us,
-            figures: P::figures(&states, self.now, self.next_msg),
+            figures: P::figures(&self.config, &states, self.now, self.next_msg),
             switches: self.switches(),
-            ring: P::ring(&states),
-            locks: P::locks(&states),
+            stage: P::stage(&self.config, &states),
+            actions: P::actions(&self.config, &states),
         }
     }
 

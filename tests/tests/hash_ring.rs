@@ -40,7 +40,7 @@ fn run_for(sim: &mut dyn Sim, ms: u64) {
 
 fn settled(sim: &mut dyn Sim, epoch: u32) -> bool {
     let v = sim.view();
-    v.ring.as_ref().is_some_and(|r| r.epoch == epoch)
+    matches!(&v.stage, distlab_core::view::Stage::Ring(r) if r.epoch == epoch)
         && v.figures.iter().any(|f| f.name.en == "rebalancing" && f.value.en == "done")
 }
 

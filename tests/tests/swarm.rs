@@ -302,7 +302,7 @@ fn every_hash_ring_membership_change_completes_on_a_lossy_network() {
             let mut sim = scenario.start(Some(seed), StartOptions { store_trace: false }).unwrap();
             sim.run_until(scenario.duration).unwrap();
             let view = sim.view();
-            let ring = view.ring.as_ref().expect("a ring view");
+            let distlab_core::view::Stage::Ring(ring) = &view.stage else { panic!("a ring stage") };
             let settled = view.figures.iter().find(|f| f.name.en == "rebalancing").map(|f| f.value.en.clone());
             let notes: Vec<String> =
                 sim.notes().iter().map(|n| format!("{n:?}")).filter(|n| !n.contains(" any")).collect();

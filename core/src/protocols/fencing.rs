@@ -202,16 +202,17 @@ impl FenceWatch {
 }
 
 /// Longest duration a lock protocol's setting may have.
-pub const MAX_MS: f64 = 60_000.0;
+pub const MAX_DURATION: Micros = Micros::from_ms(60_000);
 
-/// Checks a lock protocol's millisecond settings: (field, value, lowest
-/// allowed), each finite and at most [`MAX_MS`]; a lowest value above 0
-/// reads "above 0" in the message.
-pub fn check_ms(fields: &[(&'static str, f64, f64)]) -> Result<(), ConfigIssue> {
-    for &(field, v, lo) in fields {
-        if !v.is_finite() || v < lo || v > MAX_MS {
-            let lower = if lo > 0.0 { "above 0" } else { "0" };
-            return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {MAX_MS} ms") });
+/// Checks durations against the lock protocols' common limit: each is at
+/// most [`MAX_DURATION`], and more than zero where `positive` (`("ttl_ms",
+/// c.ttl, true)`). The config key names the field.
+pub fn check_durations(fields: &[(&'static str, Micros, bool)]) -> Result<(), ConfigIssue> {
+    for &(field, v, positive) in fields {
+        if v > MAX_DURATION || (positive && v == Micros::ZERO) {
+            let lower = if positive { "above 0" } else { "0" };
+            let (v, hi) = (v.ms_text(), MAX_DURATION.ms_text());
+            return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {hi} ms") });
         }
     }
     Ok(())

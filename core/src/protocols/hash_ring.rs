@@ -45,8 +45,8 @@ use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, Layout, MessageView, ProtocolInfo,
-    ProtocolNodeView, RingView, RoleInfo, Value, Violation,
+    Action, Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, MessageView, ProtocolInfo,
+    ProtocolNodeView, RingView, RoleInfo, Stage, Value, Violation,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -61,7 +61,7 @@ pub const MAX_BATCH: u32 = 100;
 /// Fastest transfer rate, keys per second per sending node.
 pub const MAX_RATE: f64 = 100_000.0;
 /// Longest timeout or resend period.
-pub const MAX_MS: f64 = 60_000.0;
+pub const MAX_DURATION: Micros = Micros::from_ms(60_000);
 /// A request is forwarded at most this many times.
 const MAX_HOPS: u8 = 6;
 /// Most requests a node holds while it waits for keys.
@@ -109,10 +109,12 @@ pub struct HashRingConfig {
     pub batch_keys: u32,
     /// How long a gateway waits for an answer before it tries the next
     /// replica (reads) or gives up (writes).
-    pub request_timeout_ms: f64,
+    #[serde(rename = "request_timeout_ms", deserialize_with = "crate::time::ms")]
+    pub request_timeout: Micros,
     /// How long a node waits before it repeats an unconfirmed transfer or
     /// membership message.
-    pub resend_ms: f64,
+    #[serde(rename = "resend_ms", deserialize_with = "crate::time::ms")]
+    pub resend: Micros,
     /// Break it: ownership switches before the keys are transferred.
     pub break_switch_before_transfer: bool,
     /// Break it: replicas are the next ring points whoever owns them.
@@ -130,19 +132,17 @@ impl Default for HashRingConfig {
             members: None,
             transfer_keys_per_s: 100.0,
             batch_keys: 4,
-            request_timeout_ms: 150.0,
-            resend_ms: 300.0,
+            request_timeout: Micros::from_ms(150),
+            resend: Micros::from_ms(300),
             break_switch_before_transfer: false,
             break_replicas_same_node: false,
         }
     }
 }
 
-fn us(ms: f64) -> u64 {
-    (ms * 1000.0).round() as u64
-}
-
-/// The settings as the handlers use them.
+/// The settings that follow from the config and the cluster's size, fixed
+/// for a run (the break-it switches, which a learner flips while it runs,
+/// are read from the config through the context instead).
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Params {
     scheme: Scheme,
@@ -155,10 +155,8 @@ pub struct Params {
     batch: usize,
     /// Microseconds per key sent.
     per_key: u64,
-    timeout: u64,
-    resend: u64,
-    break_transfer: bool,
-    distinct: bool,
+    timeout: Micros,
+    resend: Micros,
 }
 
 impl Params {
@@ -180,10 +178,8 @@ impl Params {
             members: c.members.unwrap_or(nodes).min(nodes),
             batch: c.batch_keys.max(1) as usize,
             per_key: (1e6 / c.transfer_keys_per_s.max(1e-3)).round() as u64,
-            timeout: us(c.request_timeout_ms),
-            resend: us(c.resend_ms),
-            break_transfer: c.break_switch_before_transfer,
-            distinct: !c.break_replicas_same_node,
+            timeout: c.request_timeout,
+            resend: c.resend,
         }
     }
 
@@ -230,8 +226,16 @@ pub struct Membership {
 }
 
 impl Membership {
-    fn new(p: &Params, epoch: u32, members: Vec<NodeId>, prev: Option<&Membership>, figures: bool) -> Membership {
-        let (r, table) = hashring::replica_table(p.scheme, &members, u64::from(p.keys), p.r, p.distinct);
+    fn new(
+        c: &HashRingConfig,
+        p: &Params,
+        epoch: u32,
+        members: Vec<NodeId>,
+        prev: Option<&Membership>,
+        figures: bool,
+    ) -> Membership {
+        let distinct = !c.break_replicas_same_node;
+        let (r, table) = hashring::replica_table(p.scheme, &members, u64::from(p.keys), p.r, distinct);
         let mut loads = vec![0u64; members.len()];
         for k in 0..p.keys as usize {
             if let Some(i) = table.get(k * r).and_then(|n| members.iter().position(|m| m == n)) {
@@ -678,7 +682,6 @@ static INFO: ProtocolInfo = ProtocolInfo {
     name: "hash_ring",
     title: "Consistent hashing",
     title_zh_cn: "一致性哈希",
-    layout: Layout::Ring,
     roles: ROLES,
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
@@ -858,7 +861,7 @@ impl RingMonitor {
 fn ensure_tick(s: &mut RingNode, cx: &mut Context<'_, HashRing>) {
     if !s.tick_armed {
         s.tick_armed = true;
-        let period = (s.p.timeout.min(s.p.resend) / 2).max(1_000);
+        let period = (s.p.timeout.min(s.p.resend).0 / 2).max(1_000);
         cx.set_timer(Timer::Tick, Micros(period));
     }
 }
@@ -882,7 +885,7 @@ fn adopt(s: &mut RingNode, new: &Rc<Membership>, cx: &mut Context<'_, HashRing>)
         let (Some(&op), Some(&np)) = (ol.first(), nl.first()) else { continue };
         let held = s.entry(k).version > 0;
         let f = s.flag(k);
-        if s.p.break_transfer {
+        if cx.config().break_switch_before_transfer {
             if held && !nl.contains(&me) {
                 s.drop_key(k);
             }
@@ -965,7 +968,11 @@ fn serve(s: &mut RingNode, ask: Ask, cx: &mut Context<'_, HashRing>) {
     let list = s.view.replicas(k).to_vec();
     let Some(&np) = list.first() else { return };
     let f = s.flag(k);
-    let acting = if s.p.break_transfer { np == me } else { (np == me && f & INCOMING == 0) || f & WAITING != 0 };
+    let acting = if cx.config().break_switch_before_transfer {
+        np == me
+    } else {
+        (np == me && f & INCOMING == 0) || f & WAITING != 0
+    };
     if acting {
         let e = s.entry(k);
         match ask.op {
@@ -1082,7 +1089,7 @@ fn try_next(s: &mut RingNode, id: RequestId, cx: &mut Context<'_, HashRing>) {
             p.tried += 1;
             match list.get(p.tried) {
                 Some(&next) => {
-                    p.deadline = cx.now().saturating_add(Micros(s.p.timeout));
+                    p.deadline = cx.now().saturating_add(s.p.timeout);
                     s.pending.insert(id, p);
                     let ask = Ask { id, gateway: s.me, key, op: Op::Get, hops: 0, replica: true };
                     route(s, next, ask, cx);
@@ -1190,7 +1197,7 @@ fn on_tick(s: &mut RingNode, cx: &mut Context<'_, HashRing>) {
     for id in late {
         try_next(s, id, cx);
     }
-    let resend = Micros(s.p.resend);
+    let resend = s.p.resend;
     let again: Vec<u64> =
         s.unacked.iter().filter(|(_, b)| now.saturating_sub(b.sent_at) >= resend).map(|(id, _)| *id).collect();
     for id in again {
@@ -1311,7 +1318,7 @@ fn change_membership(s: &mut RingNode, id: RequestId, join: bool, n: u32, cx: &m
     } else {
         members.retain(|&m| m != node);
     }
-    let next = Rc::new(Membership::new(&s.p, s.view.epoch + 1, members, Some(&s.view), true));
+    let next = Rc::new(Membership::new(cx.config(), &s.p, s.view.epoch + 1, members, Some(&s.view), true));
     adopt(s, &next, cx);
     for i in 0..s.p.nodes as usize {
         let n = NodeId::from_index(i);
@@ -1341,10 +1348,6 @@ impl Protocol for HashRing {
             "break_replicas_same_node" => Some(&mut c.break_replicas_same_node),
             _ => None,
         }
-    }
-
-    fn reconfigure(state: &mut RingNode, config: &HashRingConfig) {
-        state.p = Params::new(config, state.p.nodes);
     }
 
     type Config = HashRingConfig;
@@ -1407,19 +1410,21 @@ impl Protocol for HashRing {
                 message: format!("transfer_keys_per_s = {} is outside 0.1 to {MAX_RATE}", c.transfer_keys_per_s),
             });
         }
-        for (field, v) in [("request_timeout_ms", c.request_timeout_ms), ("resend_ms", c.resend_ms)] {
-            if !(v.is_finite() && (1.0..=MAX_MS).contains(&v)) {
-                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside 1 to {MAX_MS} ms") });
+        for (field, v) in [("request_timeout_ms", c.request_timeout), ("resend_ms", c.resend)] {
+            if !(Micros::from_ms(1)..=MAX_DURATION).contains(&v) {
+                let (v, hi) = (v.ms_text(), MAX_DURATION.ms_text());
+                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside 1 to {hi} ms") });
             }
         }
         Ok(())
     }
 
-    fn init(c: &HashRingConfig, me: NodeId, peers: &[NodeId], _cx: &mut Context<'_, Self>) -> RingNode {
+    fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> RingNode {
+        let c = cx.config();
         let nodes = peers.len() as u32 + 1;
         let p = Params::new(c, nodes);
         let members: Vec<NodeId> = (0..p.members as usize).map(NodeId::from_index).collect();
-        let view = Rc::new(Membership::new(&p, 1, members, None, me == NodeId(1)));
+        let view = Rc::new(Membership::new(c, &p, 1, members, None, me == NodeId(1)));
         let mut store = ChunkVec::new();
         let mut flags = ChunkVec::new();
         let mut held = 0;
@@ -1553,7 +1558,7 @@ impl Protocol for HashRing {
             Request::Get(key) | Request::Put(key, _) => {
                 let key = any(cx, key);
                 let op = if let Request::Put(_, v) = r { Op::Put(v) } else { Op::Get };
-                let deadline = cx.now().saturating_add(Micros(s.p.timeout));
+                let deadline = cx.now().saturating_add(s.p.timeout);
                 s.pending.insert(id, Pending { key, op, tried: 0, deadline });
                 let ask = Ask { id, gateway: s.me, key, op, hops: 0, replica: false };
                 match s.view.primary(key) {
@@ -1570,21 +1575,13 @@ impl Protocol for HashRing {
         after(s, cx);
     }
 
-    fn durable(s: &RingNode) -> RingNode {
+    fn durable(s: &RingNode, _c: &HashRingConfig) -> RingNode {
         s.clone()
     }
 
-    fn on_restart(
-        c: &HashRingConfig,
-        _me: NodeId,
-        _peers: &[NodeId],
-        mut s: RingNode,
-        cx: &mut Context<'_, Self>,
-    ) -> RingNode {
+    fn on_restart(_me: NodeId, _peers: &[NodeId], mut s: RingNode, cx: &mut Context<'_, Self>) -> RingNode {
         // Requests in progress are lost; the disk keeps keys, memberships
-        // and what is still to move. Unconfirmed batches go out again. The
-        // settings are the config's now (a switch may have flipped).
-        s.p = Params::new(c, s.p.nodes);
+        // and what is still to move. Unconfirmed batches go out again.
         s.pending.clear();
         s.waiting.clear();
         s.writes.clear();
@@ -1645,7 +1642,7 @@ impl Protocol for HashRing {
         s.role()
     }
 
-    fn node_view(s: &RingNode) -> ProtocolNodeView {
+    fn node_view(s: &RingNode, _c: &HashRingConfig) -> ProtocolNodeView {
         let primary = s.view.members.iter().position(|&m| m == s.me).map_or(0, |i| s.view.loads[i]);
         let to_send = s.queue.len() + s.unacked.values().map(|b| b.keys.len()).sum::<usize>();
         let incoming = if s.flagged == 0 { 0 } else { (0..s.p.keys).filter(|&k| s.flag(k) & INCOMING != 0).count() };
@@ -1688,8 +1685,8 @@ impl Protocol for HashRing {
         }
     }
 
-    fn durable_view(s: &RingNode) -> ProtocolNodeView {
-        let mut v = Self::node_view(s);
+    fn durable_view(s: &RingNode, c: &HashRingConfig) -> ProtocolNodeView {
+        let mut v = Self::node_view(s, c);
         v.headline = Text::new(format!("{} on disk", s.held), format!("磁盘上 {} 个", s.held));
         v
     }
@@ -1761,7 +1758,7 @@ impl Protocol for HashRing {
         MessageView { kind, summary, fields }
     }
 
-    fn figures(states: &[Option<&RingNode>], _now: Micros, _messages_sent: u64) -> Vec<Figure> {
+    fn figures(_c: &HashRingConfig, states: &[Option<&RingNode>], _now: Micros, _messages_sent: u64) -> Vec<Figure> {
         let Some(s) = newest(states) else { return Vec::new() };
         let v = &s.view;
         let mut out = Vec::new();
@@ -1824,8 +1821,8 @@ impl Protocol for HashRing {
         out
     }
 
-    fn ring(states: &[Option<&RingNode>]) -> Option<RingView> {
-        let s = newest(states)?;
+    fn stage(_c: &HashRingConfig, states: &[Option<&RingNode>]) -> Stage {
+        let Some(s) = newest(states) else { return Stage::Cluster };
         let v = &s.view;
         let marks = marks(states, s.p.keys);
         let keys = (0..s.p.keys)
@@ -1836,7 +1833,7 @@ impl Protocol for HashRing {
                 state: marks[k as usize],
             })
             .collect();
-        Some(RingView {
+        Stage::Ring(RingView {
             scheme: s.p.scheme.name(),
             epoch: v.epoch,
             members: v.members.clone(),
@@ -1846,6 +1843,27 @@ impl Protocol for HashRing {
             changed: v.changed.clone(),
             keys,
         })
+    }
+
+    fn actions(_c: &HashRingConfig, states: &[Option<&RingNode>]) -> Vec<Action> {
+        let Some(s) = newest(states) else { return Vec::new() };
+        let v = &s.view;
+        let coordinator = v.coordinator();
+        let join = (0..s.p.nodes as usize).map(NodeId::from_index).filter(|n| !v.has(*n)).map(|n| Action {
+            group: "join",
+            label: Text::new("add to the ring", "加入环"),
+            subject: n,
+            node: coordinator,
+            request: format!("join {}", n.0),
+        });
+        let leave = v.members.iter().filter(|&&n| n != coordinator).map(|&n| Action {
+            group: "leave",
+            label: Text::new("remove from the ring", "移出环"),
+            subject: n,
+            node: coordinator,
+            request: format!("leave {}", n.0),
+        });
+        join.chain(leave).collect()
     }
 }
 
@@ -1886,9 +1904,9 @@ mod tests {
         let p = params(SchemeName::Ring);
         let four: Vec<NodeId> = (1..=4).map(NodeId).collect();
         let five: Vec<NodeId> = (1..=5).map(NodeId).collect();
-        let a = Membership::new(&p, 1, four.clone(), None, false);
-        let joined = Membership::new(&p, 2, five, Some(&a), false);
-        let left = Membership::new(&p, 3, four, Some(&joined), false);
+        let a = Membership::new(&HashRingConfig::default(), &p, 1, four.clone(), None, false);
+        let joined = Membership::new(&HashRingConfig::default(), &p, 2, five, Some(&a), false);
+        let left = Membership::new(&HashRingConfig::default(), &p, 3, four, Some(&joined), false);
         assert!(!joined.changed.is_empty() && !left.changed.is_empty());
         // Leaving undoes the join: the same arcs change owner back.
         assert_eq!(joined.changed.len(), left.changed.len());

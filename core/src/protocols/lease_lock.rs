@@ -30,7 +30,7 @@ use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value,
+    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Value,
     Violation,
 };
 use serde::Deserialize;
@@ -40,20 +40,27 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, default)]
 pub struct LeaseLockConfig {
     /// How long a granted lease lasts on the server's clock.
-    pub ttl_ms: f64,
+    #[serde(rename = "ttl_ms", deserialize_with = "crate::time::ms")]
+    pub ttl: Micros,
     /// How long a client works while holding the lock, before it writes.
-    pub work_ms: f64,
+    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms")]
+    pub work: Micros,
     /// Between a client's lease check and its write going out (where a
     /// GC pause can land).
-    pub check_to_write_ms: f64,
+    #[serde(rename = "check_to_write_ms", deserialize_with = "crate::time::ms")]
+    pub check_to_write: Micros,
     /// A client writes only if its lease has at least this long left.
-    pub safety_margin_ms: f64,
+    #[serde(rename = "safety_margin_ms", deserialize_with = "crate::time::ms")]
+    pub safety_margin: Micros,
     /// Pause between a client's release and its next request.
-    pub think_ms: f64,
+    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms")]
+    pub think: Micros,
     /// First retry delay after a busy answer (doubles up to `retry_max_ms`).
-    pub retry_min_ms: f64,
+    #[serde(rename = "retry_min_ms", deserialize_with = "crate::time::ms")]
+    pub retry_min: Micros,
     /// Longest retry delay.
-    pub retry_max_ms: f64,
+    #[serde(rename = "retry_max_ms", deserialize_with = "crate::time::ms")]
+    pub retry_max: Micros,
     /// The first fencing token the server hands out.
     pub first_token: u64,
     /// Break it: the resource accepts any token.
@@ -68,13 +75,13 @@ pub struct LeaseLockConfig {
 impl Default for LeaseLockConfig {
     fn default() -> LeaseLockConfig {
         LeaseLockConfig {
-            ttl_ms: 100.0,
-            work_ms: 20.0,
-            check_to_write_ms: 2.0,
-            safety_margin_ms: 10.0,
-            think_ms: 30.0,
-            retry_min_ms: 5.0,
-            retry_max_ms: 80.0,
+            ttl: Micros::from_ms(100),
+            work: Micros::from_ms(20),
+            check_to_write: Micros::from_ms(2),
+            safety_margin: Micros::from_ms(10),
+            think: Micros::from_ms(30),
+            retry_min: Micros::from_ms(5),
+            retry_max: Micros::from_ms(80),
             first_token: 1,
             break_fencing_check: false,
             break_forget_on_restart: false,
@@ -86,44 +93,6 @@ impl Default for LeaseLockConfig {
 const MAX_FIRST_TOKEN: u64 = 1 << 40;
 /// Nodes: one server, one resource, and up to this many minus two clients.
 pub const MAX_NODES: u32 = 32;
-
-fn us(ms: f64) -> u64 {
-    (ms * 1000.0).round() as u64
-}
-
-/// The settings as the handlers use them.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Params {
-    ttl: u64,
-    work: u64,
-    check_to_write: u64,
-    margin: u64,
-    think: u64,
-    retry_min: u64,
-    retry_max: u64,
-    first_token: u64,
-    break_fencing_check: bool,
-    break_forget_on_restart: bool,
-    break_release_owner_check: bool,
-}
-
-impl From<&LeaseLockConfig> for Params {
-    fn from(c: &LeaseLockConfig) -> Params {
-        Params {
-            ttl: us(c.ttl_ms),
-            work: us(c.work_ms),
-            check_to_write: us(c.check_to_write_ms),
-            margin: us(c.safety_margin_ms),
-            think: us(c.think_ms),
-            retry_min: us(c.retry_min_ms),
-            retry_max: us(c.retry_max_ms),
-            first_token: c.first_token,
-            break_fencing_check: c.break_fencing_check,
-            break_forget_on_restart: c.break_forget_on_restart,
-            break_release_owner_check: c.break_release_owner_check,
-        }
-    }
-}
 
 /// A lease the server gave out.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -211,7 +180,6 @@ pub enum Kind {
 /// One node of a lease-lock cluster.
 #[derive(Clone, Debug)]
 pub struct LockNode {
-    p: Params,
     me: NodeId,
     server: NodeId,
     resource: NodeId,
@@ -312,7 +280,7 @@ pub enum Timer {
 }
 
 impl LockNode {
-    fn new(p: Params, me: NodeId, peers: &[NodeId]) -> LockNode {
+    fn new(p: &LeaseLockConfig, me: NodeId, peers: &[NodeId]) -> LockNode {
         let n = peers.len() as u32 + 1;
         let (server, resource) = (NodeId(1), NodeId(n));
         let kind = if me == server {
@@ -342,7 +310,7 @@ impl LockNode {
                 waits: fencing::Waits::default(),
             })
         };
-        LockNode { p, me, server, resource, kind }
+        LockNode { me, server, resource, kind }
     }
 
     fn ask(c: &mut Client, server: NodeId, attempt: u32, cx: &mut Context<'_, LeaseLock>) {
@@ -407,7 +375,6 @@ static INFO: ProtocolInfo = ProtocolInfo {
     name: "lease_lock",
     title: "Lease lock",
     title_zh_cn: "租约锁",
-    layout: Layout::Lock,
     roles: ROLES,
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
@@ -459,6 +426,8 @@ struct Grant {
 /// The monitor's ghost state.
 #[derive(Clone, Debug, Default)]
 pub struct LockMonitor {
+    /// How long a lease lasts.
+    ttl: Micros,
     grants_seen: u64,
     releases_seen: u64,
     /// The lease running now (ended early by its owner's release).
@@ -491,7 +460,7 @@ impl LockMonitor {
                 if s.grants != self.grants_seen {
                     self.grants_seen = s.grants;
                     let Some((client, token)) = s.last_grant else { return };
-                    let grant = Grant { client, token, at: now, until: now.saturating_add(Micros(node.p.ttl)) };
+                    let grant = Grant { client, token, at: now, until: now.saturating_add(self.ttl) };
                     if let Some(g) = self.current
                         && now < g.until
                         && g.client != client
@@ -556,10 +525,6 @@ impl Protocol for LeaseLock {
         }
     }
 
-    fn reconfigure(state: &mut LockNode, config: &LeaseLockConfig) {
-        state.p = Params::from(config);
-    }
-
     type Config = LeaseLockConfig;
     type State = LockNode;
     type Durable = LockDurable;
@@ -581,27 +546,32 @@ impl Protocol for LeaseLock {
                 ),
             });
         }
-        fencing::check_ms(&[
-            ("ttl_ms", c.ttl_ms, 0.001),
-            ("work_ms", c.work_ms, 0.0),
-            ("check_to_write_ms", c.check_to_write_ms, 0.0),
-            ("safety_margin_ms", c.safety_margin_ms, 0.0),
-            ("think_ms", c.think_ms, 0.001),
-            ("retry_min_ms", c.retry_min_ms, 0.001),
-            ("retry_max_ms", c.retry_max_ms, 0.001),
+        fencing::check_durations(&[
+            ("ttl_ms", c.ttl, true),
+            ("work_ms", c.work, false),
+            ("check_to_write_ms", c.check_to_write, false),
+            ("safety_margin_ms", c.safety_margin, false),
+            ("think_ms", c.think, true),
+            ("retry_min_ms", c.retry_min, true),
+            ("retry_max_ms", c.retry_max, true),
         ])?;
-        if c.retry_max_ms < c.retry_min_ms {
+        if c.retry_max < c.retry_min {
             return Err(ConfigIssue {
                 field: "retry_max_ms",
-                message: format!("retry_max_ms = {} is below retry_min_ms = {}", c.retry_max_ms, c.retry_min_ms),
+                message: format!(
+                    "retry_max_ms = {} is below retry_min_ms = {}",
+                    c.retry_max.ms_text(),
+                    c.retry_min.ms_text()
+                ),
             });
         }
-        if c.safety_margin_ms >= c.ttl_ms {
+        if c.safety_margin >= c.ttl {
             return Err(ConfigIssue {
                 field: "safety_margin_ms",
                 message: format!(
                     "safety_margin_ms = {} must be below ttl_ms = {}, or no client ever writes",
-                    c.safety_margin_ms, c.ttl_ms
+                    c.safety_margin.ms_text(),
+                    c.ttl.ms_text()
                 ),
             });
         }
@@ -614,8 +584,8 @@ impl Protocol for LeaseLock {
         Ok(())
     }
 
-    fn init(config: &LeaseLockConfig, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> LockNode {
-        let node = LockNode::new(Params::from(config), me, peers);
+    fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> LockNode {
+        let node = LockNode::new(cx.config(), me, peers);
         cx.observe("role", Obs::Str(Self::role(&node)));
         if let Kind::Client(_) = node.kind {
             // Clients start a little apart, in node order, with jitter.
@@ -626,7 +596,7 @@ impl Protocol for LeaseLock {
     }
 
     fn on_message(s: &mut LockNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
-        let p = s.p;
+        let p = cx.config();
         let server = s.server;
         let now = cx.now();
         match &mut s.kind {
@@ -645,11 +615,11 @@ impl Protocol for LeaseLock {
                         None => {
                             let token = sv.next_token;
                             sv.next_token += 1;
-                            sv.lease = Some(Lease { client: from, token, expires: now.saturating_add(Micros(p.ttl)) });
+                            sv.lease = Some(Lease { client: from, token, expires: now.saturating_add(p.ttl) });
                             sv.grants += 1;
                             sv.last_grant = Some((from, token));
                             cx.observe("granted", Obs::Int(token as i64));
-                            cx.send(from, Msg::Granted { token, ttl_us: p.ttl, nonce });
+                            cx.send(from, Msg::Granted { token, ttl_us: p.ttl.0, nonce });
                         }
                     }
                 }
@@ -686,13 +656,13 @@ impl Protocol for LeaseLock {
                     c.waits.record(now.0.saturating_sub(c.wanted_since.0));
                     cx.observe("role", Obs::Str("holder"));
                     cx.observe("token", Obs::Int(token as i64));
-                    cx.set_timer(Timer::Work, Micros(p.work));
+                    cx.set_timer(Timer::Work, p.work);
                 }
                 Msg::Busy { nonce } => {
                     if let Phase::Waiting(attempt) = c.phase
                         && nonce == c.asked_at.0
                     {
-                        let wait = s_backoff(&p, attempt, cx);
+                        let wait = s_backoff(p, attempt, cx);
                         c.phase = Phase::Waiting(attempt + 1);
                         cx.set_timer(Timer::Ask, wait);
                     }
@@ -705,7 +675,7 @@ impl Protocol for LeaseLock {
                     c.token = None;
                     c.phase = Phase::Thinking;
                     cx.observe("role", Obs::Str("thinking"));
-                    cx.set_timer(Timer::Ask, Micros(p.think));
+                    cx.set_timer(Timer::Ask, p.think);
                 }
                 _ => {}
             },
@@ -713,7 +683,7 @@ impl Protocol for LeaseLock {
     }
 
     fn on_timer(s: &mut LockNode, timer: Timer, cx: &mut Context<'_, Self>) {
-        let p = s.p;
+        let p = cx.config();
         let (server, resource, me) = (s.server, s.resource, s.me);
         let Kind::Client(c) = &mut s.kind else { return };
         let now = cx.now();
@@ -730,30 +700,30 @@ impl Protocol for LeaseLock {
         match (timer, c.phase) {
             (Timer::Ask, Phase::Thinking) => {
                 LockNode::ask(c, server, 1, cx);
-                cx.set_timer(Timer::Patience, Micros(p.retry_max.max(p.ttl)));
+                cx.set_timer(Timer::Patience, p.retry_max.max(p.ttl));
             }
             (Timer::Ask, Phase::Waiting(attempt)) => {
                 LockNode::ask(c, server, attempt, cx);
-                cx.set_timer(Timer::Patience, Micros(p.retry_max.max(p.ttl)));
+                cx.set_timer(Timer::Patience, p.retry_max.max(p.ttl));
             }
             (Timer::Patience, Phase::Waiting(attempt)) => {
                 // No answer (lost on the way): ask again after a backoff.
-                let wait = s_backoff(&p, attempt, cx);
+                let wait = s_backoff(p, attempt, cx);
                 c.phase = Phase::Waiting(attempt + 1);
                 cx.set_timer(Timer::Ask, wait);
             }
             (Timer::Work, Phase::Working) => {
                 // The check: is there still time left on the lease?
-                if now.saturating_add(Micros(p.margin)) < c.valid_until {
+                if now.saturating_add(p.safety_margin) < c.valid_until {
                     c.phase = Phase::Writing;
                     cx.observe("checked", Obs::Int(c.token.unwrap_or(0) as i64));
-                    cx.set_timer(Timer::Write, Micros(p.check_to_write));
+                    cx.set_timer(Timer::Write, p.check_to_write);
                 } else {
                     c.lost += 1;
                     c.token = None;
                     c.phase = Phase::Thinking;
                     cx.observe("role", Obs::Str("thinking"));
-                    cx.set_timer(Timer::Ask, Micros(p.think));
+                    cx.set_timer(Timer::Ask, p.think);
                 }
             }
             (Timer::Write, Phase::Writing) => {
@@ -763,7 +733,7 @@ impl Protocol for LeaseLock {
                 c.writes += 1;
                 c.phase = Phase::Wrote;
                 cx.send(resource, Msg::Write { token, value: u64::from(me.0) * 1_000 + c.writes });
-                cx.set_timer(Timer::Patience, Micros(p.retry_max.max(p.ttl)));
+                cx.set_timer(Timer::Patience, p.retry_max.max(p.ttl));
             }
             (Timer::Patience, Phase::Wrote) => {
                 // The answer was lost: release anyway and move on.
@@ -772,7 +742,7 @@ impl Protocol for LeaseLock {
                 }
                 c.phase = Phase::Thinking;
                 cx.observe("role", Obs::Str("thinking"));
-                cx.set_timer(Timer::Ask, Micros(p.think));
+                cx.set_timer(Timer::Ask, p.think);
             }
             _ => {}
         }
@@ -782,7 +752,7 @@ impl Protocol for LeaseLock {
         cx.reply(id, Reply::Failed(fencing::no_requests("lease-lock clients", "租约锁的客户端").en));
     }
 
-    fn durable(s: &LockNode) -> LockDurable {
+    fn durable(s: &LockNode, _c: &LeaseLockConfig) -> LockDurable {
         match &s.kind {
             Kind::Server(sv) => LockDurable::Server(sv.next_token),
             Kind::Client(_) => LockDurable::Client,
@@ -790,26 +760,20 @@ impl Protocol for LeaseLock {
         }
     }
 
-    fn on_restart(
-        config: &LeaseLockConfig,
-        me: NodeId,
-        peers: &[NodeId],
-        d: LockDurable,
-        cx: &mut Context<'_, Self>,
-    ) -> LockNode {
-        let mut node = LockNode::new(Params::from(config), me, peers);
-        let p = node.p;
+    fn on_restart(me: NodeId, peers: &[NodeId], d: LockDurable, cx: &mut Context<'_, Self>) -> LockNode {
+        let p = cx.config();
+        let mut node = LockNode::new(p, me, peers);
         match (&mut node.kind, d) {
             (Kind::Server(sv), LockDurable::Server(next)) => {
                 sv.next_token = next;
                 // It no longer knows whether a lease is out: wait one TTL so
                 // any lease it gave has run out (unless broken).
                 if !p.break_forget_on_restart {
-                    sv.ready_at = cx.now().saturating_add(Micros(p.ttl));
+                    sv.ready_at = cx.now().saturating_add(p.ttl);
                 }
             }
             (Kind::Resource(r), LockDurable::Resource(kept)) => *r = kept,
-            (Kind::Client(_), _) => cx.set_timer(Timer::Ask, Micros(p.think)),
+            (Kind::Client(_), _) => cx.set_timer(Timer::Ask, p.think),
             _ => {}
         }
         cx.observe("role", Obs::Str(Self::role(&node)));
@@ -820,8 +784,8 @@ impl Protocol for LeaseLock {
         Err(fencing::no_requests("lease-lock clients", "租约锁的客户端"))
     }
 
-    fn new_monitor(_config: &LeaseLockConfig, _nodes: usize) -> LockMonitor {
-        LockMonitor::default()
+    fn new_monitor(config: &LeaseLockConfig, _nodes: usize) -> LockMonitor {
+        LockMonitor { ttl: config.ttl, ..LockMonitor::default() }
     }
 
     fn check(m: &mut LockMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
@@ -840,7 +804,7 @@ impl Protocol for LeaseLock {
         }
     }
 
-    fn node_view(s: &LockNode) -> ProtocolNodeView {
+    fn node_view(s: &LockNode, p: &LeaseLockConfig) -> ProtocolNodeView {
         let opt = |v: Option<u64>| v.map_or(Value::None, Value::from);
         let (headline, fields) = match &s.kind {
             Kind::Server(sv) => {
@@ -890,7 +854,7 @@ impl Protocol for LeaseLock {
                     ],
                 )
             }
-            Kind::Resource(r) => (r.headline(), r.fields(!s.p.break_fencing_check)),
+            Kind::Resource(r) => (r.headline(), r.fields(!p.break_fencing_check)),
         };
         let store = match &s.kind {
             Kind::Resource(r) => r.rows(),
@@ -900,7 +864,7 @@ impl Protocol for LeaseLock {
         ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store, store_title }
     }
 
-    fn durable_view(d: &LockDurable) -> ProtocolNodeView {
+    fn durable_view(d: &LockDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         let fields = match d {
             LockDurable::Server(next) => vec![Field { name: "next_token", value: Value::from(*next) }],
             LockDurable::Resource(r) => vec![Field { name: "max_token", value: Value::from(r.max_token) }],
@@ -956,16 +920,14 @@ impl Protocol for LeaseLock {
         MessageView { kind, summary, fields }
     }
 
-    fn locks(states: &[Option<&LockNode>]) -> Option<crate::view::LockView> {
+    fn stage(p: &LeaseLockConfig, states: &[Option<&LockNode>]) -> Stage {
         let n = states.len();
         let mut clients = Vec::new();
         let mut resource = None;
-        let mut lease_us = 0;
         for (i, st) in states.iter().enumerate() {
             let id = NodeId::from_index(i);
             match st.map(|s| (s, &s.kind)) {
                 Some((s, Kind::Client(c))) => {
-                    lease_us = s.p.ttl;
                     let holding = matches!(c.phase, Phase::Working | Phase::Writing | Phase::Wrote);
                     clients.push(crate::view::LockClient {
                         id,
@@ -977,18 +939,23 @@ impl Protocol for LeaseLock {
                         acquired: c.acquired,
                     });
                 }
-                Some((s, Kind::Resource(r))) => {
-                    resource = Some(fencing::board_resource(id, r, !s.p.break_fencing_check));
+                Some((_, Kind::Resource(r))) => {
+                    resource = Some(fencing::board_resource(id, r, !p.break_fencing_check));
                 }
                 Some((_, Kind::Server(_))) => {}
                 None if i > 0 && i + 1 < n => clients.push(fencing::crashed_client(id)),
                 None => {}
             }
         }
-        Some(crate::view::LockView { clients: fencing::board_order(clients), lease_us, resource })
+        Stage::Locks(crate::view::LockView { clients: fencing::board_order(clients), lease_us: p.ttl.0, resource })
     }
 
-    fn figures(states: &[Option<&LockNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+    fn figures(
+        _c: &LeaseLockConfig,
+        states: &[Option<&LockNode>],
+        now: Micros,
+        messages_sent: u64,
+    ) -> Vec<crate::view::Figure> {
         let clients: Vec<(u64, u64, fencing::Waits)> = states
             .iter()
             .flatten()
@@ -1003,8 +970,8 @@ impl Protocol for LeaseLock {
 
 /// A client's wait before attempt `attempt` (from 1): doubling from
 /// `retry_min` up to `retry_max`, with jitter so clients do not retry in step.
-fn s_backoff(p: &Params, attempt: u32, cx: &mut Context<'_, LeaseLock>) -> Micros {
-    let base = p.retry_min.saturating_mul(1 << attempt.min(20)).min(p.retry_max).max(1);
+fn s_backoff(p: &LeaseLockConfig, attempt: u32, cx: &mut Context<'_, LeaseLock>) -> Micros {
+    let base = p.retry_min.0.saturating_mul(1 << attempt.min(20)).min(p.retry_max.0).max(1);
     Micros(base / 2 + cx.rng().range_inclusive(0, base / 2))
 }
 
@@ -1019,11 +986,10 @@ mod tests {
         let ok = LeaseLockConfig::default();
         assert_eq!(LeaseLock::validate(&ok, 4), Ok(()));
         for (c, nodes, field) in [
-            (LeaseLockConfig { ttl_ms: 0.0, ..ok.clone() }, 4, "ttl_ms"),
-            (LeaseLockConfig { ttl_ms: -5.0, ..ok.clone() }, 4, "ttl_ms"),
-            (LeaseLockConfig { ttl_ms: f64::NAN, ..ok.clone() }, 4, "ttl_ms"),
-            (LeaseLockConfig { retry_max_ms: 1.0, ..ok.clone() }, 4, "retry_max_ms"),
-            (LeaseLockConfig { safety_margin_ms: 100.0, ..ok.clone() }, 4, "safety_margin_ms"),
+            (LeaseLockConfig { ttl: Micros::ZERO, ..ok.clone() }, 4, "ttl_ms"),
+            (LeaseLockConfig { ttl: Micros::from_ms(3_600_000), ..ok.clone() }, 4, "ttl_ms"),
+            (LeaseLockConfig { retry_max: Micros::from_ms(1), ..ok.clone() }, 4, "retry_max_ms"),
+            (LeaseLockConfig { safety_margin: Micros::from_ms(100), ..ok.clone() }, 4, "safety_margin_ms"),
             (LeaseLockConfig { first_token: u64::MAX, ..ok.clone() }, 4, "first_token"),
             (ok.clone(), 2, "nodes"),
             (ok.clone(), 1_000, "nodes"),
@@ -1035,12 +1001,12 @@ mod tests {
 
     #[test]
     fn a_correct_server_releases_only_for_the_holder_of_that_token() {
-        let p = Params::from(&LeaseLockConfig::default());
+        let config = LeaseLockConfig::default();
         let peers = [NodeId(2), NodeId(3), NodeId(4)];
-        let mut server = LockNode::new(p, NodeId(1), &peers);
+        let mut server = LockNode::new(&config, NodeId(1), &peers);
         let mut rng = Rng::stream(1, Domain::Node, 1);
         let mut fx = Effects::<LeaseLock>::default();
-        let mut cx = Context::new(NodeId(1), Micros(1_000), &mut rng, &mut fx);
+        let mut cx = Context::new(NodeId(1), Micros(1_000), &mut rng, &mut fx, &config);
         LeaseLock::on_message(&mut server, NodeId(2), Msg::Acquire { nonce: 1 }, &mut cx);
         LeaseLock::on_message(&mut server, NodeId(3), Msg::Release { token: 1 }, &mut cx);
         LeaseLock::on_message(&mut server, NodeId(2), Msg::Release { token: 7 }, &mut cx);

@@ -19,7 +19,7 @@ use crate::ids::{NodeId, RequestId};
 use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::text::Text;
 use crate::time::Micros;
-use crate::view::{Field, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value, Violation};
+use crate::view::{Field, Label, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Value, Violation};
 use serde::Deserialize;
 
 /// The queue lock's settings, the `[config]` table of a `queue_lock` scenario.
@@ -27,13 +27,17 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, default)]
 pub struct QueueLockConfig {
     /// A session expires after this long without a heartbeat.
-    pub session_timeout_ms: f64,
+    #[serde(rename = "session_timeout_ms", deserialize_with = "crate::time::ms")]
+    pub session_timeout: Micros,
     /// Gap between a client's heartbeats.
-    pub heartbeat_ms: f64,
+    #[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms")]
+    pub heartbeat: Micros,
     /// How long a client works holding the lock, before it writes.
-    pub work_ms: f64,
+    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms")]
+    pub work: Micros,
     /// Pause between a release and the next request.
-    pub think_ms: f64,
+    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms")]
+    pub think: Micros,
     /// The naive variant: every waiting client watches the whole lock node.
     pub watch_all: bool,
     /// Break it: the storage accepts any token.
@@ -43,10 +47,10 @@ pub struct QueueLockConfig {
 impl Default for QueueLockConfig {
     fn default() -> QueueLockConfig {
         QueueLockConfig {
-            session_timeout_ms: 100.0,
-            heartbeat_ms: 30.0,
-            work_ms: 20.0,
-            think_ms: 40.0,
+            session_timeout: Micros::from_ms(100),
+            heartbeat: Micros::from_ms(30),
+            work: Micros::from_ms(20),
+            think: Micros::from_ms(40),
             watch_all: false,
             break_fencing_check: false,
         }
@@ -55,34 +59,6 @@ impl Default for QueueLockConfig {
 
 /// Most nodes.
 pub const MAX_NODES: u32 = 40;
-
-fn us(ms: f64) -> u64 {
-    (ms * 1000.0).round() as u64
-}
-
-/// The settings as the handlers use them.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Params {
-    session: u64,
-    heartbeat: u64,
-    work: u64,
-    think: u64,
-    watch_all: bool,
-    break_fencing_check: bool,
-}
-
-impl From<&QueueLockConfig> for Params {
-    fn from(c: &QueueLockConfig) -> Params {
-        Params {
-            session: us(c.session_timeout_ms),
-            heartbeat: us(c.heartbeat_ms),
-            work: us(c.work_ms),
-            think: us(c.think_ms),
-            watch_all: c.watch_all,
-            break_fencing_check: c.break_fencing_check,
-        }
-    }
-}
 
 /// The coordination service.
 #[derive(Clone, Debug, Default)]
@@ -145,11 +121,11 @@ pub struct QClient {
 #[derive(Clone, Debug)]
 pub enum QNode {
     /// S1.
-    Coordinator(Params, Coordinator),
+    Coordinator(Coordinator),
     /// A client (its own id, the storage's id).
-    Client(Params, NodeId, NodeId, QClient),
+    Client(NodeId, NodeId, QClient),
     /// The last node.
-    Storage(Params, Storage),
+    Storage(Storage),
 }
 
 /// What survives a crash: the coordinator's state (replicated in a real
@@ -267,7 +243,6 @@ static INFO: ProtocolInfo = ProtocolInfo {
     name: "queue_lock",
     title: "Queue lock (ZooKeeper recipe)",
     title_zh_cn: "队列锁（ZooKeeper 做法）",
-    layout: Layout::Lock,
     roles: ROLES,
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
@@ -338,7 +313,7 @@ impl Coordinator {
 }
 
 impl QClient {
-    fn join(&mut self, p: &Params, cx: &mut Context<'_, QueueLock>) {
+    fn join(&mut self, p: &QueueLockConfig, cx: &mut Context<'_, QueueLock>) {
         self.phase = Phase::Joining;
         self.seq = None;
         self.waiting_since = cx.now();
@@ -347,15 +322,15 @@ impl QClient {
         // The heartbeat loop also repeats a create that got lost.
         if !self.in_session {
             self.in_session = true;
-            cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
+            cx.set_timer(Timer::Heartbeat, p.heartbeat);
         }
     }
 
-    fn give_up(&mut self, p: &Params, cx: &mut Context<'_, QueueLock>) {
+    fn give_up(&mut self, p: &QueueLockConfig, cx: &mut Context<'_, QueueLock>) {
         self.phase = Phase::Thinking;
         self.seq = None;
         cx.observe("role", Obs::Str("thinking"));
-        cx.set_timer(Timer::Ask, Micros(p.think));
+        cx.set_timer(Timer::Ask, p.think);
     }
 }
 
@@ -364,12 +339,6 @@ impl Protocol for QueueLock {
         match key {
             "break_fencing_check" => Some(&mut c.break_fencing_check),
             _ => None,
-        }
-    }
-
-    fn reconfigure(state: &mut QNode, config: &QueueLockConfig) {
-        match state {
-            QNode::Coordinator(p, _) | QNode::Client(p, ..) | QNode::Storage(p, _) => *p = Params::from(config),
         }
     }
 
@@ -394,37 +363,37 @@ impl Protocol for QueueLock {
                 ),
             });
         }
-        fencing::check_ms(&[
-            ("session_timeout_ms", c.session_timeout_ms, f64::MIN_POSITIVE),
-            ("heartbeat_ms", c.heartbeat_ms, f64::MIN_POSITIVE),
-            ("work_ms", c.work_ms, f64::MIN_POSITIVE),
-            ("think_ms", c.think_ms, f64::MIN_POSITIVE),
+        fencing::check_durations(&[
+            ("session_timeout_ms", c.session_timeout, true),
+            ("heartbeat_ms", c.heartbeat, true),
+            ("work_ms", c.work, true),
+            ("think_ms", c.think, true),
         ])?;
-        if c.heartbeat_ms >= c.session_timeout_ms {
+        if c.heartbeat >= c.session_timeout {
             return Err(ConfigIssue {
                 field: "heartbeat_ms",
                 message: format!(
                     "heartbeat_ms = {} must be below session_timeout_ms = {}, or every session expires",
-                    c.heartbeat_ms, c.session_timeout_ms
+                    c.heartbeat.ms_text(),
+                    c.session_timeout.ms_text()
                 ),
             });
         }
         Ok(())
     }
 
-    fn init(config: &QueueLockConfig, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> QNode {
-        let p = Params::from(config);
+    fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> QNode {
+        let p = cx.config();
         let last = NodeId(peers.len() as u32 + 1);
         let node = if me == COORDINATOR {
-            cx.set_timer(Timer::Sweep, Micros(p.heartbeat));
-            QNode::Coordinator(p, Coordinator { next_seq: 1, ..Coordinator::default() })
+            cx.set_timer(Timer::Sweep, p.heartbeat);
+            QNode::Coordinator(Coordinator { next_seq: 1, ..Coordinator::default() })
         } else if me == last {
-            QNode::Storage(p, Storage::default())
+            QNode::Storage(Storage::default())
         } else {
             let first = Micros(u64::from(me.0 - 2) * 500 + cx.rng().range_inclusive(0, 300));
             cx.set_timer(Timer::Ask, first);
             QNode::Client(
-                p,
                 me,
                 last,
                 QClient {
@@ -447,8 +416,9 @@ impl Protocol for QueueLock {
 
     fn on_message(s: &mut QNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
         let now = cx.now();
+        let p = cx.config();
         match s {
-            QNode::Coordinator(_, z) => {
+            QNode::Coordinator(z) => {
                 let alive = z.sessions.iter().any(|(c, _)| *c == from);
                 match msg {
                     Msg::Heartbeat { owns } => {
@@ -509,14 +479,13 @@ impl Protocol for QueueLock {
                     _ => {}
                 }
             }
-            QNode::Storage(p, st) => {
+            QNode::Storage(st) => {
                 if let Msg::Write { token } = msg {
                     let accepted = st.write(from, token, token, !p.break_fencing_check, cx);
                     cx.send(from, Msg::WriteAck { token, accepted });
                 }
             }
-            QNode::Client(p, _, _, c) => {
-                let p = *p;
+            QNode::Client(_, _, c) => {
                 if matches!(c.phase, Phase::Joining | Phase::Waiting) {
                     c.wait_messages += 1;
                 }
@@ -540,7 +509,7 @@ impl Protocol for QueueLock {
                             c.waits.record(now.0.saturating_sub(c.waiting_since.0));
                             cx.observe("role", Obs::Str("holder"));
                             cx.observe("token", Obs::Int(me as i64));
-                            cx.set_timer(Timer::Work, Micros(p.work));
+                            cx.set_timer(Timer::Work, p.work);
                         } else {
                             let before = seqs.iter().take_while(|s| **s < me).last().copied().unwrap_or(0);
                             cx.send(COORDINATOR, Msg::Watch { seq: before, all: p.watch_all });
@@ -576,18 +545,22 @@ impl Protocol for QueueLock {
 
     fn on_timer(s: &mut QNode, timer: Timer, cx: &mut Context<'_, Self>) {
         let now = cx.now();
+        let p = cx.config();
         match s {
             // The coordinator's only timer is the sweep (whatever is forced).
-            QNode::Coordinator(p, z) => {
-                let late: Vec<NodeId> =
-                    z.sessions.iter().filter(|(_, t)| now.0.saturating_sub(t.0) > p.session).map(|(c, _)| *c).collect();
+            QNode::Coordinator(z) => {
+                let late: Vec<NodeId> = z
+                    .sessions
+                    .iter()
+                    .filter(|(_, t)| now.0.saturating_sub(t.0) > p.session_timeout.0)
+                    .map(|(c, _)| *c)
+                    .collect();
                 for c in late {
                     z.expire(c, cx);
                 }
-                cx.set_timer(Timer::Sweep, Micros(p.heartbeat));
+                cx.set_timer(Timer::Sweep, p.heartbeat);
             }
-            QNode::Client(p, _, storage, c) => {
-                let p = *p;
+            QNode::Client(_, storage, c) => {
                 // Slot 0 holds the phase's timer, whichever name fires.
                 let timer = match (timer, c.phase) {
                     (Timer::Heartbeat, _) => Timer::Heartbeat,
@@ -617,14 +590,14 @@ impl Protocol for QueueLock {
                         match c.phase {
                             // Quiet for a session timeout: perhaps a reply or a
                             // watch was lost; look again.
-                            Phase::Waiting if now.0.saturating_sub(c.last_poll.0) > p.session => {
+                            Phase::Waiting if now.0.saturating_sub(c.last_poll.0) > p.session_timeout.0 => {
                                 c.last_poll = now;
                                 cx.send(COORDINATOR, Msg::GetChildren);
                             }
                             Phase::Wrote => cx.send(*storage, Msg::Write { token: c.seq.unwrap_or(0) }),
                             _ => {}
                         }
-                        cx.set_timer(Timer::Heartbeat, Micros(p.heartbeat));
+                        cx.set_timer(Timer::Heartbeat, p.heartbeat);
                     }
                     _ => {}
                 }
@@ -637,24 +610,18 @@ impl Protocol for QueueLock {
         cx.reply(id, Reply::Failed(fencing::no_requests("queue-lock clients", "队列锁的客户端").en));
     }
 
-    fn durable(s: &QNode) -> QDurable {
+    fn durable(s: &QNode, _c: &QueueLockConfig) -> QDurable {
         match s {
-            QNode::Coordinator(_, z) => QDurable::Coordinator(z.clone()),
+            QNode::Coordinator(z) => QDurable::Coordinator(z.clone()),
             QNode::Client(..) => QDurable::Client,
-            QNode::Storage(_, st) => QDurable::Storage(st.clone()),
+            QNode::Storage(st) => QDurable::Storage(st.clone()),
         }
     }
 
-    fn on_restart(
-        config: &QueueLockConfig,
-        me: NodeId,
-        peers: &[NodeId],
-        d: QDurable,
-        cx: &mut Context<'_, Self>,
-    ) -> QNode {
-        let mut node = Self::init(config, me, peers, cx);
+    fn on_restart(me: NodeId, peers: &[NodeId], d: QDurable, cx: &mut Context<'_, Self>) -> QNode {
+        let mut node = Self::init(me, peers, cx);
         match (&mut node, d) {
-            (QNode::Coordinator(_, z), QDurable::Coordinator(kept)) => {
+            (QNode::Coordinator(z), QDurable::Coordinator(kept)) => {
                 // Sessions get a fresh grace period, as after a leader change.
                 *z = kept;
                 let now = cx.now();
@@ -662,7 +629,7 @@ impl Protocol for QueueLock {
                     s.1 = now;
                 }
             }
-            (QNode::Storage(_, st), QDurable::Storage(kept)) => *st = kept,
+            (QNode::Storage(st), QDurable::Storage(kept)) => *st = kept,
             _ => {}
         }
         node
@@ -677,7 +644,7 @@ impl Protocol for QueueLock {
     }
 
     fn check(m: &mut FenceWatch, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
-        if let Some(QNode::Storage(_, st)) = cluster.state(touched) {
+        if let Some(QNode::Storage(st)) = cluster.state(touched) {
             m.check(st, touched, now, |_| None, out);
         }
     }
@@ -686,7 +653,7 @@ impl Protocol for QueueLock {
         match s {
             QNode::Coordinator(..) => "coordinator",
             QNode::Storage(..) => "storage",
-            QNode::Client(_, _, _, c) => match c.phase {
+            QNode::Client(_, _, c) => match c.phase {
                 Phase::Thinking => "thinking",
                 Phase::Joining | Phase::Waiting => "waiting",
                 Phase::Working | Phase::Wrote => "holder",
@@ -694,9 +661,9 @@ impl Protocol for QueueLock {
         }
     }
 
-    fn node_view(s: &QNode) -> ProtocolNodeView {
+    fn node_view(s: &QNode, p: &QueueLockConfig) -> ProtocolNodeView {
         let (headline, fields, store) = match s {
-            QNode::Coordinator(_, z) => {
+            QNode::Coordinator(z) => {
                 let queue: Vec<String> = z.queue.iter().map(|(s, c)| format!("{s}:{c}")).collect();
                 (
                     Text::new(format!("queue {}", z.queue.len()), format!("队列 {}", z.queue.len())),
@@ -710,7 +677,7 @@ impl Protocol for QueueLock {
                     Vec::new(),
                 )
             }
-            QNode::Client(_, _, _, c) => {
+            QNode::Client(_, _, c) => {
                 let (en, zh) = match (c.phase, c.seq) {
                     (Phase::Working | Phase::Wrote, Some(s)) => (format!("token {s}"), format!("令牌 {s}")),
                     (Phase::Waiting, Some(s)) => (format!("#{s} in line"), format!("排队 #{s}")),
@@ -729,13 +696,13 @@ impl Protocol for QueueLock {
                     Vec::new(),
                 )
             }
-            QNode::Storage(p, st) => (st.headline(), st.fields(!p.break_fencing_check), st.rows()),
+            QNode::Storage(st) => (st.headline(), st.fields(!p.break_fencing_check), st.rows()),
         };
         let store_title = matches!(s, QNode::Storage(..)).then(fencing::store_title);
         ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store, store_title }
     }
 
-    fn durable_view(_d: &QDurable) -> ProtocolNodeView {
+    fn durable_view(_d: &QDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         ProtocolNodeView {
             role: "crashed",
             headline: Text::new("down", "宕机"),
@@ -778,11 +745,11 @@ impl Protocol for QueueLock {
         MessageView { kind, summary, fields }
     }
 
-    fn locks(states: &[Option<&QNode>]) -> Option<crate::view::LockView> {
+    fn stage(p: &QueueLockConfig, states: &[Option<&QNode>]) -> Stage {
         let n = states.len();
         // The queue as the coordinator has it: place by sequence number.
         let queue: Vec<(u64, NodeId)> = match states.first() {
-            Some(Some(QNode::Coordinator(_, z))) => {
+            Some(Some(QNode::Coordinator(z))) => {
                 let mut q = z.queue.clone();
                 q.sort_unstable();
                 q
@@ -794,7 +761,7 @@ impl Protocol for QueueLock {
         for (i, st) in states.iter().enumerate() {
             let id = NodeId::from_index(i);
             match st {
-                Some(s @ QNode::Client(_, _, _, c)) => {
+                Some(s @ QNode::Client(_, _, c)) => {
                     let place = queue.iter().position(|&(_, owner)| owner == id).map(|p| p as u32 + 1);
                     let holding = matches!(c.phase, Phase::Working | Phase::Wrote);
                     clients.push(crate::view::LockClient {
@@ -807,21 +774,26 @@ impl Protocol for QueueLock {
                         acquired: c.acquired,
                     });
                 }
-                Some(QNode::Storage(p, st)) => resource = Some(fencing::board_resource(id, st, !p.break_fencing_check)),
+                Some(QNode::Storage(st)) => resource = Some(fencing::board_resource(id, st, !p.break_fencing_check)),
                 Some(QNode::Coordinator(..)) => {}
                 None if i > 0 && i + 1 < n => clients.push(fencing::crashed_client(id)),
                 None => {}
             }
         }
-        Some(crate::view::LockView { clients: fencing::board_order(clients), lease_us: 0, resource })
+        Stage::Locks(crate::view::LockView { clients: fencing::board_order(clients), lease_us: 0, resource })
     }
 
-    fn figures(states: &[Option<&QNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+    fn figures(
+        _c: &QueueLockConfig,
+        states: &[Option<&QNode>],
+        now: Micros,
+        messages_sent: u64,
+    ) -> Vec<crate::view::Figure> {
         let clients: Vec<(u64, u64, fencing::Waits)> = states
             .iter()
             .flatten()
             .filter_map(|s| match s {
-                QNode::Client(_, _, _, c) => Some((c.acquired, c.waited_us, c.waits)),
+                QNode::Client(_, _, c) => Some((c.acquired, c.waited_us, c.waits)),
                 _ => None,
             })
             .collect();
@@ -839,9 +811,9 @@ mod tests {
         assert_eq!(QueueLock::validate(&ok, 5), Ok(()));
         for (c, nodes, field) in [
             (ok.clone(), 2, "nodes"),
-            (QueueLockConfig { session_timeout_ms: 0.0, ..ok.clone() }, 5, "session_timeout_ms"),
-            (QueueLockConfig { heartbeat_ms: 200.0, ..ok.clone() }, 5, "heartbeat_ms"),
-            (QueueLockConfig { work_ms: f64::NAN, ..ok.clone() }, 5, "work_ms"),
+            (QueueLockConfig { session_timeout: Micros::ZERO, ..ok.clone() }, 5, "session_timeout_ms"),
+            (QueueLockConfig { heartbeat: Micros::from_ms(200), ..ok.clone() }, 5, "heartbeat_ms"),
+            (QueueLockConfig { work: Micros::from_ms(3_600_000), ..ok.clone() }, 5, "work_ms"),
         ] {
             assert_eq!(QueueLock::validate(&c, nodes).expect_err(field).field, field);
         }

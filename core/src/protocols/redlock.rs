@@ -22,7 +22,7 @@ use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, Layout, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Value,
+    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Value,
     Violation,
 };
 use serde::Deserialize;
@@ -34,18 +34,24 @@ pub struct RedlockConfig {
     /// Lock servers (the first nodes); the rest are clients.
     pub servers: u32,
     /// Lease length on each server's clock.
-    pub ttl_ms: f64,
+    #[serde(rename = "ttl_ms", deserialize_with = "crate::time::ms")]
+    pub ttl: Micros,
     /// Subtracted from the validity for clock drift between machines.
-    pub drift_allowance_ms: f64,
+    #[serde(rename = "drift_allowance_ms", deserialize_with = "crate::time::ms")]
+    pub drift_allowance: Micros,
     /// How long a client waits for the servers' answers.
-    pub acquire_timeout_ms: f64,
+    #[serde(rename = "acquire_timeout_ms", deserialize_with = "crate::time::ms")]
+    pub acquire_timeout: Micros,
     /// How long a client works holding the lock (it stops early if the
     /// validity runs out first).
-    pub work_ms: f64,
+    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms")]
+    pub work: Micros,
     /// Pause between tries.
-    pub think_ms: f64,
+    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms")]
+    pub think: Micros,
     /// Longest random extra wait before a retry.
-    pub retry_jitter_ms: f64,
+    #[serde(rename = "retry_jitter_ms", deserialize_with = "crate::time::ms")]
+    pub retry_jitter: Micros,
     /// Break it: a client holds the lock after a single grant.
     pub break_majority: bool,
     /// Break it: a client takes the full TTL as validity, whatever the
@@ -57,12 +63,12 @@ impl Default for RedlockConfig {
     fn default() -> RedlockConfig {
         RedlockConfig {
             servers: 5,
-            ttl_ms: 200.0,
-            drift_allowance_ms: 5.0,
-            acquire_timeout_ms: 20.0,
-            work_ms: 100.0,
-            think_ms: 30.0,
-            retry_jitter_ms: 40.0,
+            ttl: Micros::from_ms(200),
+            drift_allowance: Micros::from_ms(5),
+            acquire_timeout: Micros::from_ms(20),
+            work: Micros::from_ms(100),
+            think: Micros::from_ms(30),
+            retry_jitter: Micros::from_ms(40),
             break_majority: false,
             break_validity: false,
         }
@@ -73,40 +79,6 @@ impl Default for RedlockConfig {
 pub const MAX_SERVERS: u32 = 15;
 /// Most nodes in all.
 pub const MAX_NODES: u32 = 40;
-
-fn us(ms: f64) -> u64 {
-    (ms * 1000.0).round() as u64
-}
-
-/// The settings as the handlers use them.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Params {
-    servers: u32,
-    ttl: u64,
-    drift: u64,
-    timeout: u64,
-    work: u64,
-    think: u64,
-    jitter: u64,
-    break_majority: bool,
-    break_validity: bool,
-}
-
-impl From<&RedlockConfig> for Params {
-    fn from(c: &RedlockConfig) -> Params {
-        Params {
-            servers: c.servers,
-            ttl: us(c.ttl_ms),
-            drift: us(c.drift_allowance_ms),
-            timeout: us(c.acquire_timeout_ms),
-            work: us(c.work_ms),
-            think: us(c.think_ms),
-            jitter: us(c.retry_jitter_ms),
-            break_majority: c.break_majority,
-            break_validity: c.break_validity,
-        }
-    }
-}
 
 /// A lock server: one lease at a time, on its own clock.
 #[derive(Clone, Debug, Default)]
@@ -166,9 +138,9 @@ pub struct RedClient {
 #[derive(Clone, Debug)]
 pub enum RedNode {
     /// A lock server.
-    Server(Params, LockServer),
+    Server(LockServer),
     /// A client.
-    Client(Params, NodeId, RedClient),
+    Client(NodeId, RedClient),
 }
 
 /// What survives a crash: nothing (Redis without persistence).
@@ -268,7 +240,6 @@ static INFO: ProtocolInfo = ProtocolInfo {
     name: "redlock",
     title: "Redlock",
     title_zh_cn: "Redlock",
-    layout: Layout::Lock,
     roles: ROLES,
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
@@ -311,7 +282,7 @@ fn ms(t: Micros) -> String {
 }
 
 impl RedClient {
-    fn start(&mut self, p: &Params, cx: &mut Context<'_, Redlock>) {
+    fn start(&mut self, p: &RedlockConfig, cx: &mut Context<'_, Redlock>) {
         // Random, as in Redlock (a counter would repeat after a restart
         // and match a lease the client's former self still has).
         self.attempt = cx.rng().next_u64() >> 16;
@@ -323,16 +294,16 @@ impl RedClient {
         for s in 1..=p.servers {
             cx.send(NodeId(s), Msg::Lock { attempt: self.attempt });
         }
-        cx.set_timer(Timer::Deadline, Micros(p.timeout));
+        cx.set_timer(Timer::Deadline, p.acquire_timeout);
         cx.observe("role", Obs::Str("acquiring"));
     }
 
     /// All answers are in, or the deadline passed: hold or give up.
-    fn decide(&mut self, p: &Params, cx: &mut Context<'_, Redlock>) {
+    fn decide(&mut self, p: &RedlockConfig, cx: &mut Context<'_, Redlock>) {
         let votes = self.granted.count_ones();
         let enough = if p.break_majority { votes >= 1 } else { votes > p.servers / 2 };
         let elapsed = if p.break_validity { 0 } else { cx.now().0.saturating_sub(self.started.0) };
-        let validity = p.ttl.saturating_sub(elapsed).saturating_sub(p.drift);
+        let validity = p.ttl.0.saturating_sub(elapsed).saturating_sub(p.drift_allowance.0);
         if enough && validity > 0 {
             self.phase = Phase::Holding;
             self.acquired += 1;
@@ -344,20 +315,20 @@ impl RedClient {
             self.valid_until = cx.now().saturating_add(Micros(validity));
             cx.observe("role", Obs::Str("holder"));
             cx.observe("votes", Obs::Int(i64::from(votes)));
-            cx.set_timer(Timer::Done, Micros(p.work.min(validity)));
+            cx.set_timer(Timer::Done, Micros(p.work.0.min(validity)));
         } else {
             self.failed += 1;
             self.release(p, cx);
         }
     }
 
-    fn release(&mut self, p: &Params, cx: &mut Context<'_, Redlock>) {
+    fn release(&mut self, p: &RedlockConfig, cx: &mut Context<'_, Redlock>) {
         for s in 1..=p.servers {
             cx.send(NodeId(s), Msg::Unlock { attempt: self.attempt });
         }
         self.phase = Phase::Thinking;
         cx.observe("role", Obs::Str("thinking"));
-        let wait = p.think + cx.rng().range_inclusive(0, p.jitter);
+        let wait = p.think.0 + cx.rng().range_inclusive(0, p.retry_jitter.0);
         cx.set_timer(Timer::Try, Micros(wait));
     }
 }
@@ -368,12 +339,6 @@ impl Protocol for Redlock {
             "break_majority" => Some(&mut c.break_majority),
             "break_validity" => Some(&mut c.break_validity),
             _ => None,
-        }
-    }
-
-    fn reconfigure(state: &mut RedNode, config: &RedlockConfig) {
-        match state {
-            RedNode::Server(p, _) | RedNode::Client(p, ..) => *p = Params::from(config),
         }
     }
 
@@ -406,28 +371,27 @@ impl Protocol for Redlock {
                 ),
             });
         }
-        fencing::check_ms(&[
-            ("ttl_ms", c.ttl_ms, 0.001),
-            ("drift_allowance_ms", c.drift_allowance_ms, 0.0),
-            ("acquire_timeout_ms", c.acquire_timeout_ms, 0.001),
-            ("work_ms", c.work_ms, 0.001),
-            ("think_ms", c.think_ms, 0.001),
-            ("retry_jitter_ms", c.retry_jitter_ms, 0.0),
+        fencing::check_durations(&[
+            ("ttl_ms", c.ttl, true),
+            ("drift_allowance_ms", c.drift_allowance, false),
+            ("acquire_timeout_ms", c.acquire_timeout, true),
+            ("work_ms", c.work, true),
+            ("think_ms", c.think, true),
+            ("retry_jitter_ms", c.retry_jitter, false),
         ])?;
         Ok(())
     }
 
-    fn init(config: &RedlockConfig, me: NodeId, _peers: &[NodeId], cx: &mut Context<'_, Self>) -> RedNode {
-        let p = Params::from(config);
+    fn init(me: NodeId, _peers: &[NodeId], cx: &mut Context<'_, Self>) -> RedNode {
+        let p = cx.config();
         if me.0 <= p.servers {
             cx.observe("role", Obs::Str("server"));
-            return RedNode::Server(p, LockServer::default());
+            return RedNode::Server(LockServer::default());
         }
         cx.observe("role", Obs::Str("thinking"));
         let first = Micros(u64::from(me.0 - p.servers - 1) * 2_000 + cx.rng().range_inclusive(0, 1_000));
         cx.set_timer(Timer::Try, first);
         RedNode::Client(
-            p,
             me,
             RedClient {
                 phase: Phase::Thinking,
@@ -448,8 +412,9 @@ impl Protocol for Redlock {
 
     fn on_message(s: &mut RedNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
         let now = cx.now();
+        let p = cx.config();
         match s {
-            RedNode::Server(p, sv) => match msg {
+            RedNode::Server(sv) => match msg {
                 Msg::Lock { attempt } => {
                     if sv.lease.is_some_and(|(_, _, until)| now >= until) {
                         sv.lease = None;
@@ -457,7 +422,7 @@ impl Protocol for Redlock {
                     let ok = match sv.lease {
                         None if now < sv.ready_at => false,
                         None => {
-                            sv.lease = Some((from, attempt, now.saturating_add(Micros(p.ttl))));
+                            sv.lease = Some((from, attempt, now.saturating_add(p.ttl)));
                             sv.grants += 1;
                             true
                         }
@@ -472,7 +437,7 @@ impl Protocol for Redlock {
                 }
                 Msg::LockReply { .. } => {}
             },
-            RedNode::Client(p, _, c) => {
+            RedNode::Client(_, c) => {
                 if let Msg::LockReply { attempt, ok } = msg
                     && attempt == c.attempt
                     && c.phase == Phase::Acquiring
@@ -483,8 +448,7 @@ impl Protocol for Redlock {
                     }
                     if c.answered.count_ones() == p.servers {
                         cx.cancel_timer(Timer::Deadline);
-                        let p = *p;
-                        c.decide(&p, cx);
+                        c.decide(p, cx);
                     }
                 }
             }
@@ -492,8 +456,8 @@ impl Protocol for Redlock {
     }
 
     fn on_timer(s: &mut RedNode, _timer: Timer, cx: &mut Context<'_, Self>) {
-        let RedNode::Client(p, _, c) = s else { return };
-        let p = *p;
+        let RedNode::Client(_, c) = s else { return };
+        let p = cx.config();
         // One timer slot: whichever fires is the current phase's timeout (a
         // "time out now" naming another timer must not strand the client).
         let timer = match c.phase {
@@ -502,9 +466,9 @@ impl Protocol for Redlock {
             Phase::Holding => Timer::Done,
         };
         match (timer, c.phase) {
-            (Timer::Try, Phase::Thinking) => c.start(&p, cx),
-            (Timer::Deadline, Phase::Acquiring) => c.decide(&p, cx),
-            (Timer::Done, Phase::Holding) => c.release(&p, cx),
+            (Timer::Try, Phase::Thinking) => c.start(p, cx),
+            (Timer::Deadline, Phase::Acquiring) => c.decide(p, cx),
+            (Timer::Done, Phase::Holding) => c.release(p, cx),
             _ => {}
         }
     }
@@ -513,22 +477,16 @@ impl Protocol for Redlock {
         cx.reply(id, Reply::Failed(fencing::no_requests("Redlock clients", "Redlock 的客户端").en));
     }
 
-    fn durable(_s: &RedNode) -> RedDurable {
+    fn durable(_s: &RedNode, _c: &RedlockConfig) -> RedDurable {
         RedDurable
     }
 
-    fn on_restart(
-        config: &RedlockConfig,
-        me: NodeId,
-        peers: &[NodeId],
-        _d: RedDurable,
-        cx: &mut Context<'_, Self>,
-    ) -> RedNode {
+    fn on_restart(me: NodeId, peers: &[NodeId], _d: RedDurable, cx: &mut Context<'_, Self>) -> RedNode {
         // A restarted server has forgotten its lease (no persistence), so it
         // grants nothing for one TTL: any lease it gave has run out by then.
-        let mut node = Self::init(config, me, peers, cx);
-        if let RedNode::Server(p, sv) = &mut node {
-            sv.ready_at = cx.now().saturating_add(Micros(p.ttl));
+        let mut node = Self::init(me, peers, cx);
+        if let RedNode::Server(sv) = &mut node {
+            sv.ready_at = cx.now().saturating_add(cx.config().ttl);
         }
         node
     }
@@ -542,7 +500,7 @@ impl Protocol for Redlock {
     }
 
     fn check(m: &mut RedMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
-        let Some(RedNode::Client(_, me, c)) = cluster.state(touched) else { return };
+        let Some(RedNode::Client(me, c)) = cluster.state(touched) else { return };
         let known = m.holders.iter().position(|(n, _, _)| n == me);
         match (c.phase, known) {
             // Released (or gave up): no longer a holder.
@@ -587,7 +545,7 @@ impl Protocol for Redlock {
     fn role(s: &RedNode) -> &'static str {
         match s {
             RedNode::Server(..) => "server",
-            RedNode::Client(_, _, c) => match c.phase {
+            RedNode::Client(_, c) => match c.phase {
                 Phase::Thinking => "thinking",
                 Phase::Acquiring => "acquiring",
                 Phase::Holding => "holder",
@@ -595,9 +553,9 @@ impl Protocol for Redlock {
         }
     }
 
-    fn node_view(s: &RedNode) -> ProtocolNodeView {
+    fn node_view(s: &RedNode, p: &RedlockConfig) -> ProtocolNodeView {
         let (headline, fields) = match s {
-            RedNode::Server(_, sv) => {
+            RedNode::Server(sv) => {
                 let (en, zh) = match sv.lease {
                     Some((holder, _, _)) => (format!("lent to {holder}"), format!("借给 {holder}")),
                     None => ("free".to_string(), "空闲".to_string()),
@@ -616,7 +574,7 @@ impl Protocol for Redlock {
                     ],
                 )
             }
-            RedNode::Client(p, _, c) => {
+            RedNode::Client(_, c) => {
                 let votes = c.granted.count_ones();
                 let (en, zh) = match c.phase {
                     Phase::Holding => {
@@ -655,7 +613,7 @@ impl Protocol for Redlock {
         }
     }
 
-    fn durable_view(_d: &RedDurable) -> ProtocolNodeView {
+    fn durable_view(_d: &RedDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         ProtocolNodeView {
             role: "crashed",
             headline: Text::new("down", "宕机"),
@@ -686,16 +644,13 @@ impl Protocol for Redlock {
         MessageView { kind, summary, fields }
     }
 
-    fn locks(states: &[Option<&RedNode>]) -> Option<crate::view::LockView> {
+    fn stage(p: &RedlockConfig, states: &[Option<&RedNode>]) -> Stage {
         let mut clients = Vec::new();
-        let mut lease_us = 0;
-        let mut servers = None;
+        let servers = p.servers as usize;
         for (i, st) in states.iter().enumerate() {
             let id = NodeId::from_index(i);
             match st {
-                Some(s @ RedNode::Client(p, _, c)) => {
-                    lease_us = p.ttl;
-                    servers = Some(p.servers as usize);
+                Some(s @ RedNode::Client(_, c)) => {
                     let holding = c.phase == Phase::Holding;
                     clients.push(crate::view::LockClient {
                         id,
@@ -707,22 +662,30 @@ impl Protocol for Redlock {
                         acquired: c.acquired,
                     });
                 }
-                Some(RedNode::Server(p, _)) => servers = Some(p.servers as usize),
+                Some(RedNode::Server(_)) => {}
+                // Crashed servers are not clients.
+                None if i < servers => {}
                 None => clients.push(fencing::crashed_client(id)),
             }
         }
-        // Crashed servers are not clients.
-        let servers = servers.unwrap_or(0);
-        clients.retain(|c| c.role != "crashed" || c.id.index() >= servers);
-        Some(crate::view::LockView { clients: fencing::board_order(clients), lease_us, resource: None })
+        Stage::Locks(crate::view::LockView {
+            clients: fencing::board_order(clients),
+            lease_us: p.ttl.0,
+            resource: None,
+        })
     }
 
-    fn figures(states: &[Option<&RedNode>], now: Micros, messages_sent: u64) -> Vec<crate::view::Figure> {
+    fn figures(
+        _c: &RedlockConfig,
+        states: &[Option<&RedNode>],
+        now: Micros,
+        messages_sent: u64,
+    ) -> Vec<crate::view::Figure> {
         let clients: Vec<(u64, u64, fencing::Waits)> = states
             .iter()
             .flatten()
             .filter_map(|s| match s {
-                RedNode::Client(_, _, c) => Some((c.acquired, c.waited_us, c.waits)),
+                RedNode::Client(_, c) => Some((c.acquired, c.waited_us, c.waits)),
                 _ => None,
             })
             .collect();
@@ -742,9 +705,8 @@ mod tests {
             (RedlockConfig { servers: 0, ..ok.clone() }, 7, "servers"),
             (RedlockConfig { servers: 99, ..ok.clone() }, 7, "servers"),
             (ok.clone(), 5, "nodes"),
-            (RedlockConfig { ttl_ms: 0.0, ..ok.clone() }, 7, "ttl_ms"),
-            (RedlockConfig { ttl_ms: -1.0, ..ok.clone() }, 7, "ttl_ms"),
-            (RedlockConfig { acquire_timeout_ms: f64::INFINITY, ..ok.clone() }, 7, "acquire_timeout_ms"),
+            (RedlockConfig { ttl: Micros::ZERO, ..ok.clone() }, 7, "ttl_ms"),
+            (RedlockConfig { acquire_timeout: Micros::from_ms(3_600_000), ..ok.clone() }, 7, "acquire_timeout_ms"),
         ] {
             let issue = Redlock::validate(&c, nodes).expect_err(field);
             assert_eq!(issue.field, field, "{issue:?}");

@@ -20,8 +20,8 @@ use crate::ids::{NodeId, RequestId};
 use crate::protocol::{ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, Layout, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView,
-    RoleInfo, Value,
+    BreakSwitch, Field, InvariantInfo, Label, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo,
+    Value,
 };
 use log::{Entry, Key, Op, RaftLog};
 use serde::Deserialize;
@@ -53,14 +53,18 @@ impl fmt::Display for LogIndex {
 #[serde(deny_unknown_fields, default)]
 pub struct RaftConfig {
     /// Shortest election timeout.
-    pub election_timeout_min_ms: f64,
+    #[serde(rename = "election_timeout_min_ms", deserialize_with = "crate::time::ms")]
+    pub election_timeout_min: Micros,
     /// Longest election timeout.
-    pub election_timeout_max_ms: f64,
+    #[serde(rename = "election_timeout_max_ms", deserialize_with = "crate::time::ms")]
+    pub election_timeout_max: Micros,
     /// Gap between a leader's heartbeats.
-    pub heartbeat_ms: f64,
+    #[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms")]
+    pub heartbeat: Micros,
     /// A candidate asks again peers that have not answered its vote request
     /// after this long (the paper: servers retry RPCs without a response).
-    pub rpc_timeout_ms: f64,
+    #[serde(rename = "rpc_timeout_ms", deserialize_with = "crate::time::ms")]
+    pub rpc_timeout: Micros,
     /// Most entries in one AppendEntries.
     pub max_entries_per_append: u32,
     /// Append a no-op entry when elected (§8).
@@ -78,10 +82,10 @@ pub struct RaftConfig {
 impl Default for RaftConfig {
     fn default() -> RaftConfig {
         RaftConfig {
-            election_timeout_min_ms: 150.0,
-            election_timeout_max_ms: 300.0,
-            heartbeat_ms: 50.0,
-            rpc_timeout_ms: 50.0,
+            election_timeout_min: Micros::from_ms(150),
+            election_timeout_max: Micros::from_ms(300),
+            heartbeat: Micros::from_ms(50),
+            rpc_timeout: Micros::from_ms(50),
             max_entries_per_append: 64,
             leader_noop: true,
             break_election_restriction: false,
@@ -93,44 +97,8 @@ impl Default for RaftConfig {
 }
 
 /// Limits on Raft's settings.
-const MAX_TIMEOUT_MS: f64 = 60_000.0;
+const MAX_TIMEOUT: Micros = Micros::from_ms(60_000);
 const MAX_ENTRIES_PER_APPEND: u32 = 10_000;
-
-fn ms_to_us(ms: f64) -> u64 {
-    (ms * 1000.0).round() as u64
-}
-
-/// The settings as the handlers use them.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-struct Params {
-    election_min_us: u64,
-    election_max_us: u64,
-    heartbeat_us: u64,
-    rpc_timeout_us: u64,
-    max_entries: usize,
-    leader_noop: bool,
-    break_election_restriction: bool,
-    break_commit_rule: bool,
-    break_vote_persistence: bool,
-    break_consistency_check: bool,
-}
-
-impl From<&RaftConfig> for Params {
-    fn from(c: &RaftConfig) -> Params {
-        Params {
-            election_min_us: ms_to_us(c.election_timeout_min_ms),
-            election_max_us: ms_to_us(c.election_timeout_max_ms),
-            heartbeat_us: ms_to_us(c.heartbeat_ms),
-            rpc_timeout_us: ms_to_us(c.rpc_timeout_ms),
-            max_entries: c.max_entries_per_append as usize,
-            leader_noop: c.leader_noop,
-            break_election_restriction: c.break_election_restriction,
-            break_commit_rule: c.break_commit_rule,
-            break_vote_persistence: c.break_vote_persistence,
-            break_consistency_check: c.break_consistency_check,
-        }
-    }
-}
 
 /// A node's role.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -238,7 +206,6 @@ pub enum Timer {
 pub struct RaftNode {
     me: NodeId,
     peers: Vec<NodeId>,
-    p: Params,
     role: Role,
     /// Persistent: latest term seen.
     term: Term,
@@ -278,12 +245,11 @@ fn bit(id: NodeId) -> u64 {
 }
 
 impl RaftNode {
-    fn new(p: Params, me: NodeId, peers: &[NodeId]) -> RaftNode {
+    fn new(me: NodeId, peers: &[NodeId]) -> RaftNode {
         let n = peers.len() + 1;
         RaftNode {
             me,
             peers: peers.to_vec(),
-            p,
             role: Role::Follower,
             term: Term(0),
             voted_for: None,
@@ -337,7 +303,8 @@ impl RaftNode {
     }
 
     fn reset_election_timer(&self, cx: &mut Context<'_, Raft>) {
-        let t = cx.rng().range_inclusive(self.p.election_min_us, self.p.election_max_us);
+        let c = cx.config();
+        let t = cx.rng().range_inclusive(c.election_timeout_min.0, c.election_timeout_max.0);
         cx.set_timer(Timer::Election, Micros(t));
     }
 
@@ -402,7 +369,7 @@ impl RaftNode {
                 cx.send(peer, msg.clone());
             }
         }
-        cx.set_timer(Timer::VoteRetry, Micros(self.p.rpc_timeout_us));
+        cx.set_timer(Timer::VoteRetry, cx.config().rpc_timeout);
     }
 
     fn become_leader(&mut self, cx: &mut Context<'_, Raft>) {
@@ -412,7 +379,7 @@ impl RaftNode {
         cx.cancel_timer(Timer::Election);
         cx.cancel_timer(Timer::VoteRetry);
         cx.observe("role", Obs::Str(Role::Leader.name()));
-        if self.p.leader_noop {
+        if cx.config().leader_noop {
             self.log.append(Entry { term: self.term, op: Op::Noop });
         }
         let next = LogIndex(self.log.last_index().0 + 1);
@@ -422,13 +389,13 @@ impl RaftNode {
         self.match_index[self.me.index()] = self.log.last_index();
         self.advance_commit(cx);
         self.broadcast_append(cx);
-        cx.set_timer(Timer::Heartbeat, Micros(self.p.heartbeat_us));
+        cx.set_timer(Timer::Heartbeat, cx.config().heartbeat);
     }
 
     fn send_append(&mut self, peer: NodeId, cx: &mut Context<'_, Raft>) {
         let next = self.next_index[peer.index()].max(LogIndex(1));
         let prev = LogIndex(next.0 - 1);
-        let entries = self.log.entries_from(next, self.p.max_entries);
+        let entries = self.log.entries_from(next, cx.config().max_entries_per_append as usize);
         let i = peer.index();
         self.sent_last[i] = LogIndex(prev.0 + entries.len() as u64);
         self.sent_at[i] = cx.now();
@@ -450,7 +417,7 @@ impl RaftNode {
         let now = cx.now();
         for k in 0..self.peers.len() {
             let peer = self.peers[k];
-            let overdue = now.saturating_sub(self.sent_at[peer.index()]).0 >= self.p.rpc_timeout_us;
+            let overdue = now.saturating_sub(self.sent_at[peer.index()]) >= cx.config().rpc_timeout;
             if self.awaiting & bit(peer) == 0 || overdue {
                 self.send_append(peer, cx);
             }
@@ -463,7 +430,7 @@ impl RaftNode {
         let mut n = self.log.last_index();
         while n > self.commit_index {
             let replicas = self.match_index.iter().filter(|m| **m >= n).count();
-            let term_ok = self.p.break_commit_rule || self.log.term_at(n) == Some(self.term);
+            let term_ok = cx.config().break_commit_rule || self.log.term_at(n) == Some(self.term);
             if replicas >= self.majority() && term_ok {
                 self.commit_index = n;
                 self.apply(cx);
@@ -503,7 +470,7 @@ impl RaftNode {
         cx: &mut Context<'_, Raft>,
     ) {
         let free = self.voted_for.is_none() || self.voted_for == Some(from);
-        let up_to_date = self.p.break_election_restriction || self.log.is_behind_or_equal(last_term, last_index);
+        let up_to_date = cx.config().break_election_restriction || self.log.is_behind_or_equal(last_term, last_index);
         let granted = term == self.term && free && up_to_date;
         if granted {
             self.voted_for = Some(from);
@@ -562,7 +529,7 @@ impl RaftNode {
         let consistent = self.log.term_at(prev) == Some(prev_term);
         let mut at = prev;
         if !consistent {
-            if !self.p.break_consistency_check {
+            if !cx.config().break_consistency_check {
                 // Hint: skip back over the whole conflicting term.
                 let conflict = if prev > last {
                     LogIndex(last.0 + 1)
@@ -732,7 +699,6 @@ static INFO: ProtocolInfo = ProtocolInfo {
     name: "raft",
     title: "Raft",
     title_zh_cn: "Raft",
-    layout: Layout::Cluster,
     roles: ROLES,
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
@@ -799,10 +765,6 @@ impl Protocol for Raft {
         }
     }
 
-    fn reconfigure(state: &mut RaftNode, config: &RaftConfig) {
-        state.p = Params::from(config);
-    }
-
     type Config = RaftConfig;
     type State = RaftNode;
     type Durable = RaftDurable;
@@ -816,32 +778,35 @@ impl Protocol for Raft {
     }
 
     fn validate(c: &RaftConfig, _nodes: u32) -> Result<(), ConfigIssue> {
-        let in_range = |field: &'static str, v: f64, lo: f64| -> Result<(), ConfigIssue> {
-            if !v.is_finite() || v < lo || v > MAX_TIMEOUT_MS {
-                Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lo} to {MAX_TIMEOUT_MS} ms") })
+        let in_range = |field: &'static str, v: Micros, lo: Micros| -> Result<(), ConfigIssue> {
+            if v < lo || v > MAX_TIMEOUT {
+                let (v, lo, hi) = (v.ms_text(), lo.ms_text(), MAX_TIMEOUT.ms_text());
+                Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lo} to {hi} ms") })
             } else {
                 Ok(())
             }
         };
-        in_range("election_timeout_min_ms", c.election_timeout_min_ms, 1.0)?;
-        in_range("election_timeout_max_ms", c.election_timeout_max_ms, 1.0)?;
-        in_range("heartbeat_ms", c.heartbeat_ms, 0.1)?;
-        in_range("rpc_timeout_ms", c.rpc_timeout_ms, 0.1)?;
-        if c.election_timeout_max_ms < c.election_timeout_min_ms {
+        in_range("election_timeout_min_ms", c.election_timeout_min, Micros::from_ms(1))?;
+        in_range("election_timeout_max_ms", c.election_timeout_max, Micros::from_ms(1))?;
+        in_range("heartbeat_ms", c.heartbeat, Micros(100))?;
+        in_range("rpc_timeout_ms", c.rpc_timeout, Micros(100))?;
+        if c.election_timeout_max < c.election_timeout_min {
             return Err(ConfigIssue {
                 field: "election_timeout_max_ms",
                 message: format!(
                     "election_timeout_max_ms = {} is below election_timeout_min_ms = {}",
-                    c.election_timeout_max_ms, c.election_timeout_min_ms
+                    c.election_timeout_max.ms_text(),
+                    c.election_timeout_min.ms_text()
                 ),
             });
         }
-        if c.heartbeat_ms >= c.election_timeout_min_ms {
+        if c.heartbeat >= c.election_timeout_min {
             return Err(ConfigIssue {
                 field: "heartbeat_ms",
                 message: format!(
                     "heartbeat_ms = {} must be below election_timeout_min_ms = {}, or followers time out between heartbeats",
-                    c.heartbeat_ms, c.election_timeout_min_ms
+                    c.heartbeat.ms_text(),
+                    c.election_timeout_min.ms_text()
                 ),
             });
         }
@@ -857,8 +822,8 @@ impl Protocol for Raft {
         Ok(())
     }
 
-    fn init(config: &RaftConfig, me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> RaftNode {
-        let node = RaftNode::new(Params::from(config), me, peers);
+    fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> RaftNode {
+        let node = RaftNode::new(me, peers);
         cx.observe("role", Obs::Str(Role::Follower.name()));
         node.reset_election_timer(cx);
         node
@@ -892,7 +857,7 @@ impl Protocol for Raft {
             Timer::Heartbeat => {
                 if s.role == Role::Leader {
                     s.broadcast_append(cx);
-                    cx.set_timer(Timer::Heartbeat, Micros(s.p.heartbeat_us));
+                    cx.set_timer(Timer::Heartbeat, cx.config().heartbeat);
                 }
             }
             Timer::VoteRetry => {
@@ -921,22 +886,16 @@ impl Protocol for Raft {
         s.advance_commit(cx);
     }
 
-    fn durable(s: &RaftNode) -> RaftDurable {
+    fn durable(s: &RaftNode, c: &RaftConfig) -> RaftDurable {
         RaftDurable {
             term: s.term,
-            voted_for: if s.p.break_vote_persistence { None } else { s.voted_for },
+            voted_for: if c.break_vote_persistence { None } else { s.voted_for },
             log: s.log.clone(),
         }
     }
 
-    fn on_restart(
-        config: &RaftConfig,
-        me: NodeId,
-        peers: &[NodeId],
-        d: RaftDurable,
-        cx: &mut Context<'_, Self>,
-    ) -> RaftNode {
-        let mut node = RaftNode::new(Params::from(config), me, peers);
+    fn on_restart(me: NodeId, peers: &[NodeId], d: RaftDurable, cx: &mut Context<'_, Self>) -> RaftNode {
+        let mut node = RaftNode::new(me, peers);
         node.term = d.term;
         node.voted_for = d.voted_for;
         node.log = d.log;
@@ -969,7 +928,7 @@ impl Protocol for Raft {
         s.role.name()
     }
 
-    fn node_view(s: &RaftNode) -> ProtocolNodeView {
+    fn node_view(s: &RaftNode, _c: &RaftConfig) -> ProtocolNodeView {
         let mut fields = vec![
             Field { name: "term", value: Value::from(s.term.0) },
             Field { name: "voted_for", value: Value::from(s.voted_for.map(|v| v.to_string())) },
@@ -995,7 +954,7 @@ impl Protocol for Raft {
         }
     }
 
-    fn durable_view(d: &RaftDurable) -> ProtocolNodeView {
+    fn durable_view(d: &RaftDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         ProtocolNodeView {
             role: "crashed",
             headline: crate::text::Text::new(format!("term {}", d.term.0), format!("任期 {}", d.term.0)),
@@ -1079,8 +1038,8 @@ mod tests {
     #[test]
     fn a_late_append_entries_never_lowers_the_commit_index() {
         // Figure 2: commitIndex increases monotonically.
-        let p = Params::from(&RaftConfig::default());
-        let mut node = RaftNode::new(p, NodeId(2), &[NodeId(1), NodeId(3)]);
+        let config = RaftConfig::default();
+        let mut node = RaftNode::new(NodeId(2), &[NodeId(1), NodeId(3)]);
         node.term = Term(1);
         let key = Key::parse("x").unwrap();
         for v in 0..6 {
@@ -1090,7 +1049,7 @@ mod tests {
         node.last_applied = LogIndex(6);
         let mut rng = Rng::stream(1, Domain::Node, 2);
         let mut fx = Effects::<Raft>::default();
-        let mut cx = Context::new(NodeId(2), Micros(0), &mut rng, &mut fx);
+        let mut cx = Context::new(NodeId(2), Micros(0), &mut rng, &mut fx, &config);
         let stale = Msg::AppendEntries {
             term: Term(1),
             prev_log_index: LogIndex(2),

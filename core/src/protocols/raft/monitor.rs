@@ -365,7 +365,6 @@ mod tests {
 
     use super::*;
     use crate::protocols::raft::log::{Key, Op};
-    use crate::protocols::raft::{Params, RaftConfig};
 
     struct Nodes(Vec<Option<RaftNode>>);
 
@@ -380,10 +379,9 @@ mod tests {
 
     fn cluster(n: u32) -> Nodes {
         let ids: Vec<NodeId> = (1..=n).map(NodeId).collect();
-        let p = Params::from(&RaftConfig::default());
         Nodes(
             ids.iter()
-                .map(|&me| Some(RaftNode::new(p, me, &ids.iter().copied().filter(|x| *x != me).collect::<Vec<_>>())))
+                .map(|&me| Some(RaftNode::new(me, &ids.iter().copied().filter(|x| *x != me).collect::<Vec<_>>())))
                 .collect(),
         )
     }
@@ -517,7 +515,6 @@ mod tests {
 mod restart_tests {
     use super::*;
     use crate::protocols::raft::log::{Key, Op};
-    use crate::protocols::raft::{Params, RaftConfig};
 
     struct Nodes(Vec<Option<RaftNode>>);
 
@@ -537,11 +534,8 @@ mod restart_tests {
     #[test]
     fn a_log_returning_from_a_crash_is_compared_again() {
         // Raft §5.3: a conflict that arose while one side was down is still caught.
-        let p = Params::from(&RaftConfig::default());
-        let mut c = Nodes(vec![
-            Some(RaftNode::new(p, NodeId(1), &[NodeId(2)])),
-            Some(RaftNode::new(p, NodeId(2), &[NodeId(1)])),
-        ]);
+        let mut c =
+            Nodes(vec![Some(RaftNode::new(NodeId(1), &[NodeId(2)])), Some(RaftNode::new(NodeId(2), &[NodeId(1)]))]);
         let mut m = RaftMonitor::new(2);
         let mut out = Vec::new();
         let a = c.0[0].as_mut().unwrap();
