@@ -89,8 +89,8 @@ try {
   const ring = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   errors.push(...watchErrors(ring));
   await ring.goto(`http://127.0.0.1:${server.address().port}/?open=hashing/large-ring.toml`);
-  await ring.waitForSelector('[data-testid="ring-join-11"]', { timeout: 30_000 });
-  await ring.click('[data-testid="ring-join-11"]');
+  await ring.waitForSelector('[data-testid="action-join-11"]', { timeout: 30_000 });
+  await ring.click('[data-testid="action-join-11"]');
   await ring.locator('[data-testid="speed"]').fill("-1");
   await ring.click('[data-testid="play"]');
   await ring.waitForTimeout(500);

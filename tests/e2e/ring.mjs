@@ -24,14 +24,14 @@ try {
 
   // 1. Scale out from four to five while clients read and write.
   await page.goto(`${url}?open=hashing/03-scale-out.toml`);
-  await page.waitForSelector('[data-testid="ring-tools"]');
+  await page.waitForSelector('[data-testid="stage-tools"]');
   check((await page.locator('[data-testid="ring"]').count()) === 1, "no ring canvas");
   check(/keys per node[\s\S]*S1[\s\S]*S4/.test(await figures(page)), "no load bars for S1 to S4");
   check((await page.locator('[data-testid="figure-bars"] .bar-row').count()) === 4, "expected four load bars before the join");
   await play(page);
   await continueToStep(page, 2);
   // The learner's move: the + S5 button over the ring.
-  await page.click('[data-testid="ring-join-5"]');
+  await page.click('[data-testid="action-join-5"]');
   await page.waitForFunction(() => /keys to go/.test(document.querySelector('[data-testid="figures"]')?.textContent ?? ""), null, { timeout: 20_000 });
   // The lab pauses when the step's goal is met; Continue plays on.
   await continueToStep(page, 3);
@@ -41,7 +41,7 @@ try {
     .then(() => true)
     .catch(() => false);
   check(transfer, "no Transfer message in flight during the rebalancing");
-  check((await page.locator('[data-testid="ring-join-5"]').count()) === 0, "S5 is still offered as a spare after joining");
+  check((await page.locator('[data-testid="action-join-5"]').count()) === 0, "S5 is still offered as a spare after joining");
   await shot(page, "1-moving");
   // Continue to the end of the rebalancing.
   await page.locator('[data-testid="speed"]').fill("0");
@@ -74,14 +74,14 @@ try {
   // 3. mod-N, in Chinese: four keys in five move.
   await page.goto(`${url}?open=hashing/01-mod-n.toml`);
   await page.selectOption('[data-testid="lang"]', "zh-CN");
-  await page.waitForSelector('[data-testid="ring-tools"]');
+  await page.waitForSelector('[data-testid="stage-tools"]');
   await play(page);
   await continueToStep(page, 2);
-  await page.click('[data-testid="ring-join-5"]');
+  await page.click('[data-testid="action-join-5"]');
   await page.locator('[data-testid="speed"]').fill("0");
   await continueToStep(page, 4);
   const zh = await figures(page);
-  check(/移出/.test((await page.textContent('[data-testid="ring-tools"]')) ?? ""), "the ring tools are not in Chinese");
+  check(/移出/.test((await page.textContent('[data-testid="stage-tools"]')) ?? ""), "the ring tools are not in Chinese");
   const movedZh = Number((zh.match(/上次成员变化移动的键\s*([0-9.]+) %/) ?? [])[1] ?? NaN);
   check(movedZh > 70 && movedZh < 90, `mod-N moved ${movedZh} %, expected about 80 %: ${zh.slice(0, 300)}`);
   await shot(page, "4-mod-n-zh");

@@ -154,6 +154,15 @@ fn asked_file(search: &str) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("open="))
         .map(|v| js_sys::decode_uri_component(v).ok().and_then(|s| s.as_string()).unwrap_or_default())
+        .map(|f| tutorial_path(&f).to_string())
+}
+
+/// A tutorial's path as the lab names it (`raft/01-leader-election.toml`),
+/// also when written as the repository shows it (`tutorials/raft/…`,
+/// `./tutorials/raft/…`).
+fn tutorial_path(f: &str) -> &str {
+    let f = f.trim_start_matches("./").trim_start_matches('/');
+    f.strip_prefix("tutorials/").unwrap_or(f)
 }
 
 fn share_link(ctx: &Ctx, base: &str) -> Result<String, String> {
@@ -507,8 +516,7 @@ pub fn App() -> impl IntoView {
                 <section class="stage">
                     <ClusterView />
                     <div class="legend" data-testid="legend"><Legend /></div>
-                    <crate::ring::RingTools />
-                    <crate::locks::LockBoard />
+                    <crate::stage::StageOverlay />
                     <button class="side-toggle" data-testid="side-toggle" aria-expanded=move || side_open.get().to_string()
                         on:click=move |_| side_open.update(|o| *o = !*o)>
                         {move || {

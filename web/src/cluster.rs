@@ -74,8 +74,9 @@ fn recently_dropped(ctx: &Ctx, now: Micros, window: Micros) -> Vec<Fallen> {
 #[derive(Clone, Debug, PartialEq)]
 struct Scene {
     n: usize,
-    /// A hash ring sits inside the circle: only cut links are drawn.
-    ring: bool,
+    /// Whether the stage has room for the links (a hash ring inside the
+    /// circle has not: then only cut links are drawn).
+    links: bool,
     cut_links: Vec<(NodeId, NodeId)>,
     nodes: Vec<NodeLook>,
     flagged: Vec<NodeId>,
@@ -97,7 +98,7 @@ fn scene_of(v: &WorldView) -> Scene {
     let slot = |role: &str| v.protocol.roles.iter().find(|x| x.name == role).map(|x| (x.colour, x.badge, x.name_zh_cn));
     Scene {
         n: v.nodes.len(),
-        ring: v.ring.is_some(),
+        links: v.stage.draws_links(),
         cut_links: v.cut_links.clone(),
         nodes: v
             .nodes
@@ -129,7 +130,7 @@ fn draw_links(s: &Scene) -> impl IntoView + use<> {
             let (ida, idb) = (s.nodes[a].id, s.nodes[b].id);
             let cut_ab = s.cut_links.contains(&(ida, idb));
             let cut_ba = s.cut_links.contains(&(idb, ida));
-            if s.ring && !cut_ab && !cut_ba {
+            if !s.links && !cut_ab && !cut_ba {
                 return None;
             }
             let (class, title) = match (cut_ab, cut_ba) {
@@ -568,9 +569,8 @@ pub fn ClusterView() -> impl IntoView {
         let el: web_sys::Element = svg.get_untracked()?.into();
         list.with_untracked(|l| message_at(ctx, l, &el, ev.client_x() as f64, ev.client_y() as f64))
     };
-    let has_ring = Memo::new(move |_| ctx.view.with(|v| v.as_ref().is_some_and(|v| v.ring.is_some())));
     view! {
-        <Show when=move || has_ring.get()>{crate::ring::ring_layer(ctx)}</Show>
+        {crate::stage::under_nodes(ctx)}
         <svg class="cluster" data-testid="cluster" viewBox="0 0 600 600" role="img" aria-label="cluster" node_ref=svg
             on:click=move |ev| {
                 // A message under the pointer (dots are on the canvas), else

@@ -12,7 +12,6 @@ pub mod clock;
 pub mod cluster;
 pub mod home;
 pub mod lesson_pane;
-pub mod locks;
 pub mod logs;
 // The Markdown renderer runs in build.rs; in the bundle only for tests.
 #[cfg(test)]
@@ -20,10 +19,10 @@ mod markdown;
 pub mod panels;
 pub mod pool;
 pub mod progress;
-pub mod ring;
 pub mod share;
 pub mod size;
 pub mod spacetime;
+pub mod stage;
 pub mod state;
 pub mod strings;
 pub mod transport;

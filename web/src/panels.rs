@@ -485,7 +485,7 @@ fn bars(list: &[distlab_core::view::Bar]) -> impl IntoView + use<> {
     let rows = list
         .iter()
         .map(|b| {
-            let colour = b.node.map_or("var(--accent)", |n| crate::ring::node_colour(n.0));
+            let colour = b.node.map_or("var(--accent)", |n| crate::stage::ring::node_colour(n.0));
             let width = (b.value / max * 100.0).clamp(0.0, 100.0);
             let value = if b.value.fract() == 0.0 { format!("{}", b.value as i64) } else { format!("{:.2}", b.value) };
             view! {

@@ -501,7 +501,7 @@ impl Protocol for QueueLock {
                         let Some(me) = c.seq else { return };
                         if !seqs.contains(&me) {
                             // My node is gone (the session expired): start over.
-                            c.give_up(&p, cx);
+                            c.give_up(p, cx);
                         } else if seqs.first() == Some(&me) {
                             c.phase = Phase::Working;
                             c.acquired += 1;
@@ -526,7 +526,7 @@ impl Protocol for QueueLock {
                             c.refused += 1;
                         }
                         cx.send(COORDINATOR, Msg::Delete { seq: token });
-                        c.give_up(&p, cx);
+                        c.give_up(p, cx);
                     }
                     Msg::SessionExpired => {
                         // Whatever it was doing, its node is gone. (A holder
@@ -534,7 +534,7 @@ impl Protocol for QueueLock {
                         c.in_session = false;
                         cx.cancel_timer(Timer::Heartbeat);
                         if c.phase != Phase::Thinking {
-                            c.give_up(&p, cx);
+                            c.give_up(p, cx);
                         }
                     }
                     _ => {}
@@ -569,7 +569,7 @@ impl Protocol for QueueLock {
                     (other, _) => other,
                 };
                 match timer {
-                    Timer::Ask if c.phase == Phase::Thinking => c.join(&p, cx),
+                    Timer::Ask if c.phase == Phase::Thinking => c.join(p, cx),
                     Timer::Work if c.phase == Phase::Working => {
                         c.phase = Phase::Wrote;
                         cx.send(*storage, Msg::Write { token: c.seq.unwrap_or(0) });

@@ -10,12 +10,11 @@
 //! The ring is painted on its own canvas under the cluster SVG and only
 //! when the ring data changes (a key arrives, a member joins), never per
 //! frame: 10,000 keys and 1,000 virtual nodes cost one repaint per change.
-//! Buttons over the stage add a spare node or remove a member, through the
-//! `join N` / `leave N` requests that [`RingView`] documents.
+//! The buttons that add or remove a node are the protocol's actions, drawn
+//! by the stage (`super`).
 
 use crate::state::Ctx;
-use distlab_core::command::{Command, NodeRef as Target};
-use distlab_core::view::{KeyState, RingView};
+use distlab_core::view::{KeyState, RingView, Stage};
 use leptos::prelude::*;
 use std::f64::consts::{FRAC_PI_2, TAU};
 
@@ -144,8 +143,15 @@ fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, d
 pub fn ring_layer(ctx: Ctx) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let size = crate::size::watch_size(canvas);
-    let ring =
-        Memo::new(move |_| ctx.view.with(|v| v.as_ref().and_then(|v| v.ring.clone().map(|r| (r, v.nodes.len())))));
+    let ring = Memo::new(move |_| {
+        ctx.view.with(|v| match v.as_ref() {
+            Some(v) => match &v.stage {
+                Stage::Ring(r) => Some((r.clone(), v.nodes.len())),
+                _ => None,
+            },
+            None => None,
+        })
+    });
     Effect::new(move |_| {
         let Some(c) = canvas.get() else { return };
         let dark = ctx.dark.get();
@@ -160,56 +166,14 @@ pub fn ring_layer(ctx: Ctx) -> impl IntoView {
     view! { <canvas class="ring" data-testid="ring" node_ref=canvas aria-hidden="true"></canvas> }
 }
 
-/// Add and remove buttons, and what the key marks mean.
-#[component]
-pub fn RingTools() -> impl IntoView {
+/// What the key marks on the ring mean.
+#[allow(non_snake_case)]
+pub fn RingKey() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let shape = Memo::new(move |_| {
-        ctx.view.with(|v| {
-            v.as_ref().and_then(|v| v.ring.as_ref().map(|r| (r.members.clone(), r.spares.clone(), r.coordinator)))
-        })
-    });
-    let send = move |op: String| {
-        if let Some((_, _, coordinator)) = shape.get_untracked() {
-            ctx.act(Command::Request { node: Target::Id(coordinator), op });
-        }
-    };
-    move || {
-        let t = ctx.t();
-        shape.get().map(|(members, spares, coordinator)| {
-            let add = spares
-                .iter()
-                .map(|&n| {
-                    let op = format!("join {}", n.0);
-                    view! {
-                        <button data-testid=format!("ring-join-{}", n.0) style=format!("border-color: {}", node_colour(n.0))
-                            on:click=move |_| send(op.clone())>{format!("+ {n}")}</button>
-                    }
-                })
-                .collect_view();
-            // Members leave through a list, which stays small with many nodes.
-            let choice = RwSignal::new(String::new());
-            let options = members
-                .iter()
-                .filter(|&&n| n != coordinator)
-                .map(|&n| view! { <option value=n.0.to_string()>{n.to_string()}</option> })
-                .collect_view();
-            let first = members.iter().find(|&&n| n != coordinator).map(|n| n.0.to_string()).unwrap_or_default();
-            choice.set(first);
-            let remove = view! {
-                <select data-testid="ring-leave-node" aria-label=t.ring_remove
-                    on:change=move |ev| choice.set(event_target_value(&ev))>{options}</select>
-                <button data-testid="ring-leave" on:click=move |_| send(format!("leave {}", choice.get_untracked()))>"−"</button>
-            };
-            view! {
-                <div class="ring-tools" data-testid="ring-tools">
-                    {(!spares.is_empty()).then(|| view! { <div><span class="muted">{t.ring_add}</span>" "{add}</div> })}
-                    {(members.len() > 1).then(|| view! { <div><span class="muted">{t.ring_remove}</span>" "{remove}</div> })}
-                    <div class="ring-key muted"><span class="mark hollow"></span>{t.ring_waiting}</div>
-                    <div class="ring-key muted"><span class="mark travelling"></span>{t.ring_travelling}</div>
-                    <div class="ring-key muted"><span class="mark changed"></span>{t.ring_changed}</div>
-                </div>
-            }
-        })
+    let t = ctx.t();
+    view! {
+        <div class="ring-key muted"><span class="mark hollow"></span>{t.ring_waiting}</div>
+        <div class="ring-key muted"><span class="mark travelling"></span>{t.ring_travelling}</div>
+        <div class="ring-key muted"><span class="mark changed"></span>{t.ring_changed}</div>
     }
 }

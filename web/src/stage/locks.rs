@@ -12,7 +12,7 @@
 use crate::state::{Ctx, Selection};
 use distlab_core::ids::NodeId;
 use distlab_core::lesson::Lang;
-use distlab_core::view::{LockView, NodeStatus, WorldView};
+use distlab_core::view::{LockView, NodeStatus, Stage, WorldView};
 use leptos::prelude::*;
 
 /// Rows shown at most; more clients are summed up in one line. With many
@@ -30,7 +30,8 @@ struct Board {
 }
 
 fn board_of(v: &WorldView) -> Option<Board> {
-    let locks = v.locks.clone()?;
+    let Stage::Locks(locks) = &v.stage else { return None };
+    let locks = locks.clone();
     let slot = |role: &str| v.protocol.roles.iter().find(|r| r.name == role);
     let nodes = v
         .nodes
