@@ -98,8 +98,14 @@ impl Scheme {
             && !(balance.is_finite() && (1.0..=MAX_BALANCE).contains(&balance))
         {
             return Err(Text::new(
-                format!("balance = {balance} is outside 1 to {MAX_BALANCE}: below 1 the nodes cannot hold every key"),
-                format!("平衡系数 {balance} 超出了 1 到 {MAX_BALANCE} 的范围：小于 1 时节点装不下所有键"),
+                format!(
+                    "balance = {} is outside 1 to {MAX_BALANCE}: below 1 the nodes cannot hold every key",
+                    crate::time::number(balance)
+                ),
+                format!(
+                    "平衡系数 {} 超出了 1 到 {MAX_BALANCE} 的范围：小于 1 时节点装不下所有键",
+                    crate::time::number(balance)
+                ),
             ));
         }
         Ok(())

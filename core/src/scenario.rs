@@ -147,7 +147,19 @@ impl Source<'_> {
     }
 
     fn toml_error(&self, e: &toml::de::Error) -> Diagnostic {
-        let msg = e.message().trim().replace('\n', " ");
+        let mut msg = e.message().trim().replace('\n', " ");
+        // A value refused by its own reader (`ttl_ms = -5`) names the key
+        // it was written under, as the semantic checks do.
+        if let Some(span) = e.span()
+            && let (Some(before), Some(written)) = (self.text.get(..span.start), self.text.get(span.clone()))
+        {
+            let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+            let key = line.trim_end().strip_suffix('=').map(str::trim).unwrap_or_default();
+            let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if plain && !written.is_empty() && msg.starts_with(written) {
+                msg = format!("{key} = {msg}");
+            }
+        }
         self.at(e.span(), msg)
     }
 }
