@@ -302,7 +302,10 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
         out: &mut Vec<Violation>,
     );
 
-    /// The node's role key, cheap (used to resolve "the leader").
+    /// The node's role key, cheap (used to resolve "the leader"). The
+    /// framework reports it as the `role` observation after any handler
+    /// that changed it (and after `init` and `on_restart`), so handlers
+    /// never observe `role` themselves.
     fn role(state: &Self::State) -> &'static str;
 
     /// How a live node looks under `config`.

@@ -14,7 +14,7 @@ use crate::command::{Command, NodeRef};
 use crate::ids::{MsgId, NodeId, RequestId};
 use crate::limits::{self, Limits};
 use crate::network::{DropReason, Fate, Network, NetworkParams};
-use crate::protocol::{Cluster, Context, Effects, MessageKinds, Protocol, Reply, TimerKind, TimerOp};
+use crate::protocol::{Cluster, Context, Effects, MessageKinds, Obs, Protocol, Reply, TimerKind, TimerOp};
 use crate::rng::{Domain, Rng};
 use crate::text::Text;
 use crate::time::Micros;
@@ -216,6 +216,9 @@ struct Slot<P: Protocol> {
     paused_until: Micros,
     pause_generation: u32,
     state: Option<P::State>,
+    /// The role last reported in the trace (none after a crash), so the
+    /// framework observes `role` whenever a handler changes it.
+    role_seen: Option<&'static str>,
     durable: Option<P::Durable>,
     timers: Vec<Option<PendingTimer<P::Timer>>>,
     rng: Rng,
@@ -399,6 +402,7 @@ impl<P: Protocol> World<P> {
                     paused_until: Micros::ZERO,
                     pause_generation: 0,
                     state: None,
+                    role_seen: None,
                     durable: None,
                     timers: vec![None; <P::Timer as TimerKind>::slots()],
                     rng: Rng::stream(setup.seed, Domain::Node, u64::from(id.0)),
@@ -705,6 +709,15 @@ impl<P: Protocol> World<P> {
         let mut fx = std::mem::take(&mut self.effects);
         let me = self.slots[i].id;
         let now = self.now;
+        // The role is observed by the framework: after the handler's own
+        // observations, whenever it differs from the last one reported.
+        let slot = &mut self.slots[i];
+        if let Some(role) = slot.state.as_ref().map(P::role)
+            && slot.role_seen != Some(role)
+        {
+            slot.role_seen = Some(role);
+            fx.observations.push(("role", Obs::Str(role)));
+        }
         let result = (|| -> Result<(), SimError> {
             for (key, value) in fx.observations.drain(..) {
                 if let Some(t) = trace.as_deref_mut() {
@@ -1255,6 +1268,7 @@ impl<P: Protocol> World<P> {
                 if let Some(state) = slot.state.take() {
                     slot.durable = Some(P::durable(&state, &self.config));
                 }
+                slot.role_seen = None;
                 slot.status = NodeStatus::Crashed;
                 slot.timers.iter_mut().for_each(|t| *t = None);
                 if let Some(t) = trace.as_deref_mut() {

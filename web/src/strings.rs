@@ -93,10 +93,6 @@ pub struct Strings {
     pub all_lessons: &'static str,
     /// The live figures panel.
     pub figures: &'static str,
-    /// Ring view: the add-a-node buttons' label.
-    pub ring_add: &'static str,
-    /// Ring view: the remove-a-node buttons' label.
-    pub ring_remove: &'static str,
     /// Ring view: a key whose old owner still has it.
     pub ring_waiting: &'static str,
     /// Ring view: a key sent to its new owner, not yet confirmed.
@@ -306,8 +302,6 @@ pub static EN: Strings = Strings {
     show_lesson: "Show lesson",
     all_lessons: "All lessons",
     figures: "Figures",
-    ring_add: "Add to the ring:",
-    ring_remove: "Remove:",
     ring_waiting: "waiting to move",
     ring_travelling: "on its way",
     ring_changed: "arc changed owner",
@@ -472,8 +466,6 @@ pub static ZH_CN: Strings = Strings {
     show_lesson: "显示课程",
     all_lessons: "全部课程",
     figures: "实时数据",
-    ring_add: "加入环：",
-    ring_remove: "移出：",
     ring_waiting: "等待迁移",
     ring_travelling: "迁移途中",
     ring_changed: "换了主人的弧段",

@@ -690,6 +690,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
     request_examples: &["get k7", "put k7 42", "get any", "join 5", "leave 2"],
     logs: false,
     labels: &[
+        Label { key: "role", en: "role", zh_cn: "角色" },
         Label { key: "epoch", en: "membership version", zh_cn: "成员版本" },
         Label { key: "keys_held", en: "keys held (copies)", zh_cn: "持有的键（含副本）" },
         Label { key: "keys_primary", en: "keys as primary", zh_cn: "作为主节点的键" },
@@ -1851,14 +1852,14 @@ impl Protocol for HashRing {
         let coordinator = v.coordinator();
         let join = (0..s.p.nodes as usize).map(NodeId::from_index).filter(|n| !v.has(*n)).map(|n| Action {
             group: "join",
-            label: Text::new("add to the ring", "加入环"),
+            label: Text::new("Add", "加入"),
             subject: n,
             node: coordinator,
             request: format!("join {}", n.0),
         });
         let leave = v.members.iter().filter(|&&n| n != coordinator).map(|&n| Action {
             group: "leave",
-            label: Text::new("remove from the ring", "移出环"),
+            label: Text::new("Remove", "移出"),
             subject: n,
             node: coordinator,
             request: format!("leave {}", n.0),

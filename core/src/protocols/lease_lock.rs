@@ -320,7 +320,6 @@ impl LockNode {
         c.phase = Phase::Waiting(attempt);
         c.asked_at = cx.now();
         cx.send(server, Msg::Acquire { nonce: c.asked_at.0 });
-        cx.observe("role", Obs::Str("waiting"));
     }
 }
 
@@ -586,7 +585,6 @@ impl Protocol for LeaseLock {
 
     fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> LockNode {
         let node = LockNode::new(cx.config(), me, peers);
-        cx.observe("role", Obs::Str(Self::role(&node)));
         if let Kind::Client(_) = node.kind {
             // Clients start a little apart, in node order, with jitter.
             let first = Micros(u64::from(me.0 - 2) * 1_000 + cx.rng().range_inclusive(0, 500));
@@ -654,7 +652,6 @@ impl Protocol for LeaseLock {
                     c.acquired += 1;
                     c.waited_us += now.0.saturating_sub(c.wanted_since.0);
                     c.waits.record(now.0.saturating_sub(c.wanted_since.0));
-                    cx.observe("role", Obs::Str("holder"));
                     cx.observe("token", Obs::Int(token as i64));
                     cx.set_timer(Timer::Work, p.work);
                 }
@@ -674,7 +671,6 @@ impl Protocol for LeaseLock {
                     cx.send(server, Msg::Release { token });
                     c.token = None;
                     c.phase = Phase::Thinking;
-                    cx.observe("role", Obs::Str("thinking"));
                     cx.set_timer(Timer::Ask, p.think);
                 }
                 _ => {}
@@ -722,7 +718,6 @@ impl Protocol for LeaseLock {
                     c.lost += 1;
                     c.token = None;
                     c.phase = Phase::Thinking;
-                    cx.observe("role", Obs::Str("thinking"));
                     cx.set_timer(Timer::Ask, p.think);
                 }
             }
@@ -741,7 +736,6 @@ impl Protocol for LeaseLock {
                     cx.send(server, Msg::Release { token });
                 }
                 c.phase = Phase::Thinking;
-                cx.observe("role", Obs::Str("thinking"));
                 cx.set_timer(Timer::Ask, p.think);
             }
             _ => {}
@@ -776,7 +770,6 @@ impl Protocol for LeaseLock {
             (Kind::Client(_), _) => cx.set_timer(Timer::Ask, p.think),
             _ => {}
         }
-        cx.observe("role", Obs::Str(Self::role(&node)));
         node
     }
 

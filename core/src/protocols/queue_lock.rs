@@ -318,7 +318,6 @@ impl QClient {
         self.seq = None;
         self.waiting_since = cx.now();
         cx.send(COORDINATOR, Msg::Create);
-        cx.observe("role", Obs::Str("waiting"));
         // The heartbeat loop also repeats a create that got lost.
         if !self.in_session {
             self.in_session = true;
@@ -329,7 +328,6 @@ impl QClient {
     fn give_up(&mut self, p: &QueueLockConfig, cx: &mut Context<'_, QueueLock>) {
         self.phase = Phase::Thinking;
         self.seq = None;
-        cx.observe("role", Obs::Str("thinking"));
         cx.set_timer(Timer::Ask, p.think);
     }
 }
@@ -410,7 +408,6 @@ impl Protocol for QueueLock {
                 },
             )
         };
-        cx.observe("role", Obs::Str(Self::role(&node)));
         node
     }
 
@@ -507,7 +504,6 @@ impl Protocol for QueueLock {
                             c.acquired += 1;
                             c.waited_us += now.0.saturating_sub(c.waiting_since.0);
                             c.waits.record(now.0.saturating_sub(c.waiting_since.0));
-                            cx.observe("role", Obs::Str("holder"));
                             cx.observe("token", Obs::Int(me as i64));
                             cx.set_timer(Timer::Work, p.work);
                         } else {

@@ -295,7 +295,6 @@ impl RedClient {
             cx.send(NodeId(s), Msg::Lock { attempt: self.attempt });
         }
         cx.set_timer(Timer::Deadline, p.acquire_timeout);
-        cx.observe("role", Obs::Str("acquiring"));
     }
 
     /// All answers are in, or the deadline passed: hold or give up.
@@ -313,7 +312,6 @@ impl RedClient {
             }
             self.held_since = cx.now();
             self.valid_until = cx.now().saturating_add(Micros(validity));
-            cx.observe("role", Obs::Str("holder"));
             cx.observe("votes", Obs::Int(i64::from(votes)));
             cx.set_timer(Timer::Done, Micros(p.work.0.min(validity)));
         } else {
@@ -327,7 +325,6 @@ impl RedClient {
             cx.send(NodeId(s), Msg::Unlock { attempt: self.attempt });
         }
         self.phase = Phase::Thinking;
-        cx.observe("role", Obs::Str("thinking"));
         let wait = p.think.0 + cx.rng().range_inclusive(0, p.retry_jitter.0);
         cx.set_timer(Timer::Try, Micros(wait));
     }
@@ -385,10 +382,8 @@ impl Protocol for Redlock {
     fn init(me: NodeId, _peers: &[NodeId], cx: &mut Context<'_, Self>) -> RedNode {
         let p = cx.config();
         if me.0 <= p.servers {
-            cx.observe("role", Obs::Str("server"));
             return RedNode::Server(LockServer::default());
         }
-        cx.observe("role", Obs::Str("thinking"));
         let first = Micros(u64::from(me.0 - p.servers - 1) * 2_000 + cx.rng().range_inclusive(0, 1_000));
         cx.set_timer(Timer::Try, first);
         RedNode::Client(

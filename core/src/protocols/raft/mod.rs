@@ -337,7 +337,6 @@ impl RaftNode {
         }
         self.role = Role::Follower;
         self.awaiting = 0;
-        cx.observe("role", Obs::Str(Role::Follower.name()));
     }
 
     fn start_election(&mut self, cx: &mut Context<'_, Raft>) {
@@ -348,7 +347,6 @@ impl RaftNode {
         self.answered = bit(self.me);
         self.leader = None;
         cx.observe("term", Obs::Int(self.term.0 as i64));
-        cx.observe("role", Obs::Str(Role::Candidate.name()));
         self.reset_election_timer(cx);
         if self.votes.count_ones() as usize >= self.majority() {
             self.become_leader(cx);
@@ -378,7 +376,6 @@ impl RaftNode {
         self.awaiting = 0;
         cx.cancel_timer(Timer::Election);
         cx.cancel_timer(Timer::VoteRetry);
-        cx.observe("role", Obs::Str(Role::Leader.name()));
         if cx.config().leader_noop {
             self.log.append(Entry { term: self.term, op: Op::Noop });
         }
@@ -824,7 +821,6 @@ impl Protocol for Raft {
 
     fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> RaftNode {
         let node = RaftNode::new(me, peers);
-        cx.observe("role", Obs::Str(Role::Follower.name()));
         node.reset_election_timer(cx);
         node
     }
@@ -901,7 +897,6 @@ impl Protocol for Raft {
         node.log = d.log;
         // The monitor compares a returning log with everyone's again.
         node.log.mark_all_changed();
-        cx.observe("role", Obs::Str(Role::Follower.name()));
         node.reset_election_timer(cx);
         node
     }
