@@ -13,7 +13,7 @@
 use crate::ids::{NodeId, RequestId};
 use crate::rng::Rng;
 use crate::time::Micros;
-use crate::view::{Action, Figure, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Violation};
+use crate::view::{Action, Figure, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Violation};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 use strum::{EnumProperty, IntoDiscriminant, VariantArray, VariantNames};
@@ -190,7 +190,9 @@ where
 /// `#[strum(serialize_all = "snake_case")]`: the names (for the `timeout`
 /// command and the trace) come from the variants. Each variant has its own
 /// slot unless it says `#[strum(props(slot = N))]` (timers that share a slot
-/// replace each other); derive `strum::EnumProperty` for that.
+/// replace each other); derive `strum::EnumProperty` for that. Give either
+/// every variant a slot or none: a variant without one takes its position,
+/// which could land on a slot another variant names.
 pub trait TimerKind: Copy + Eq + Debug + 'static {
     /// Every timer's name, in declaration order.
     const NAMES: &'static [&'static str];
@@ -232,6 +234,51 @@ where
     }
 }
 
+/// A protocol's role type, a fieldless enum whose variants are the roles
+/// in the legend's order. Derive `strum::VariantArray`,
+/// `strum::IntoStaticStr` (`serialize_all = "snake_case"`) and
+/// `strum::EnumProperty`, and give each variant
+/// `#[strum(props(zh = "跟随者", badge = "F", colour = 1))]`: the role's
+/// key, its Chinese name, its badge letter and its colour slot all come
+/// from the variant, so `ProtocolInfo::roles` ([`role_infos`]) and
+/// [`Protocol::role`] cannot disagree.
+pub trait RoleKind: Copy + Eq + Debug + 'static {
+    /// The role's key (`leader`).
+    fn key(self) -> &'static str;
+}
+
+impl<T> RoleKind for T
+where
+    T: Copy + Eq + Debug + 'static + VariantArray + EnumProperty + Into<&'static str>,
+{
+    #[inline]
+    fn key(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Every role of `R` as the legend draws it. Built once per protocol (its
+/// `ProtocolInfo` is a lazily built static), so the slice lives as long as
+/// the program.
+pub fn role_infos<R>() -> &'static [RoleInfo]
+where
+    R: Copy + VariantArray + EnumProperty + Into<&'static str>,
+{
+    let all: Vec<RoleInfo> = R::VARIANTS
+        .iter()
+        .map(|r| {
+            let name: &'static str = (*r).into();
+            RoleInfo {
+                name,
+                name_zh_cn: r.get_str("zh").unwrap_or(name),
+                badge: r.get_str("badge").unwrap_or("?"),
+                colour: r.get_int("colour").unwrap_or(0).clamp(0, 255) as u8,
+            }
+        })
+        .collect();
+    Box::leak(all.into_boxed_slice())
+}
+
 /// Read access to every node's state, for invariant monitors.
 pub trait Cluster<P: Protocol> {
     /// Number of nodes.
@@ -257,6 +304,8 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     type Msg: Clone + Debug + MessageKinds;
     /// A timer; names and slots come from its variants.
     type Timer: TimerKind;
+    /// A role; names, badges and colours come from its variants.
+    type Role: RoleKind;
     /// A client request.
     type Request: Clone + Debug;
     /// The invariant monitor's own (ghost) state.
@@ -306,7 +355,7 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// framework reports it as the `role` observation after any handler
     /// that changed it (and after `init` and `on_restart`), so handlers
     /// never observe `role` themselves.
-    fn role(state: &Self::State) -> &'static str;
+    fn role(state: &Self::State) -> Self::Role;
 
     /// How a live node looks under `config`.
     fn node_view(state: &Self::State, config: &Self::Config) -> ProtocolNodeView;

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 /// What a protocol's stage draws: the nodes on a circle with their
 /// messages, and inside it what the protocol is about. Each kind has one
-/// file in the web's `stage/` folder; adding a kind is one variant here and
-/// one file there.
+/// file in the web's `stage/` folder; adding a kind is one variant here,
+/// one file there and its arm in that folder's dispatch.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Stage {

@@ -14,7 +14,7 @@ use crate::command::{Command, NodeRef};
 use crate::ids::{MsgId, NodeId, RequestId};
 use crate::limits::{self, Limits};
 use crate::network::{DropReason, Fate, Network, NetworkParams};
-use crate::protocol::{Cluster, Context, Effects, MessageKinds, Obs, Protocol, Reply, TimerKind, TimerOp};
+use crate::protocol::{Cluster, Context, Effects, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, TimerOp};
 use crate::rng::{Domain, Rng};
 use crate::text::Text;
 use crate::time::Micros;
@@ -712,7 +712,7 @@ impl<P: Protocol> World<P> {
         // The role is observed by the framework: after the handler's own
         // observations, whenever it differs from the last one reported.
         let slot = &mut self.slots[i];
-        if let Some(role) = slot.state.as_ref().map(P::role)
+        if let Some(role) = slot.state.as_ref().map(|st| P::role(st).key())
             && slot.role_seen != Some(role)
         {
             slot.role_seen = Some(role);
@@ -1030,7 +1030,7 @@ impl<P: Protocol> World<P> {
             NodeRef::Role(role) => self
                 .slots
                 .iter()
-                .find(|s| s.state.as_ref().is_some_and(|st| P::role(st) == role.as_str()))
+                .find(|s| s.state.as_ref().is_some_and(|st| P::role(st).key() == role.as_str()))
                 .map(|s| s.id)
                 .ok_or_else(|| {
                     let zh = P::info()
@@ -1046,7 +1046,7 @@ impl<P: Protocol> World<P> {
     fn role_of(&self, id: NodeId) -> Option<String> {
         let s = self.slots.get(id.index())?;
         Some(match &s.state {
-            Some(st) => P::role(st).to_string(),
+            Some(st) => P::role(st).key().to_string(),
             None => "crashed".to_string(),
         })
     }
@@ -1495,7 +1495,7 @@ impl<P: Protocol> World<P> {
 
     /// The role of every node, in node order (`crashed` for crashed nodes).
     pub fn roles(&self) -> Vec<&'static str> {
-        self.slots.iter().map(|s| s.state.as_ref().map_or("crashed", |st| P::role(st))).collect()
+        self.slots.iter().map(|s| s.state.as_ref().map_or("crashed", |st| P::role(st).key())).collect()
     }
 
     /// The current network parameters.

@@ -41,16 +41,19 @@
 use crate::chunked::ChunkVec;
 use crate::hashring::{self, Scheme};
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
+use crate::protocol::{
+    Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
+};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
     Action, Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, MessageView, ProtocolInfo,
-    ProtocolNodeView, RingView, RoleInfo, Stage, Value, Violation,
+    ProtocolNodeView, RingView, Stage, Value, Violation,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 /// Most keys a simulated ring holds (the `distlab ring` tables take more).
 pub const MAX_KEYS: u32 = 10_000;
@@ -618,15 +621,15 @@ impl RingNode {
         self.view.members.iter().chain(old).all(|n| self.done.contains(n))
     }
 
-    fn role(&self) -> &'static str {
+    fn role(&self) -> Role {
         if !self.view.has(self.me) {
-            if self.busy() { "leaving" } else { "spare" }
+            if self.busy() { Role::Leaving } else { Role::Spare }
         } else if self.busy() {
-            "moving"
+            Role::Moving
         } else if self.is_coordinator() {
-            "coordinator"
+            Role::Coordinator
         } else {
-            "member"
+            Role::Member
         }
     }
 }
@@ -635,13 +638,26 @@ impl RingNode {
 #[derive(Clone, Debug)]
 pub struct HashRing;
 
-static ROLES: &[RoleInfo] = &[
-    RoleInfo { name: "coordinator", name_zh_cn: "协调者", badge: "C", colour: 1 },
-    RoleInfo { name: "member", name_zh_cn: "成员", badge: "M", colour: 2 },
-    RoleInfo { name: "moving", name_zh_cn: "迁移中", badge: "T", colour: 3 },
-    RoleInfo { name: "leaving", name_zh_cn: "退出中", badge: "L", colour: 4 },
-    RoleInfo { name: "spare", name_zh_cn: "备用", badge: "S", colour: 0 },
-];
+/// A node's role, as the legend shows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr, strum::EnumProperty)]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// Coordinates joins and leaves.
+    #[strum(props(zh = "协调者", badge = "C", colour = 1))]
+    Coordinator,
+    /// In the ring, nothing to move.
+    #[strum(props(zh = "成员", badge = "M", colour = 2))]
+    Member,
+    /// In the ring, sending or receiving keys.
+    #[strum(props(zh = "迁移中", badge = "T", colour = 3))]
+    Moving,
+    /// Leaving the ring, handing its keys over.
+    #[strum(props(zh = "退出中", badge = "L", colour = 4))]
+    Leaving,
+    /// Not in the ring; it can join.
+    #[strum(props(zh = "备用", badge = "S", colour = 0))]
+    Spare,
+}
 
 static INVARIANTS: &[InvariantInfo] = &[
     InvariantInfo {
@@ -678,11 +694,11 @@ static BREAK_SWITCHES: &[BreakSwitch] = &[
     },
 ];
 
-static INFO: ProtocolInfo = ProtocolInfo {
+static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     name: "hash_ring",
     title: "Consistent hashing",
     title_zh_cn: "一致性哈希",
-    roles: ROLES,
+    roles: role_infos::<Role>(),
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
@@ -715,7 +731,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
         "A key-value store placed by consistent hashing; watch keys move when nodes join or leave.",
         "按一致性哈希放置的键值存储；看节点加入或离开时键如何迁移。",
     ),
-};
+});
 
 fn ms(t: Micros) -> String {
     format!("{:.3} s", t.0 as f64 / 1e6)
@@ -1356,6 +1372,7 @@ impl Protocol for HashRing {
     type Durable = RingNode;
     type Msg = Msg;
     type Timer = Timer;
+    type Role = Role;
     type Request = Request;
     type Monitor = RingMonitor;
 
@@ -1639,7 +1656,7 @@ impl Protocol for HashRing {
         m.check(cluster, touched, now, out);
     }
 
-    fn role(s: &RingNode) -> &'static str {
+    fn role(s: &RingNode) -> Role {
         s.role()
     }
 
@@ -1670,7 +1687,7 @@ impl Protocol for HashRing {
             }
         }
         ProtocolNodeView {
-            role: s.role(),
+            role: s.role().key(),
             headline,
             fields: vec![
                 Field { name: "epoch", value: Value::from(u64::from(s.view.epoch)) },

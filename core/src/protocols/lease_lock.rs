@@ -26,14 +26,16 @@
 
 use super::fencing::{self, Storage};
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
+use crate::protocol::{
+    Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
+};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Value,
-    Violation,
+    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation,
 };
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 /// The lease lock's settings, the `[config]` table of a `lease_lock` scenario.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -327,14 +329,6 @@ impl LockNode {
 #[derive(Clone, Copy, Debug)]
 pub struct LeaseLock;
 
-const ROLES: &[RoleInfo] = &[
-    RoleInfo { name: "server", name_zh_cn: "锁服务器", badge: "L", colour: 3 },
-    RoleInfo { name: "resource", name_zh_cn: "存储", badge: "R", colour: 0 },
-    RoleInfo { name: "thinking", name_zh_cn: "空闲", badge: "T", colour: 1 },
-    RoleInfo { name: "waiting", name_zh_cn: "等待锁", badge: "W", colour: 1 },
-    RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
-];
-
 /// Invariant names, as violations report them.
 pub mod invariant {
     /// The server never grants while another lease runs.
@@ -370,11 +364,32 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
     },
 ];
 
-static INFO: ProtocolInfo = ProtocolInfo {
+/// A node's role, as the legend shows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr, strum::EnumProperty)]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// The lock server.
+    #[strum(props(zh = "锁服务器", badge = "L", colour = 3))]
+    Server,
+    /// The storage the clients write to.
+    #[strum(props(zh = "存储", badge = "R", colour = 0))]
+    Resource,
+    /// A client between tries.
+    #[strum(props(zh = "空闲", badge = "T", colour = 1))]
+    Thinking,
+    /// A client waiting for the lock.
+    #[strum(props(zh = "等待锁", badge = "W", colour = 1))]
+    Waiting,
+    /// A client holding the lock.
+    #[strum(props(zh = "持有锁", badge = "H", colour = 2))]
+    Holder,
+}
+
+static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     name: "lease_lock",
     title: "Lease lock",
     title_zh_cn: "租约锁",
-    roles: ROLES,
+    roles: role_infos::<Role>(),
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
@@ -411,7 +426,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
         "One lock server hands out leases with fencing tokens; the storage can refuse stale writes.",
         "一台锁服务器发放带防护令牌的租约；存储可以拒绝过期的写入。",
     ),
-};
+});
 
 /// What the monitor remembers of a grant, in global time.
 #[derive(Copy, Clone, Debug)]
@@ -529,6 +544,7 @@ impl Protocol for LeaseLock {
     type Durable = LockDurable;
     type Msg = Msg;
     type Timer = Timer;
+    type Role = Role;
     type Request = ();
     type Monitor = LockMonitor;
 
@@ -785,14 +801,14 @@ impl Protocol for LeaseLock {
         m.check(cluster, touched, now, out);
     }
 
-    fn role(s: &LockNode) -> &'static str {
+    fn role(s: &LockNode) -> Role {
         match &s.kind {
-            Kind::Server(_) => "server",
-            Kind::Resource(_) => "resource",
+            Kind::Server(_) => Role::Server,
+            Kind::Resource(_) => Role::Resource,
             Kind::Client(c) => match c.phase {
-                Phase::Thinking => "thinking",
-                Phase::Waiting(_) => "waiting",
-                Phase::Working | Phase::Writing | Phase::Wrote => "holder",
+                Phase::Thinking => Role::Thinking,
+                Phase::Waiting(_) => Role::Waiting,
+                Phase::Working | Phase::Writing | Phase::Wrote => Role::Holder,
             },
         }
     }
@@ -854,7 +870,7 @@ impl Protocol for LeaseLock {
             _ => Vec::new(),
         };
         let store_title = matches!(s.kind, Kind::Resource(_)).then(fencing::store_title);
-        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store, store_title }
+        ProtocolNodeView { role: Self::role(s).key(), headline, fields, log: Vec::new(), store, store_title }
     }
 
     fn durable_view(d: &LockDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
@@ -924,7 +940,7 @@ impl Protocol for LeaseLock {
                     let holding = matches!(c.phase, Phase::Working | Phase::Writing | Phase::Wrote);
                     clients.push(crate::view::LockClient {
                         id,
-                        role: Self::role(s),
+                        role: Self::role(s).key(),
                         token: if holding { c.token } else { None },
                         lease_end_us: holding.then_some(c.valid_until.0),
                         place: None,

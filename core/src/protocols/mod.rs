@@ -91,3 +91,23 @@ pub fn all() -> &'static [ProtocolEntry] {
 pub fn find(name: &str) -> Option<&'static ProtocolEntry> {
     ALL.iter().find(|p| (p.info)().name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_declares_its_chinese_name_badge_and_colour() {
+        for p in all() {
+            let info = (p.info)();
+            assert!(!info.roles.is_empty(), "{} has no roles", info.name);
+            for r in info.roles {
+                assert_ne!(r.badge, "?", "{}: role {} has no badge", info.name, r.name);
+                assert_ne!(r.name_zh_cn, r.name, "{}: role {} has no Chinese name", info.name, r.name);
+                assert!(r.colour <= 4, "{}: role {} colour {}", info.name, r.name, r.colour);
+            }
+        }
+        let raft: Vec<_> = (find("raft").unwrap().info)().roles.iter().map(|r| (r.name, r.badge)).collect();
+        assert_eq!(raft, [("follower", "F"), ("candidate", "C"), ("leader", "L")]);
+    }
+}

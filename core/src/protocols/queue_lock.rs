@@ -16,11 +16,14 @@
 
 use super::fencing::{self, FenceWatch, Storage};
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
+use crate::protocol::{
+    Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
+};
 use crate::text::Text;
 use crate::time::Micros;
-use crate::view::{Field, Label, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Value, Violation};
+use crate::view::{Field, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation};
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 /// The queue lock's settings, the `[config]` table of a `queue_lock` scenario.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -231,19 +234,32 @@ pub enum Timer {
 #[derive(Clone, Copy, Debug)]
 pub struct QueueLock;
 
-const ROLES: &[RoleInfo] = &[
-    RoleInfo { name: "coordinator", name_zh_cn: "协调服务", badge: "Z", colour: 3 },
-    RoleInfo { name: "storage", name_zh_cn: "存储", badge: "R", colour: 0 },
-    RoleInfo { name: "thinking", name_zh_cn: "空闲", badge: "T", colour: 1 },
-    RoleInfo { name: "waiting", name_zh_cn: "排队中", badge: "W", colour: 1 },
-    RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
-];
+/// A node's role, as the legend shows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr, strum::EnumProperty)]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// Coordinates the others.
+    #[strum(props(zh = "协调服务", badge = "Z", colour = 3))]
+    Coordinator,
+    /// The storage the clients write to.
+    #[strum(props(zh = "存储", badge = "R", colour = 0))]
+    Storage,
+    /// A client between tries.
+    #[strum(props(zh = "空闲", badge = "T", colour = 1))]
+    Thinking,
+    /// A client waiting for the lock.
+    #[strum(props(zh = "排队中", badge = "W", colour = 1))]
+    Waiting,
+    /// A client holding the lock.
+    #[strum(props(zh = "持有锁", badge = "H", colour = 2))]
+    Holder,
+}
 
-static INFO: ProtocolInfo = ProtocolInfo {
+static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     name: "queue_lock",
     title: "Queue lock (ZooKeeper recipe)",
     title_zh_cn: "队列锁（ZooKeeper 做法）",
-    roles: ROLES,
+    roles: role_infos::<Role>(),
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
     invariants: &[fencing::FENCED_WRITES_INFO],
@@ -278,7 +294,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
         "The ZooKeeper recipe: sessions, ephemeral sequential nodes and watches form a fair queue.",
         "ZooKeeper 的做法：会话、临时顺序节点和监听组成一个公平队列。",
     ),
-};
+});
 
 const COORDINATOR: NodeId = NodeId(1);
 /// A heartbeat's `owns` when the client has no node.
@@ -345,6 +361,7 @@ impl Protocol for QueueLock {
     type Durable = QDurable;
     type Msg = Msg;
     type Timer = Timer;
+    type Role = Role;
     type Request = ();
     type Monitor = FenceWatch;
 
@@ -383,7 +400,7 @@ impl Protocol for QueueLock {
     fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> QNode {
         let p = cx.config();
         let last = NodeId(peers.len() as u32 + 1);
-        let node = if me == COORDINATOR {
+        if me == COORDINATOR {
             cx.set_timer(Timer::Sweep, p.heartbeat);
             QNode::Coordinator(Coordinator { next_seq: 1, ..Coordinator::default() })
         } else if me == last {
@@ -407,8 +424,7 @@ impl Protocol for QueueLock {
                     last_poll: Micros::ZERO,
                 },
             )
-        };
-        node
+        }
     }
 
     fn on_message(s: &mut QNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
@@ -645,14 +661,14 @@ impl Protocol for QueueLock {
         }
     }
 
-    fn role(s: &QNode) -> &'static str {
+    fn role(s: &QNode) -> Role {
         match s {
-            QNode::Coordinator(..) => "coordinator",
-            QNode::Storage(..) => "storage",
+            QNode::Coordinator(..) => Role::Coordinator,
+            QNode::Storage(..) => Role::Storage,
             QNode::Client(_, _, c) => match c.phase {
-                Phase::Thinking => "thinking",
-                Phase::Joining | Phase::Waiting => "waiting",
-                Phase::Working | Phase::Wrote => "holder",
+                Phase::Thinking => Role::Thinking,
+                Phase::Joining | Phase::Waiting => Role::Waiting,
+                Phase::Working | Phase::Wrote => Role::Holder,
             },
         }
     }
@@ -695,7 +711,7 @@ impl Protocol for QueueLock {
             QNode::Storage(st) => (st.headline(), st.fields(!p.break_fencing_check), st.rows()),
         };
         let store_title = matches!(s, QNode::Storage(..)).then(fencing::store_title);
-        ProtocolNodeView { role: Self::role(s), headline, fields, log: Vec::new(), store, store_title }
+        ProtocolNodeView { role: Self::role(s).key(), headline, fields, log: Vec::new(), store, store_title }
     }
 
     fn durable_view(_d: &QDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
@@ -762,7 +778,7 @@ impl Protocol for QueueLock {
                     let holding = matches!(c.phase, Phase::Working | Phase::Wrote);
                     clients.push(crate::view::LockClient {
                         id,
-                        role: Self::role(s),
+                        role: Self::role(s).key(),
                         token: if holding { c.seq } else { None },
                         lease_end_us: None,
                         place,

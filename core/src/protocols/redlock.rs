@@ -18,14 +18,16 @@
 
 use super::fencing;
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
+use crate::protocol::{
+    Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
+};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Value,
-    Violation,
+    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation,
 };
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 /// Redlock's settings, the `[config]` table of a `redlock` scenario.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -203,13 +205,6 @@ fn bit(server: NodeId) -> u64 {
 #[derive(Clone, Copy, Debug)]
 pub struct Redlock;
 
-const ROLES: &[RoleInfo] = &[
-    RoleInfo { name: "server", name_zh_cn: "锁服务器", badge: "L", colour: 3 },
-    RoleInfo { name: "thinking", name_zh_cn: "空闲", badge: "T", colour: 1 },
-    RoleInfo { name: "acquiring", name_zh_cn: "申请中", badge: "A", colour: 1 },
-    RoleInfo { name: "holder", name_zh_cn: "持有锁", badge: "H", colour: 2 },
-];
-
 /// The invariant's name.
 pub const LOCK_EXCLUSIVITY: &str = "Lock Exclusivity";
 
@@ -236,11 +231,29 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
     },
 ];
 
-static INFO: ProtocolInfo = ProtocolInfo {
+/// A node's role, as the legend shows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr, strum::EnumProperty)]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// The lock server.
+    #[strum(props(zh = "锁服务器", badge = "L", colour = 3))]
+    Server,
+    /// A client between tries.
+    #[strum(props(zh = "空闲", badge = "T", colour = 1))]
+    Thinking,
+    /// A client asking the servers for the lock.
+    #[strum(props(zh = "申请中", badge = "A", colour = 1))]
+    Acquiring,
+    /// A client holding the lock.
+    #[strum(props(zh = "持有锁", badge = "H", colour = 2))]
+    Holder,
+}
+
+static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     name: "redlock",
     title: "Redlock",
     title_zh_cn: "Redlock",
-    roles: ROLES,
+    roles: role_infos::<Role>(),
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
@@ -267,7 +280,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
         "Redlock: a majority of independent lock servers, with a validity that subtracts elapsed time and drift.",
         "Redlock：多数独立锁服务器，有效期扣除已用时间和时钟漂移。",
     ),
-};
+});
 
 /// The monitor: who holds the lock, until when, in global time.
 #[derive(Clone, Debug, Default)]
@@ -344,6 +357,7 @@ impl Protocol for Redlock {
     type Durable = RedDurable;
     type Msg = Msg;
     type Timer = Timer;
+    type Role = Role;
     type Request = ();
     type Monitor = RedMonitor;
 
@@ -537,13 +551,13 @@ impl Protocol for Redlock {
         }
     }
 
-    fn role(s: &RedNode) -> &'static str {
+    fn role(s: &RedNode) -> Role {
         match s {
-            RedNode::Server(..) => "server",
+            RedNode::Server(..) => Role::Server,
             RedNode::Client(_, c) => match c.phase {
-                Phase::Thinking => "thinking",
-                Phase::Acquiring => "acquiring",
-                Phase::Holding => "holder",
+                Phase::Thinking => Role::Thinking,
+                Phase::Acquiring => Role::Acquiring,
+                Phase::Holding => Role::Holder,
             },
         }
     }
@@ -599,7 +613,7 @@ impl Protocol for Redlock {
             }
         };
         ProtocolNodeView {
-            role: Self::role(s),
+            role: Self::role(s).key(),
             headline,
             fields,
             log: Vec::new(),
@@ -649,7 +663,7 @@ impl Protocol for Redlock {
                     let holding = c.phase == Phase::Holding;
                     clients.push(crate::view::LockClient {
                         id,
-                        role: Self::role(s),
+                        role: Self::role(s).key(),
                         token: None,
                         lease_end_us: holding.then_some(c.valid_until.0),
                         place: None,

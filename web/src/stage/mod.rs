@@ -1,7 +1,8 @@
 //! The stage: the cluster's circle of nodes (`crate::cluster`) and what the
 //! protocol's [`Stage`] draws with it. This file dispatches on the stage's
 //! kind; each kind has one file here (`ring.rs`, `locks.rs`), and adding a
-//! kind is one variant of [`Stage`] in the core and one file in this folder.
+//! kind is one variant of [`Stage`] in the core, one file in this folder and
+//! its arm in the dispatch below.
 //! It also draws the requests a protocol offers ([`Action`]) as buttons, so
 //! nothing here knows a protocol's request syntax.
 

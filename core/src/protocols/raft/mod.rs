@@ -17,16 +17,16 @@ pub mod log;
 pub mod monitor;
 
 use crate::ids::{NodeId, RequestId};
-use crate::protocol::{ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, TimerKind};
+use crate::protocol::{ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos};
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo,
-    Value,
+    BreakSwitch, Field, InvariantInfo, Label, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, Value,
 };
 use log::{Entry, Key, Op, RaftLog};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 /// A Raft term.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,25 +101,18 @@ const MAX_TIMEOUT: Micros = Micros::from_ms(60_000);
 const MAX_ENTRIES_PER_APPEND: u32 = 10_000;
 
 /// A node's role.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr, strum::EnumProperty)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Follows a leader, votes in elections.
+    #[strum(props(zh = "跟随者", badge = "F", colour = 1))]
     Follower,
     /// Asking for votes.
+    #[strum(props(zh = "候选者", badge = "C", colour = 2))]
     Candidate,
     /// Replicating its log to the others.
+    #[strum(props(zh = "领导者", badge = "L", colour = 3))]
     Leader,
-}
-
-impl Role {
-    /// The role's key.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Follower => "follower",
-            Role::Candidate => "candidate",
-            Role::Leader => "leader",
-        }
-    }
 }
 
 /// Raft's messages, named as in the paper.
@@ -607,12 +600,6 @@ impl RaftNode {
 #[derive(Clone, Copy, Debug)]
 pub struct Raft;
 
-const ROLES: &[RoleInfo] = &[
-    RoleInfo { name: "follower", name_zh_cn: "跟随者", badge: "F", colour: 1 },
-    RoleInfo { name: "candidate", name_zh_cn: "候选者", badge: "C", colour: 2 },
-    RoleInfo { name: "leader", name_zh_cn: "领导者", badge: "L", colour: 3 },
-];
-
 /// Invariant names, as violations report them.
 pub mod invariant {
     /// §5.2.
@@ -692,11 +679,11 @@ const BREAK_SWITCHES: &[BreakSwitch] = &[
     },
 ];
 
-static INFO: ProtocolInfo = ProtocolInfo {
+static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     name: "raft",
     title: "Raft",
     title_zh_cn: "Raft",
-    roles: ROLES,
+    roles: role_infos::<Role>(),
     message_kinds: <Msg as MessageKinds>::KINDS,
     timers: <Timer as TimerKind>::NAMES,
     invariants: INVARIANTS,
@@ -733,7 +720,7 @@ static INFO: ProtocolInfo = ProtocolInfo {
         "A leader replicates one log to a majority; terms, votes and the election restriction keep it safe.",
         "领导者把同一份日志复制到多数派；任期、投票和选举限制保证安全。",
     ),
-};
+});
 
 /// How many log entries a node view carries (the newest ones).
 pub const LOG_VIEW_ENTRIES: usize = 64;
@@ -767,6 +754,7 @@ impl Protocol for Raft {
     type Durable = RaftDurable;
     type Msg = Msg;
     type Timer = Timer;
+    type Role = Role;
     type Request = Op;
     type Monitor = monitor::RaftMonitor;
 
@@ -919,8 +907,8 @@ impl Protocol for Raft {
         m.check(cluster, touched, now, out);
     }
 
-    fn role(s: &RaftNode) -> &'static str {
-        s.role.name()
+    fn role(s: &RaftNode) -> Role {
+        s.role
     }
 
     fn node_view(s: &RaftNode, _c: &RaftConfig) -> ProtocolNodeView {
@@ -940,7 +928,7 @@ impl Protocol for Raft {
             fields.push(Field { name: "match_index", value: Value::from(m.join(" ")) });
         }
         ProtocolNodeView {
-            role: s.role.name(),
+            role: s.role.key(),
             headline: crate::text::Text::new(format!("term {}", s.term.0), format!("任期 {}", s.term.0)),
             fields,
             log: log_view(&s.log, s.commit_index),
