@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod protocols;
 mod report;
 mod ring;
 
@@ -63,6 +64,13 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// Compare key-placement schemes (mod-N, ring, jump, rendezvous, bounded loads).
     Ring(ring::RingArgs),
+    /// List every protocol: roles, messages, timers, invariants, break-it
+    /// switches and config keys with their defaults.
+    Protocols {
+        /// Print one JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Most files `check` reads in one call.
@@ -266,5 +274,6 @@ fn main() -> ExitCode {
         Cmd::Check { paths, no_replay } => check(&paths, no_replay),
         Cmd::Bench(args) => bench::main(args),
         Cmd::Ring(args) => ring::main(args),
+        Cmd::Protocols { json } => protocols::main(json),
     }
 }

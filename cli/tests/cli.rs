@@ -252,3 +252,19 @@ fn absurd_ring_and_lock_settings_name_the_field_and_the_limit() {
     refused("ttl-.toml", lock("-5").as_bytes(), "4:10", "ttl_ms = -5 must be zero or more milliseconds");
     refused("ttl-big.toml", lock("1e300").as_bytes(), "4:10", "ttl_ms = 1e300 ms is above the limit of 86400000 ms");
 }
+
+#[test]
+fn protocols_describes_every_protocol_for_tools() {
+    let o = distlab(&["protocols", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let names: Vec<&str> = list.as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["raft", "lease_lock", "redlock", "queue_lock", "hash_ring"]);
+    let raft = &list[0];
+    assert_eq!(raft["config"]["heartbeat_ms"], 50);
+    assert_eq!(raft["timers"][2], "vote_retry");
+    assert_eq!(raft["break_switches"][0]["key"], "break_election_restriction");
+    assert_eq!(raft["roles"][2]["badge"], "L");
+    let plain = text(&distlab(&["protocols"]));
+    assert!(plain.contains("queue_lock (") && plain.contains("    ttl_ms = 100"), "{plain}");
+}

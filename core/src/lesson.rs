@@ -347,7 +347,7 @@ impl Condition {
         let role = |r: &str| -> (String, String) {
             match info.roles.iter().find(|x| x.name == r) {
                 Some(x) => (x.name.to_string(), x.name_zh_cn.to_string()),
-                None if r == "crashed" => ("crashed".into(), "已崩溃".into()),
+                None if r == crate::view::CRASHED => (crate::view::CRASHED.into(), "已崩溃".into()),
                 None => (r.to_string(), r.to_string()),
             }
         };

@@ -295,7 +295,7 @@ pub trait Cluster<P: Protocol> {
 pub trait Protocol: Sized + Clone + Debug + 'static {
     /// Settings from the scenario's `[config]` table (unknown keys must be
     /// rejected: use `#[serde(deny_unknown_fields)]`).
-    type Config: Clone + Debug + DeserializeOwned;
+    type Config: Clone + Debug + Default + DeserializeOwned + serde::Serialize;
     /// One node's state, volatile and durable.
     type State: Clone + Debug;
     /// What survives a crash.

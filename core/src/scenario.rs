@@ -568,7 +568,7 @@ fn node_ref(path: &[Seg], s: &NodeRefSpec, nodes: u32, info: &ProtocolInfo) -> R
     match s {
         NodeRefSpec::Id(v) => Ok(NodeRef::Id(node_field(path, *v, nodes)?)),
         NodeRefSpec::Role(r) => {
-            if info.roles.iter().any(|x| x.name == r) || r == "crashed" {
+            if info.roles.iter().any(|x| x.name == r) || r == crate::view::CRASHED {
                 Ok(NodeRef::Role(r.clone()))
             } else {
                 let names: Vec<&str> = info.roles.iter().map(|x| x.name).collect();
@@ -894,7 +894,7 @@ fn condition(
         }
     }
     let role_ok = |path: &[Seg], r: &str| -> Result<String, PathError> {
-        if info.roles.iter().any(|x| x.name == r) || r == "crashed" {
+        if info.roles.iter().any(|x| x.name == r) || r == crate::view::CRASHED {
             Ok(r.to_string())
         } else {
             let names: Vec<&str> = info.roles.iter().map(|x| x.name).collect();

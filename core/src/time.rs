@@ -76,6 +76,12 @@ pub fn ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Micros, D::Error> {
     d.deserialize_any(V)
 }
 
+/// Writes a duration as milliseconds, as [`ms`] reads it (`distlab
+/// protocols` prints configs' defaults this way).
+pub fn ms_out<S: serde::Serializer>(v: &Micros, s: S) -> Result<S::Ok, S::Error> {
+    if v.0 % 1_000 == 0 { s.serialize_u64(v.0 / 1_000) } else { s.serialize_f64(v.as_ms_f64()) }
+}
+
 /// `v` milliseconds as [`Micros`], if it is a number from zero to one day.
 pub fn from_ms_f64(v: f64) -> Result<Micros, String> {
     let limit = crate::limits::MAX_DURATION;

@@ -294,14 +294,19 @@ pub enum NodeStatus {
 
 impl NodeStatus {
     /// The status's name.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             NodeStatus::Up => "up",
-            NodeStatus::Crashed => "crashed",
+            NodeStatus::Crashed => CRASHED,
             NodeStatus::Paused => "paused",
         }
     }
 }
+
+/// The role a crashed node shows in views and lesson conditions, and the
+/// name files use for "the crashed node" (`restart = "crashed"`). The one
+/// place it is spelled: code asks [`NodeStatus::Crashed`], not the string.
+pub const CRASHED: &str = "crashed";
 
 /// A pending timer of a node.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -19,7 +19,7 @@ use crate::rng::{Domain, Rng};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::trace::{RecordKind, Trace, TraceFull};
-use crate::view::{InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
+use crate::view::{CRASHED, InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
@@ -1021,7 +1021,7 @@ impl<P: Protocol> World<P> {
                     ))
                 }
             }
-            NodeRef::Role(role) if role == "crashed" => self
+            NodeRef::Role(role) if role == CRASHED => self
                 .slots
                 .iter()
                 .find(|s| s.status == NodeStatus::Crashed)
@@ -1047,7 +1047,7 @@ impl<P: Protocol> World<P> {
         let s = self.slots.get(id.index())?;
         Some(match &s.state {
             Some(st) => P::role(st).key().to_string(),
-            None => "crashed".to_string(),
+            None => CRASHED.to_string(),
         })
     }
 
@@ -1434,7 +1434,7 @@ impl<P: Protocol> World<P> {
                     (Some(st), _) => P::node_view(st, &self.config),
                     (None, Some(d)) => {
                         let mut v = P::durable_view(d, &self.config);
-                        v.role = "crashed";
+                        v.role = CRASHED;
                         v
                     }
                     (None, None) => Default::default(),
@@ -1495,7 +1495,7 @@ impl<P: Protocol> World<P> {
 
     /// The role of every node, in node order (`crashed` for crashed nodes).
     pub fn roles(&self) -> Vec<&'static str> {
-        self.slots.iter().map(|s| s.state.as_ref().map_or("crashed", |st| P::role(st).key())).collect()
+        self.slots.iter().map(|s| s.state.as_ref().map_or(CRASHED, |st| P::role(st).key())).collect()
     }
 
     /// The current network parameters.

@@ -241,7 +241,7 @@ pub fn board_order(mut clients: Vec<crate::view::LockClient>) -> Vec<crate::view
     let rank = |c: &crate::view::LockClient| match c.role {
         "holder" => 0,
         "waiting" | "acquiring" | "joining" => 1,
-        "crashed" => 3,
+        crate::view::CRASHED => 3,
         _ => 2,
     };
     clients.sort_by_key(|c| (rank(c), c.token.unwrap_or(u64::MAX), c.place.unwrap_or(u32::MAX), c.id));
@@ -250,7 +250,15 @@ pub fn board_order(mut clients: Vec<crate::view::LockClient>) -> Vec<crate::view
 
 /// A row for a crashed client: nothing of it can be seen.
 pub fn crashed_client(id: NodeId) -> crate::view::LockClient {
-    crate::view::LockClient { id, role: "crashed", token: None, lease_end_us: None, place: None, tries: 0, acquired: 0 }
+    crate::view::LockClient {
+        id,
+        role: crate::view::CRASHED,
+        token: None,
+        lease_end_us: None,
+        place: None,
+        tries: 0,
+        acquired: 0,
+    }
 }
 
 /// The resource's part of the lock board.

@@ -50,7 +50,7 @@ use crate::view::{
     Action, Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, MessageView, ProtocolInfo,
     ProtocolNodeView, RingView, Stage, Value, Violation,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 use std::sync::LazyLock;
@@ -73,7 +73,7 @@ const MAX_WAITING: usize = 1_000;
 const MAX_VALUE: u32 = 1_000_000_000;
 
 /// Which placement scheme the store uses.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SchemeName {
     /// `hash(key) mod n`.
@@ -89,7 +89,7 @@ pub enum SchemeName {
 }
 
 /// The store's settings, the `[config]` table of a `hash_ring` scenario.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HashRingConfig {
     /// The placement scheme.
@@ -105,6 +105,7 @@ pub struct HashRingConfig {
     pub keys: u32,
     /// How many nodes start in the ring (the first ones); the others are
     /// spares that can join. All nodes by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<u32>,
     /// Keys per second one node sends while rebalancing.
     pub transfer_keys_per_s: f64,
@@ -112,11 +113,15 @@ pub struct HashRingConfig {
     pub batch_keys: u32,
     /// How long a gateway waits for an answer before it tries the next
     /// replica (reads) or gives up (writes).
-    #[serde(rename = "request_timeout_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "request_timeout_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub request_timeout: Micros,
     /// How long a node waits before it repeats an unconfirmed transfer or
     /// membership message.
-    #[serde(rename = "resend_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "resend_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub resend: Micros,
     /// Break it: ownership switches before the keys are transferred.
     pub break_switch_before_transfer: bool,

@@ -34,34 +34,38 @@ use crate::time::Micros;
 use crate::view::{
     BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
 /// The lease lock's settings, the `[config]` table of a `lease_lock` scenario.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LeaseLockConfig {
     /// How long a granted lease lasts on the server's clock.
-    #[serde(rename = "ttl_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "ttl_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub ttl: Micros,
     /// How long a client works while holding the lock, before it writes.
-    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub work: Micros,
     /// Between a client's lease check and its write going out (where a
     /// GC pause can land).
-    #[serde(rename = "check_to_write_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "check_to_write_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub check_to_write: Micros,
     /// A client writes only if its lease has at least this long left.
-    #[serde(rename = "safety_margin_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "safety_margin_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub safety_margin: Micros,
     /// Pause between a client's release and its next request.
-    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub think: Micros,
     /// First retry delay after a busy answer (doubles up to `retry_max_ms`).
-    #[serde(rename = "retry_min_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "retry_min_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub retry_min: Micros,
     /// Longest retry delay.
-    #[serde(rename = "retry_max_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "retry_max_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub retry_max: Micros,
     /// The first fencing token the server hands out.
     pub first_token: u64,
@@ -880,7 +884,7 @@ impl Protocol for LeaseLock {
             LockDurable::Client => Vec::new(),
         };
         ProtocolNodeView {
-            role: "crashed",
+            role: crate::view::CRASHED,
             headline: Text::new("down", "宕机"),
             fields,
             log: Vec::new(),

@@ -72,14 +72,27 @@ pub struct ProtocolEntry {
     pub info: fn() -> &'static ProtocolInfo,
     /// Its second loading pass.
     pub load: LoadFn,
+    /// Its `[config]` keys with their defaults, as a file writes them.
+    pub defaults: fn() -> toml::Table,
+}
+
+/// `P`'s config defaults as a `[config]` table (durations as `_ms` keys).
+pub fn defaults<P: Protocol>() -> toml::Table {
+    toml::Table::try_from(P::Config::default()).unwrap_or_default()
+}
+
+macro_rules! entry {
+    ($p:ty) => {
+        ProtocolEntry { info: <$p>::info, load: load_with::<$p>, defaults: defaults::<$p> }
+    };
 }
 
 static ALL: &[ProtocolEntry] = &[
-    ProtocolEntry { info: raft::Raft::info, load: load_with::<raft::Raft> },
-    ProtocolEntry { info: lease_lock::LeaseLock::info, load: load_with::<lease_lock::LeaseLock> },
-    ProtocolEntry { info: redlock::Redlock::info, load: load_with::<redlock::Redlock> },
-    ProtocolEntry { info: queue_lock::QueueLock::info, load: load_with::<queue_lock::QueueLock> },
-    ProtocolEntry { info: hash_ring::HashRing::info, load: load_with::<hash_ring::HashRing> },
+    entry!(raft::Raft),
+    entry!(lease_lock::LeaseLock),
+    entry!(redlock::Redlock),
+    entry!(queue_lock::QueueLock),
+    entry!(hash_ring::HashRing),
 ];
 
 /// Every registered protocol.
@@ -95,6 +108,17 @@ pub fn find(name: &str) -> Option<&'static ProtocolEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_read_back_as_the_default_config() {
+        let t = defaults::<raft::Raft>();
+        assert_eq!(t.get("heartbeat_ms").and_then(|v| v.as_integer()), Some(50));
+        let back: raft::RaftConfig = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(back, raft::RaftConfig::default());
+        for p in all() {
+            assert!(!(p.defaults)().is_empty(), "{} has no config keys", (p.info)().name);
+        }
+    }
 
     #[test]
     fn every_role_declares_its_chinese_name_badge_and_colour() {

@@ -22,24 +22,28 @@ use crate::protocol::{
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{Field, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
 /// The queue lock's settings, the `[config]` table of a `queue_lock` scenario.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueueLockConfig {
     /// A session expires after this long without a heartbeat.
-    #[serde(rename = "session_timeout_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "session_timeout_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub session_timeout: Micros,
     /// Gap between a client's heartbeats.
-    #[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub heartbeat: Micros,
     /// How long a client works holding the lock, before it writes.
-    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub work: Micros,
     /// Pause between a release and the next request.
-    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub think: Micros,
     /// The naive variant: every waiting client watches the whole lock node.
     pub watch_all: bool,
@@ -716,7 +720,7 @@ impl Protocol for QueueLock {
 
     fn durable_view(_d: &QDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         ProtocolNodeView {
-            role: "crashed",
+            role: crate::view::CRASHED,
             headline: Text::new("down", "宕机"),
             fields: Vec::new(),
             log: Vec::new(),

@@ -26,33 +26,41 @@ use crate::time::Micros;
 use crate::view::{
     BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
 /// Redlock's settings, the `[config]` table of a `redlock` scenario.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedlockConfig {
     /// Lock servers (the first nodes); the rest are clients.
     pub servers: u32,
     /// Lease length on each server's clock.
-    #[serde(rename = "ttl_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "ttl_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub ttl: Micros,
     /// Subtracted from the validity for clock drift between machines.
-    #[serde(rename = "drift_allowance_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "drift_allowance_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub drift_allowance: Micros,
     /// How long a client waits for the servers' answers.
-    #[serde(rename = "acquire_timeout_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "acquire_timeout_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub acquire_timeout: Micros,
     /// How long a client works holding the lock (it stops early if the
     /// validity runs out first).
-    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "work_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub work: Micros,
     /// Pause between tries.
-    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "think_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub think: Micros,
     /// Longest random extra wait before a retry.
-    #[serde(rename = "retry_jitter_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "retry_jitter_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub retry_jitter: Micros,
     /// Break it: a client holds the lock after a single grant.
     pub break_majority: bool,
@@ -624,7 +632,7 @@ impl Protocol for Redlock {
 
     fn durable_view(_d: &RedDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         ProtocolNodeView {
-            role: "crashed",
+            role: crate::view::CRASHED,
             headline: Text::new("down", "宕机"),
             fields: Vec::new(),
             log: Vec::new(),

@@ -23,7 +23,7 @@ use crate::view::{
     BreakSwitch, Field, InvariantInfo, Label, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, Value,
 };
 use log::{Entry, Key, Op, RaftLog};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
@@ -49,21 +49,29 @@ impl fmt::Display for LogIndex {
 }
 
 /// Raft's settings, the `[config]` table of a Raft scenario.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RaftConfig {
     /// Shortest election timeout.
-    #[serde(rename = "election_timeout_min_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "election_timeout_min_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub election_timeout_min: Micros,
     /// Longest election timeout.
-    #[serde(rename = "election_timeout_max_ms", deserialize_with = "crate::time::ms")]
+    #[serde(
+        rename = "election_timeout_max_ms",
+        deserialize_with = "crate::time::ms",
+        serialize_with = "crate::time::ms_out"
+    )]
     pub election_timeout_max: Micros,
     /// Gap between a leader's heartbeats.
-    #[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "heartbeat_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub heartbeat: Micros,
     /// A candidate asks again peers that have not answered its vote request
     /// after this long (the paper: servers retry RPCs without a response).
-    #[serde(rename = "rpc_timeout_ms", deserialize_with = "crate::time::ms")]
+    #[serde(rename = "rpc_timeout_ms", deserialize_with = "crate::time::ms", serialize_with = "crate::time::ms_out")]
     pub rpc_timeout: Micros,
     /// Most entries in one AppendEntries.
     pub max_entries_per_append: u32,
@@ -939,7 +947,7 @@ impl Protocol for Raft {
 
     fn durable_view(d: &RaftDurable, _c: &<Self as Protocol>::Config) -> ProtocolNodeView {
         ProtocolNodeView {
-            role: "crashed",
+            role: crate::view::CRASHED,
             headline: crate::text::Text::new(format!("term {}", d.term.0), format!("任期 {}", d.term.0)),
             fields: vec![
                 Field { name: "term", value: Value::from(d.term.0) },

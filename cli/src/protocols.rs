@@ -1,0 +1,64 @@
+//! `distlab protocols`: the registered protocols as they describe
+//! themselves, for instructors writing lessons and for tools (`--json`).
+
+use distlab_core::protocols;
+use serde_json::{Value, json};
+use std::process::ExitCode;
+
+/// One protocol as JSON: its self-description and its config defaults.
+fn describe(p: &protocols::ProtocolEntry) -> Value {
+    let info = (p.info)();
+    json!({
+        "name": info.name,
+        "title": { "en": info.title, "zh-CN": info.title_zh_cn },
+        "family": info.family.key,
+        "blurb": { "en": info.blurb.0, "zh-CN": info.blurb.1 },
+        "roles": info.roles,
+        "message_kinds": info.message_kinds,
+        "timers": info.timers,
+        "invariants": info.invariants,
+        "break_switches": info.break_switches,
+        "request_examples": info.request_examples,
+        "config": (p.defaults)(),
+    })
+}
+
+/// Prints every registered protocol, as text or as one JSON array.
+pub fn main(json: bool) -> ExitCode {
+    let all = protocols::all();
+    if json {
+        let list: Vec<Value> = all.iter().map(describe).collect();
+        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    for (k, p) in all.iter().enumerate() {
+        let info = (p.info)();
+        if k > 0 {
+            println!();
+        }
+        println!("{} ({}, {})", info.name, info.title, info.family.title.0);
+        println!("  {}", info.blurb.0);
+        let roles: Vec<String> = info.roles.iter().map(|r| format!("{} [{}]", r.name, r.badge)).collect();
+        println!("  roles: {}", roles.join(", "));
+        println!("  messages: {}", info.message_kinds.join(", "));
+        println!("  timers: {}", info.timers.join(", "));
+        if !info.request_examples.is_empty() {
+            println!("  requests: {}", info.request_examples.join(", "));
+        }
+        println!("  invariants:");
+        for i in info.invariants {
+            println!("    {}: {} ({})", i.name, i.rule, i.source);
+        }
+        if !info.break_switches.is_empty() {
+            println!("  break-it switches:");
+            for b in info.break_switches {
+                println!("    {}: {} (caught by {})", b.key, b.effect, b.caught_by);
+            }
+        }
+        println!("  config, with defaults:");
+        for (key, value) in (p.defaults)() {
+            println!("    {key} = {}", serde_json::to_string(&value).unwrap_or_default());
+        }
+    }
+    ExitCode::SUCCESS
+}
