@@ -79,7 +79,7 @@ pub fn ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Micros, D::Error> {
 /// Writes a duration as milliseconds, as [`ms`] reads it (`distlab
 /// protocols` prints configs' defaults this way).
 pub fn ms_out<S: serde::Serializer>(v: &Micros, s: S) -> Result<S::Ok, S::Error> {
-    if v.0 % 1_000 == 0 { s.serialize_u64(v.0 / 1_000) } else { s.serialize_f64(v.as_ms_f64()) }
+    if v.0.is_multiple_of(1_000) { s.serialize_u64(v.0 / 1_000) } else { s.serialize_f64(v.as_ms_f64()) }
 }
 
 /// `v` milliseconds as [`Micros`], if it is a number from zero to one day.
