@@ -5,6 +5,7 @@
 //! Benchmarks are reported, not asserted: targets are shown beside them.
 
 use distlab_core::Micros;
+use distlab_core::bench::{WORKLOADS, Workload};
 use distlab_core::rng::{Domain, Rng};
 use distlab_core::scenario::{self, Source, StartOptions};
 use distlab_core::sim::Sim;
@@ -12,9 +13,6 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
-
-/// The workload, shared with the web crate's bench exports.
-pub const STEADY: &str = include_str!("../../tests/bench/raft-steady.toml");
 
 /// Options of `distlab bench`.
 #[derive(clap::Args)]
@@ -38,15 +36,20 @@ pub struct BenchArgs {
 
 const MAX_BENCH_EVENTS: u64 = 20_000_000;
 
-fn start(store: bool) -> Result<Box<dyn Sim>, String> {
-    let s = scenario::load(Source { name: "tests/bench/raft-steady.toml", text: STEADY })
+fn start(w: &Workload, store: bool) -> Result<Box<dyn Sim>, String> {
+    let s = scenario::load(Source { name: w.path, text: w.text })
         .map_err(|d| d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
     s.start(None, StartOptions { store_trace: store }).map_err(|e| e.to_string())
 }
 
-/// Events per second of one run of `events` events.
-fn throughput(events: u64, store: bool) -> Result<(f64, String), String> {
-    let mut sim = start(store)?;
+/// The headline workload (Raft).
+fn headline() -> &'static Workload {
+    &WORKLOADS[0]
+}
+
+/// Events per second of one run of `events` events of `w`.
+fn throughput(w: &Workload, events: u64, store: bool) -> Result<(f64, String), String> {
+    let mut sim = start(w, store)?;
     let t = Instant::now();
     sim.run_events(events).map_err(|e| e.to_string())?;
     let secs = t.elapsed().as_secs_f64();
@@ -58,7 +61,7 @@ fn throughput(events: u64, store: bool) -> Result<(f64, String), String> {
 
 /// Median and maximum milliseconds to seek to random points of a run.
 fn seek_latency(events: u64, samples: u32) -> Result<(f64, f64), String> {
-    let mut sim = start(true)?;
+    let mut sim = start(headline(), true)?;
     sim.run_events(events).map_err(|e| e.to_string())?;
     let end = sim.now().0;
     let mut rng = Rng::stream(7, Domain::Faults, 1);
@@ -92,6 +95,14 @@ struct Browser {
     ring_frames: u64,
     ring_frames_late: u64,
     ring_moving_median: u64,
+    per_protocol: Vec<PerProtocol>,
+}
+
+#[derive(Deserialize)]
+struct PerProtocol {
+    protocol: String,
+    events_per_s: f64,
+    trace: String,
 }
 
 fn browser(args: &BenchArgs) -> Result<Browser, String> {
@@ -150,7 +161,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
     println!("invariants checked after every event; {} events per throughput run\n", args.events);
     println!("| {:<72} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
     println!("|{}|{}|{}|{}|", "-".repeat(74), "-".repeat(20), "-".repeat(16), "-".repeat(8));
-    let native = match throughput(args.events, true) {
+    let native = match throughput(headline(), args.events, true) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("bench: {e}");
@@ -158,7 +169,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
         }
     };
     row("native events/s, trace stored", fmt_rate(native.0), ">= 5,000,000", Some(native.0 >= 5_000_000.0));
-    if let Ok((r, _)) = throughput(args.events, false) {
+    if let Ok((r, _)) = throughput(headline(), args.events, false) {
         row("native events/s, trace hash only", fmt_rate(r), "", None);
     }
     match seek_latency(args.seek_events, args.seeks) {
@@ -170,7 +181,35 @@ pub fn main(args: BenchArgs) -> ExitCode {
         ),
         Err(e) => eprintln!("bench: seek: {e}"),
     }
+    // Every protocol on its own workload (tests/bench/), trace stored.
+    let mut natives = Vec::new();
+    for w in WORKLOADS {
+        match throughput(w, args.events, true) {
+            Ok(r) => natives.push((w.protocol, r)),
+            Err(e) => eprintln!("bench: {}: {e}", w.path),
+        }
+    }
+    let per_protocol_rows = |wasm: &[PerProtocol]| {
+        for (protocol, (rate, hash)) in &natives {
+            let on_wasm = wasm.iter().find(|p| p.protocol == *protocol);
+            let value = match on_wasm {
+                Some(p) => format!("{} / {}", fmt_rate(*rate), fmt_rate(p.events_per_s)),
+                None => fmt_rate(*rate),
+            };
+            let what = if on_wasm.is_some() { "native / wasm events/s" } else { "native events/s" };
+            let same = on_wasm.map(|p| p.trace == *hash);
+            let note = match same {
+                Some(true) => ", same trace",
+                Some(false) => ", TRACES DIFFER",
+                None => "",
+            };
+            let target = if same.is_some() { "wasm <= 1.3x" } else { "" };
+            let ok = on_wasm.map(|p| same == Some(true) && *rate / p.events_per_s <= 1.3);
+            row(&format!("  {protocol}: {what}{note}"), value, target, ok);
+        }
+    };
     if args.native_only {
+        per_protocol_rows(&[]);
         return ExitCode::SUCCESS;
     }
     match browser(&args) {
@@ -224,6 +263,8 @@ pub fn main(args: BenchArgs) -> ExitCode {
             for (name, bytes) in &b.bundle {
                 row(&format!("  {name}"), format!("{:.1} KB", *bytes as f64 / 1024.0), "", None);
             }
+            row("per protocol, own workload (tests/bench/), trace stored", String::new(), "", None);
+            per_protocol_rows(&b.per_protocol);
         }
         Err(e) => {
             eprintln!("bench: browser measurements skipped: {e}");

@@ -61,9 +61,14 @@ try {
   const result = await page.evaluate(
     ([events, seekEvents, seeks]) => {
       const b = window.wasmBindings;
-      const t = JSON.parse(b.bench_throughput(events));
+      const t = JSON.parse(b.bench_throughput(events, ""));
       const s = JSON.parse(b.bench_seek(seekEvents, seeks));
-      return { ...t, ...s };
+      // Every protocol's own workload, for the per-protocol rows.
+      const per_protocol = JSON.parse(b.bench_protocols()).map((protocol) => ({
+        protocol,
+        ...JSON.parse(b.bench_throughput(events, protocol)),
+      }));
+      return { ...t, ...s, per_protocol };
     },
     [Number(events), Number(seekEvents), Number(seeks)],
   );

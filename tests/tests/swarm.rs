@@ -1,6 +1,7 @@
-//! Swarm: many seeds, random faults. Correct Raft and a correct lease lock
-//! must never break an invariant; every break-it switch must be caught by
-//! the invariant it is meant to break, so we know the checkers can fail.
+//! Swarm: many seeds, random faults. Every registered protocol, run
+//! correctly, must never break an invariant; every break-it switch must be
+//! caught by the invariant it is meant to break, so we know the checkers
+//! can fail (the last test checks this covers the whole registry).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -315,4 +316,47 @@ fn every_hash_ring_membership_change_completes_on_a_lossy_network() {
             assert!(view.violations.is_empty(), "{config:?} seed {seed}: {:#?}", view.violations);
         }
     }
+}
+
+/// What the tests above run in the swarm: per protocol, the break-it
+/// switches they show caught, with the invariant that catches each.
+const COVERED: &[(&str, &[(&str, &str)])] = &[
+    (
+        "raft",
+        &[
+            ("break_election_restriction", "Leader Completeness"),
+            ("break_commit_rule", "Leader Completeness"),
+            ("break_vote_persistence", "Election Safety"),
+            ("break_consistency_check", "Log Matching"),
+        ],
+    ),
+    (
+        "lease_lock",
+        &[
+            ("break_fencing_check", "Fenced Writes"),
+            ("break_forget_on_restart", "Lease Exclusivity"),
+            ("break_release_owner_check", "Lease Exclusivity"),
+        ],
+    ),
+    ("redlock", &[("break_majority", "Lock Exclusivity"), ("break_validity", "Lock Exclusivity")]),
+    ("queue_lock", &[("break_fencing_check", "Fenced Writes")]),
+    (
+        "hash_ring",
+        &[("break_switch_before_transfer", "No Lost Write"), ("break_replicas_same_node", "Replica Placement")],
+    ),
+];
+
+#[test]
+fn the_swarm_covers_every_registered_protocol_and_break_switch() {
+    // A protocol or switch added to the registry fails here until the swarm
+    // runs it (correct, under random faults) and shows its checker firing.
+    let registered: Vec<(&str, Vec<(&str, &str)>)> = distlab_core::protocols::all()
+        .iter()
+        .map(|p| {
+            let info = (p.info)();
+            (info.name, info.break_switches.iter().map(|b| (b.key, b.caught_by)).collect())
+        })
+        .collect();
+    let covered: Vec<(&str, Vec<(&str, &str)>)> = COVERED.iter().map(|(p, s)| (*p, s.to_vec())).collect();
+    assert_eq!(covered, registered, "swarm coverage (left) differs from the registry (right)");
 }

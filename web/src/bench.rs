@@ -9,23 +9,37 @@ use distlab_core::scenario::{self, Source, StartOptions};
 use distlab_core::sim::Sim;
 use wasm_bindgen::prelude::wasm_bindgen;
 
-const STEADY: &str = include_str!("../../tests/bench/raft-steady.toml");
 const MAX_EVENTS: f64 = 20_000_000.0;
 
-fn start() -> Result<Box<dyn Sim>, String> {
-    let s = scenario::load(Source { name: "raft-steady.toml", text: STEADY }).map_err(|d| format!("{d:?}"))?;
+/// The workload of `protocol` (the headline Raft one if empty).
+fn start(protocol: &str) -> Result<Box<dyn Sim>, String> {
+    let w = if protocol.is_empty() {
+        distlab_core::bench::WORKLOADS.first()
+    } else {
+        distlab_core::bench::workload(protocol)
+    }
+    .ok_or_else(|| format!("no benchmark workload for {protocol:?}"))?;
+    let s = scenario::load(Source { name: w.path, text: w.text }).map_err(|d| format!("{d:?}"))?;
     s.start(None, StartOptions { store_trace: true }).map_err(|e| e.to_string())
+}
+
+/// The protocols with a benchmark workload, as a JSON array of names.
+#[wasm_bindgen]
+pub fn bench_protocols() -> String {
+    let names: Vec<String> = distlab_core::bench::WORKLOADS.iter().map(|w| format!("{:?}", w.protocol)).collect();
+    format!("[{}]", names.join(","))
 }
 
 fn error(e: String) -> String {
     format!("{{\"error\":{e:?}}}")
 }
 
-/// Runs `events` events; returns `{"events_per_s": .., "trace": ".."}` as JSON.
+/// Runs `events` events of `protocol`'s workload (Raft's if empty);
+/// returns `{"events_per_s": .., "trace": ".."}` as JSON.
 #[wasm_bindgen]
-pub fn bench_throughput(events: f64) -> String {
+pub fn bench_throughput(events: f64, protocol: &str) -> String {
     let events = events.clamp(1.0, MAX_EVENTS) as u64;
-    let mut sim = match start() {
+    let mut sim = match start(protocol) {
         Ok(s) => s,
         Err(e) => return error(e),
     };
@@ -42,7 +56,7 @@ pub fn bench_throughput(events: f64) -> String {
 #[wasm_bindgen]
 pub fn bench_seek(events: f64, samples: u32) -> String {
     let events = events.clamp(1.0, MAX_EVENTS) as u64;
-    let mut sim = match start() {
+    let mut sim = match start("") {
         Ok(s) => s,
         Err(e) => return error(e),
     };
