@@ -278,6 +278,9 @@ pub struct MessageView {
     pub summary: String,
     /// Fields to show.
     pub fields: Vec<Field>,
+    /// A short label the message's dot carries in the cluster (a fencing
+    /// token, `#7`), if any.
+    pub tag: Option<String>,
 }
 
 /// Life-cycle status of a node.

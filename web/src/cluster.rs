@@ -295,13 +295,7 @@ fn flying(v: &WorldView) -> Vec<Flying> {
                 dup: m.duplicate,
                 title: format!("{} {} → {}: {}", m.id, m.from, m.to, m.message.summary),
                 reach,
-                token: m
-                    .message
-                    .fields
-                    .iter()
-                    .find(|f| f.name == "token")
-                    .filter(|f| f.value.as_int().is_some())
-                    .map(|f| format!("#{}", f.value.display())),
+                token: m.message.tag.clone(),
             }
         })
         .collect()

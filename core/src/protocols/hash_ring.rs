@@ -1778,7 +1778,7 @@ impl Protocol for HashRing {
                 (format!("batch {batch} stored"), vec![Field { name: "batch", value: Value::from(*batch) }])
             }
         };
-        MessageView { kind, summary, fields }
+        MessageView { kind, summary, fields, tag: None }
     }
 
     fn figures(_c: &HashRingConfig, states: &[Option<&RingNode>], _now: Micros, _messages_sent: u64) -> Vec<Figure> {

@@ -930,7 +930,15 @@ impl Protocol for LeaseLock {
                 ],
             ),
         };
-        MessageView { kind, summary, fields }
+        let tag = match *msg {
+            Msg::Granted { token, .. }
+            | Msg::Release { token }
+            | Msg::Released { token, .. }
+            | Msg::Write { token, .. }
+            | Msg::WriteAck { token, .. } => Some(format!("#{token}")),
+            Msg::Acquire { .. } | Msg::Busy { .. } => None,
+        };
+        MessageView { kind, summary, fields, tag }
     }
 
     fn stage(p: &LeaseLockConfig, states: &[Option<&LockNode>]) -> Stage {

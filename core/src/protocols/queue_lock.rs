@@ -758,7 +758,11 @@ impl Protocol for QueueLock {
                 ],
             ),
         };
-        MessageView { kind, summary, fields }
+        let tag = match msg {
+            Msg::Write { token } | Msg::WriteAck { token, .. } => Some(format!("#{token}")),
+            _ => None,
+        };
+        MessageView { kind, summary, fields, tag }
     }
 
     fn stage(p: &QueueLockConfig, states: &[Option<&QNode>]) -> Stage {

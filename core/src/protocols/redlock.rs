@@ -658,7 +658,7 @@ impl Protocol for Redlock {
                 (format!("unlock, attempt {attempt}"), vec![Field { name: "attempt", value: Value::from(attempt) }])
             }
         };
-        MessageView { kind, summary, fields }
+        MessageView { kind, summary, fields, tag: None }
     }
 
     fn stage(p: &RedlockConfig, states: &[Option<&RedNode>]) -> Stage {

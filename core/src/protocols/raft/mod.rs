@@ -971,6 +971,7 @@ impl Protocol for Raft {
                     Field { name: "last_log_index", value: Value::from(last_log_index.0) },
                     Field { name: "last_log_term", value: Value::from(last_log_term.0) },
                 ],
+                tag: None,
             },
             Msg::RequestVoteResponse { term, granted } => MessageView {
                 kind,
@@ -979,6 +980,7 @@ impl Protocol for Raft {
                     Field { name: "term", value: Value::from(term.0) },
                     Field { name: "granted", value: Value::from(if *granted { "yes" } else { "no" }) },
                 ],
+                tag: None,
             },
             Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit } => {
                 let what = if entries.is_empty() {
@@ -1000,6 +1002,7 @@ impl Protocol for Raft {
                         Field { name: "entries", value: Value::from(entries.len() as u64) },
                         Field { name: "leader_commit", value: Value::from(leader_commit.0) },
                     ],
+                    tag: None,
                 }
             }
             Msg::AppendEntriesResponse { term, success, match_index, conflict_index } => MessageView {
@@ -1015,6 +1018,7 @@ impl Protocol for Raft {
                     Field { name: "match_index", value: Value::from(match_index.0) },
                     Field { name: "conflict_index", value: Value::from(conflict_index.0) },
                 ],
+                tag: None,
             },
         }
     }
