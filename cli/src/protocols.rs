@@ -19,6 +19,7 @@ fn describe(p: &protocols::ProtocolEntry) -> Value {
         "invariants": info.invariants,
         "break_switches": info.break_switches,
         "request_examples": info.request_examples,
+        "clients": info.clients,
         "config": (p.defaults)(),
     })
 }
@@ -42,6 +43,13 @@ pub fn main(json: bool) -> ExitCode {
         println!("  roles: {}", roles.join(", "));
         println!("  messages: {}", info.message_kinds.join(", "));
         println!("  timers: {}", info.timers.join(", "));
+        let clients = match info.clients {
+            distlab_core::view::Clients::Leader => "to the leader (others redirect)".to_string(),
+            distlab_core::view::Clients::Gateway => "to any node, the request's gateway".to_string(),
+            distlab_core::view::Clients::Fixed(n) => format!("always to {n}"),
+            distlab_core::view::Clients::SelfDriving(who, _) => format!("none: {who} act on their own"),
+        };
+        println!("  client requests: {clients}");
         if !info.request_examples.is_empty() {
             println!("  requests: {}", info.request_examples.join(", "));
         }

@@ -268,3 +268,14 @@ fn protocols_describes_every_protocol_for_tools() {
     let plain = text(&distlab(&["protocols"]));
     assert!(plain.contains("queue_lock (") && plain.contains("    ttl_ms = 100"), "{plain}");
 }
+
+#[test]
+fn a_protocol_whose_clients_drive_themselves_refuses_a_workload() {
+    let body = b"protocol = \"redlock\"\nnodes = 7\n[workload]\nrate_per_s = 10\nrequests = [\"set x 1\"]\n";
+    refused(
+        "self-driving.toml",
+        body,
+        "3:2",
+        "redlock has no [workload]: Redlock clients act on their own; there are no client requests to send",
+    );
+}

@@ -1206,6 +1206,10 @@ pub fn load_with<P: Protocol>(
     let parse = |t: &str| P::parse_request(t).map(|_| ()).map_err(|e| e.en);
     let workload = match &s.workload {
         None => None,
+        Some(_) if info.clients.refusal().is_some() => {
+            let why = info.clients.refusal().map(|t| t.en).unwrap_or_default();
+            return Err(err(perr(&[Seg::Key("workload")], format!("{} has no [workload]: {why}", info.name))));
+        }
         Some(w) => {
             let p = [Seg::Key("workload")];
             let rate = w.rate_per_s;

@@ -127,6 +127,38 @@ pub struct Family {
     pub order: u32,
 }
 
+/// How clients reach a protocol: where the built-in client (a scenario's
+/// `[workload]`, a learner's request) sends its requests.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clients {
+    /// To the leader: other nodes answer with a redirect, and the client
+    /// follows it and remembers the node that last answered (Raft).
+    Leader,
+    /// To any node, which acts as the gateway for the request; the client
+    /// keeps using the node that last answered (the hash ring).
+    Gateway,
+    /// Always to this node (a transaction coordinator, a broker).
+    Fixed(NodeId),
+    /// Nowhere: the protocol's own client nodes act by themselves (the lock
+    /// protocols). The names say who, in English and Chinese.
+    SelfDriving(&'static str, &'static str),
+}
+
+impl Clients {
+    /// Why a request is refused, for a protocol whose clients drive
+    /// themselves.
+    pub fn refusal(self) -> Option<Text> {
+        match self {
+            Clients::SelfDriving(who, who_zh) => Some(Text::new(
+                format!("{who} act on their own; there are no client requests to send"),
+                format!("{who_zh}自己行动；没有可发送的客户端请求"),
+            )),
+            Clients::Leader | Clients::Gateway | Clients::Fixed(_) => None,
+        }
+    }
+}
+
 /// How a protocol describes itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProtocolInfo {
@@ -148,6 +180,8 @@ pub struct ProtocolInfo {
     pub break_switches: &'static [BreakSwitch],
     /// Examples of client requests it accepts (`set x 1`).
     pub request_examples: &'static [&'static str],
+    /// How clients reach it.
+    pub clients: Clients,
     /// Its nodes keep a replicated log (node views carry it): the lab can
     /// show every node's log side by side.
     pub logs: bool,

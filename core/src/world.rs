@@ -19,7 +19,7 @@ use crate::rng::{Domain, Rng};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::trace::{RecordKind, Trace, TraceFull};
-use crate::view::{CRASHED, InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
+use crate::view::{CRASHED, Clients, InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
@@ -886,9 +886,10 @@ impl<P: Protocol> World<P> {
         let n = self.next_request + 1;
         let template = &w.requests[k];
         let text = if template.contains("{n}") { template.replace("{n}", &n.to_string()) } else { template.clone() };
-        let target = match self.leader_hint {
-            Some(l) => l,
-            None => NodeId::from_index(self.workload_rng.index(self.slots.len())),
+        let target = match (P::info().clients, self.leader_hint) {
+            (Clients::Fixed(n), _) if n.index() < self.slots.len() => n,
+            (_, Some(l)) => l,
+            (_, None) => NodeId::from_index(self.workload_rng.index(self.slots.len())),
         };
         if let Ok(request) = P::parse_request(&text) {
             self.issue_request(target, text.into(), request);
@@ -991,8 +992,9 @@ impl<P: Protocol> World<P> {
             return Ok(());
         }
         let attempt = req.attempt;
-        let target = match hint {
-            Some(h) if h.index() < self.slots.len() => h,
+        let target = match (P::info().clients, hint) {
+            (Clients::Fixed(n), _) if n.index() < self.slots.len() => n,
+            (_, Some(h)) if h.index() < self.slots.len() => h,
             _ => NodeId::from_index(self.workload_rng.index(self.slots.len())),
         };
         // Exponential backoff: retry, 2 x retry, 4 x retry, ...
@@ -1163,6 +1165,9 @@ impl<P: Protocol> World<P> {
                 }
             }
             Command::Request { op, .. } => {
+                if let Some(why) = P::info().clients.refusal() {
+                    return Err(SimError::Command(why));
+                }
                 if op.len() > limits::MAX_REQUEST_BYTES {
                     let (n, max) = (op.len(), limits::MAX_REQUEST_BYTES);
                     return err(

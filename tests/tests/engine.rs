@@ -422,3 +422,13 @@ fn a_violation_names_the_message_whose_delivery_broke_the_rule() {
     });
     assert!(delivered, "{id} was not delivered to a node involved at {} µs", v.time_us);
 }
+
+#[test]
+fn a_request_to_self_driving_clients_is_refused_with_the_reason() {
+    use distlab_core::command::{Command, NodeRef};
+    let s = distlab_tests::load("lease.toml", "protocol = \"lease_lock\"\nnodes = 4\nduration_ms = 100\n");
+    let mut sim = s.start(None, distlab_core::scenario::StartOptions { store_trace: true }).unwrap();
+    let err = sim.apply(Command::Request { node: NodeRef::Id(distlab_core::NodeId(2)), op: "set x 1".into() });
+    let text = format!("{:?}", err.expect_err("refused"));
+    assert!(text.contains("lease-lock clients act on their own"), "{text}");
+}

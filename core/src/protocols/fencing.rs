@@ -218,13 +218,9 @@ pub fn check_durations(fields: &[(&'static str, Micros, bool)]) -> Result<(), Co
     Ok(())
 }
 
-/// The refusal of a lock protocol whose clients act on their own (`who`:
-/// "Redlock clients" and its Chinese).
-pub fn no_requests(who: &str, who_zh: &str) -> Text {
-    Text::new(
-        format!("{who} act on their own; there are no client requests to send"),
-        format!("{who_zh}自己行动；没有可发送的客户端请求"),
-    )
+/// The refusal of a protocol whose clients act on their own.
+pub fn no_requests(clients: crate::view::Clients) -> Text {
+    clients.refusal().unwrap_or_else(|| Text::new("no client requests here", "这里没有客户端请求"))
 }
 
 /// Jain's fairness index of `xs`: 1 when all are equal, 1/n when one takes

@@ -47,8 +47,8 @@ use crate::protocol::{
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    Action, Bar, BreakSwitch, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, MessageView, ProtocolInfo,
-    ProtocolNodeView, RingView, Stage, Value, Violation,
+    Action, Bar, BreakSwitch, Clients, Field, Figure, InvariantInfo, KeyDot, KeyState, Label, MessageView,
+    ProtocolInfo, ProtocolNodeView, RingView, Stage, Value, Violation,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -709,6 +709,7 @@ static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["get k7", "put k7 42", "get any", "join 5", "leave 2"],
+    clients: Clients::Gateway,
     logs: false,
     labels: &[
         Label { key: "role", en: "role", zh_cn: "角色" },

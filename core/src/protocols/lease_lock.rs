@@ -32,7 +32,8 @@ use crate::protocol::{
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation,
+    BreakSwitch, Clients, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value,
+    Violation,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -399,6 +400,7 @@ static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
+    clients: Clients::SelfDriving("lease-lock clients", "租约锁的客户端"),
     logs: false,
     labels: &[
         Label { key: "holder", en: "holder", zh_cn: "持有者" },
@@ -763,7 +765,7 @@ impl Protocol for LeaseLock {
     }
 
     fn on_request(_s: &mut LockNode, id: RequestId, _request: (), cx: &mut Context<'_, Self>) {
-        cx.reply(id, Reply::Failed(fencing::no_requests("lease-lock clients", "租约锁的客户端").en));
+        cx.reply(id, Reply::Failed(fencing::no_requests(INFO.clients).en));
     }
 
     fn durable(s: &LockNode, _c: &LeaseLockConfig) -> LockDurable {
@@ -794,7 +796,7 @@ impl Protocol for LeaseLock {
     }
 
     fn parse_request(_text: &str) -> Result<(), Text> {
-        Err(fencing::no_requests("lease-lock clients", "租约锁的客户端"))
+        Err(fencing::no_requests(INFO.clients))
     }
 
     fn new_monitor(config: &LeaseLockConfig, _nodes: usize) -> LockMonitor {

@@ -21,7 +21,7 @@ use crate::protocol::{
 };
 use crate::text::Text;
 use crate::time::Micros;
-use crate::view::{Field, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation};
+use crate::view::{Clients, Field, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -269,6 +269,7 @@ static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     invariants: &[fencing::FENCED_WRITES_INFO],
     break_switches: &[fencing::NO_FENCING_CHECK],
     request_examples: &[],
+    clients: Clients::SelfDriving("queue-lock clients", "队列锁的客户端"),
     logs: false,
     labels: &[
         Label { key: "queue", en: "queue", zh_cn: "队列" },
@@ -623,7 +624,7 @@ impl Protocol for QueueLock {
     }
 
     fn on_request(_s: &mut QNode, id: RequestId, _r: (), cx: &mut Context<'_, Self>) {
-        cx.reply(id, Reply::Failed(fencing::no_requests("queue-lock clients", "队列锁的客户端").en));
+        cx.reply(id, Reply::Failed(fencing::no_requests(INFO.clients).en));
     }
 
     fn durable(s: &QNode, _c: &QueueLockConfig) -> QDurable {
@@ -652,7 +653,7 @@ impl Protocol for QueueLock {
     }
 
     fn parse_request(_text: &str) -> Result<(), Text> {
-        Err(fencing::no_requests("queue-lock clients", "队列锁的客户端"))
+        Err(fencing::no_requests(INFO.clients))
     }
 
     fn new_monitor(_config: &QueueLockConfig, _nodes: usize) -> FenceWatch {

@@ -24,7 +24,8 @@ use crate::protocol::{
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value, Violation,
+    BreakSwitch, Clients, Field, InvariantInfo, Label, MessageView, ProtocolInfo, ProtocolNodeView, Stage, Value,
+    Violation,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -267,6 +268,7 @@ static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &[],
+    clients: Clients::SelfDriving("Redlock clients", "Redlock 的客户端"),
     logs: false,
     labels: &[
         Label { key: "holder", en: "holder", zh_cn: "持有者" },
@@ -491,7 +493,7 @@ impl Protocol for Redlock {
     }
 
     fn on_request(_s: &mut RedNode, id: RequestId, _r: (), cx: &mut Context<'_, Self>) {
-        cx.reply(id, Reply::Failed(fencing::no_requests("Redlock clients", "Redlock 的客户端").en));
+        cx.reply(id, Reply::Failed(fencing::no_requests(INFO.clients).en));
     }
 
     fn durable(_s: &RedNode, _c: &RedlockConfig) -> RedDurable {
@@ -509,7 +511,7 @@ impl Protocol for Redlock {
     }
 
     fn parse_request(_text: &str) -> Result<(), Text> {
-        Err(fencing::no_requests("Redlock clients", "Redlock 的客户端"))
+        Err(fencing::no_requests(INFO.clients))
     }
 
     fn new_monitor(_config: &RedlockConfig, _nodes: usize) -> RedMonitor {

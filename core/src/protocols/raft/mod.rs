@@ -20,7 +20,7 @@ use crate::ids::{NodeId, RequestId};
 use crate::protocol::{ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos};
 use crate::time::Micros;
 use crate::view::{
-    BreakSwitch, Field, InvariantInfo, Label, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, Value,
+    BreakSwitch, Clients, Field, InvariantInfo, Label, LogEntryView, MessageView, ProtocolInfo, ProtocolNodeView, Value,
 };
 use log::{Entry, Key, Op, RaftLog};
 use serde::{Deserialize, Serialize};
@@ -697,6 +697,7 @@ static INFO: LazyLock<ProtocolInfo> = LazyLock::new(|| ProtocolInfo {
     invariants: INVARIANTS,
     break_switches: BREAK_SWITCHES,
     request_examples: &["set x 1", "get x"],
+    clients: Clients::Leader,
     logs: true,
     labels: &[
         Label { key: "term", en: "term", zh_cn: "任期" },
