@@ -7,8 +7,10 @@
 
 use distlab_core::lesson::Lang;
 
-/// The UI's texts in one language.
+/// The UI's texts in one language (serializable, so a test can compare
+/// the `{}` holes of every template across languages).
 #[allow(missing_docs)]
+#[derive(serde::Serialize)]
 pub struct Strings {
     pub lang_name: &'static str,
     pub html_lang: &'static str,
@@ -93,6 +95,34 @@ pub struct Strings {
     pub all_lessons: &'static str,
     /// The live figures panel.
     pub figures: &'static str,
+    /// Lock board: a crashed client.
+    pub lock_crashed: &'static str,
+    /// Lock board: a paused client.
+    pub lock_paused: &'static str,
+    /// Lock board: the lease bar's tooltip.
+    pub lock_lease_left: &'static str,
+    /// Lock board: the token's tooltip.
+    pub lock_token: &'static str,
+    /// Lock board: a client's place in the queue.
+    pub lock_place: &'static str,
+    /// Lock board: a client's try.
+    pub lock_try: &'static str,
+    /// Lock board: the acquisitions tooltip.
+    pub lock_count: &'static str,
+    /// Lock board: rows left out.
+    pub lock_more: &'static str,
+    /// Lock board: the storage line (node, highest token, check, accepted, refused).
+    pub lock_resource: &'static str,
+    /// Lock board: the storage checks tokens.
+    pub lock_checks: &'static str,
+    /// Lock board: the storage does not check tokens.
+    pub lock_no_check: &'static str,
+    /// Lock board: its title.
+    pub lock_title: &'static str,
+    /// Ring view: the centre line (epoch, keys).
+    pub ring_epoch: &'static str,
+    /// Ring view: the centre line while keys move (epoch, keys, moving).
+    pub ring_epoch_moving: &'static str,
     /// Ring view: a key whose old owner still has it.
     pub ring_waiting: &'static str,
     /// Ring view: a key sent to its new owner, not yet confirmed.
@@ -302,6 +332,20 @@ pub static EN: Strings = Strings {
     show_lesson: "Show lesson",
     all_lessons: "All lessons",
     figures: "Figures",
+    lock_crashed: "crashed",
+    lock_paused: "paused",
+    lock_lease_left: "lease left, on its own clock",
+    lock_token: "fencing token",
+    lock_place: "place {}",
+    lock_try: "try {}",
+    lock_count: "times it got the lock",
+    lock_more: "{} more clients",
+    lock_resource: "{} storage: highest token {}, {}, {} accepted, {} refused",
+    lock_checks: "checks tokens",
+    lock_no_check: "no token check",
+    lock_title: "Lock, in serving order",
+    ring_epoch: "epoch {} · {} keys",
+    ring_epoch_moving: "epoch {} · {} keys · {} moving",
     ring_waiting: "waiting to move",
     ring_travelling: "on its way",
     ring_changed: "arc changed owner",
@@ -466,6 +510,20 @@ pub static ZH_CN: Strings = Strings {
     show_lesson: "显示课程",
     all_lessons: "全部课程",
     figures: "实时数据",
+    lock_crashed: "宕机",
+    lock_paused: "暂停",
+    lock_lease_left: "租约剩余（按它自己的时钟）",
+    lock_token: "防护令牌",
+    lock_place: "第 {} 位",
+    lock_try: "第 {} 次尝试",
+    lock_count: "获得锁次数",
+    lock_more: "另有 {} 个客户端",
+    lock_resource: "{} 存储：接受过的最大令牌 {}，{}，接受 {}，拒绝 {}",
+    lock_checks: "检查令牌",
+    lock_no_check: "不检查令牌",
+    lock_title: "锁的服务顺序",
+    ring_epoch: "第 {} 版成员 · {} 个键",
+    ring_epoch_moving: "第 {} 版成员 · {} 个键 · {} 个迁移中",
     ring_waiting: "等待迁移",
     ring_travelling: "迁移途中",
     ring_changed: "换了主人的弧段",

@@ -117,3 +117,19 @@ fn every_lesson_text_ships_as_safe_html() {
     }
     host.remove();
 }
+
+#[wasm_bindgen_test]
+fn every_template_has_the_same_holes_in_both_languages() {
+    // A `{}` missing in one language would drop a number from the text.
+    let en = serde_json::to_value(&distlab_web::strings::EN).unwrap();
+    let zh = serde_json::to_value(&distlab_web::strings::ZH_CN).unwrap();
+    let holes = |v: &serde_json::Value| v.as_str().map_or(0, |s| s.matches("{}").count());
+    let mut bad = Vec::new();
+    for (key, text) in en.as_object().unwrap() {
+        if holes(text) != holes(&zh[key]) {
+            bad.push(key.clone());
+        }
+    }
+    assert!(bad.is_empty(), "templates whose holes differ: {bad:?}");
+    assert!(holes(&en["lock_resource"]) == 5);
+}

@@ -10,6 +10,7 @@
 //! clocks every frame through one style binding each.
 
 use crate::state::{Ctx, Selection};
+use crate::strings::fill;
 use distlab_core::ids::NodeId;
 use distlab_core::lesson::Lang;
 use distlab_core::view::{LockView, NodeStatus, Stage, WorldView};
@@ -64,6 +65,7 @@ pub fn LockBoard() -> impl IntoView {
     move || {
         let lang = ctx.lang.get();
         let zh = lang == Lang::ZhCn;
+        let t = ctx.t();
         board.with(|b| {
             b.as_ref().map(|b| {
                 let lease_us = b.locks.lease_us;
@@ -80,9 +82,9 @@ pub fn LockBoard() -> impl IntoView {
                             .map_or((NodeStatus::Crashed, 0, c.role, ""), |n| (n.1, n.2, n.3, n.4));
                         let paused = status == NodeStatus::Paused;
                         let role = if status == NodeStatus::Crashed {
-                            if zh { "宕机" } else { "crashed" }
+                            t.lock_crashed
                         } else if paused {
-                            if zh { "暂停" } else { "paused" }
+                            t.lock_paused
                         } else if zh && !cn.is_empty() {
                             cn
                         } else {
@@ -91,17 +93,17 @@ pub fn LockBoard() -> impl IntoView {
                         let id = c.id;
                         let bar = c.lease_end_us.filter(|_| lease_us > 0).map(|end| {
                             view! {
-                                <span class="lease" title=if zh { "租约剩余（按它自己的时钟）" } else { "lease left, on its own clock" }>
+                                <span class="lease" title=t.lock_lease_left>
                                     <span class="left" style=move || format!("width: {:.1}%", 100.0 * lease_left(ctx, id, end, lease_us))></span>
                                 </span>
                             }
                         });
-                        let token = c.token.map(|t| view! { <span class="token" title=if zh { "防护令牌" } else { "fencing token" }>{format!("#{t}")}</span> });
+                        let token = c.token.map(|tok| view! { <span class="token" title=t.lock_token>{format!("#{tok}")}</span> });
                         let place = c.place.filter(|_| c.token.is_none()).map(|p| {
-                            view! { <span class="place">{if zh { format!("第 {p} 位") } else { format!("place {p}") }}</span> }
+                            view! { <span class="place">{fill(t.lock_place, &[&p])}</span> }
                         });
                         let tries = (c.tries > 1).then(|| {
-                            view! { <span class="tries">{if zh { format!("第 {} 次尝试", c.tries) } else { format!("try {}", c.tries) }}</span> }
+                            view! { <span class="tries">{fill(t.lock_try, &[&c.tries])}</span> }
                         });
                         view! {
                             <li class=format!("lock-row role-slot-{colour}") class:paused=paused class:crashed=status == NodeStatus::Crashed
@@ -110,26 +112,23 @@ pub fn LockBoard() -> impl IntoView {
                                 <span class="who">{c.id.to_string()}</span>
                                 <span class="what">{role}</span>
                                 {bar}{token}{place}{tries}
-                                <span class="count" title=if zh { "获得锁次数" } else { "times it got the lock" }>{format!("×{}", c.acquired)}</span>
+                                <span class="count" title=t.lock_count>{format!("×{}", c.acquired)}</span>
                             </li>
                         }
                     })
                     .collect_view();
                 let more = b.locks.clients.len().saturating_sub(max_rows(b.nodes.len()));
                 let many = b.nodes.len() > 10;
-                let more = (more > 0).then(|| view! { <li class="more">{if zh { format!("另有 {more} 个客户端") } else { format!("{more} more clients") }}</li> });
+                let more = (more > 0).then(|| view! { <li class="more">{fill(t.lock_more, &[&more])}</li> });
                 let resource = b.locks.resource.map(|(id, last, checks, accepted, rejected)| {
                     let last = last.map_or("–".to_string(), |t| format!("#{t}"));
-                    let text = if zh {
-                        format!("{id} 存储：接受过的最大令牌 {last}，{}，接受 {accepted}，拒绝 {rejected}", if checks { "检查令牌" } else { "不检查令牌" })
-                    } else {
-                        format!("{id} storage: highest token {last}, {}, {accepted} accepted, {rejected} refused", if checks { "checks tokens" } else { "no token check" })
-                    };
+                    let check = if checks { t.lock_checks } else { t.lock_no_check };
+                    let text = fill(t.lock_resource, &[&id, &last, &check, &accepted, &rejected]);
                     view! { <div class="lock-resource" class:unchecked=!checks data-testid="lock-resource">{text}</div> }
                 });
                 view! {
                     <div class="lock-board" class:many=many data-testid="lock-board">
-                        <div class="lock-title">{if zh { "锁的服务顺序" } else { "Lock, in serving order" }}</div>
+                        <div class="lock-title">{t.lock_title}</div>
                         <ol>{rows}{more}</ol>
                         {resource}
                     </div>

@@ -14,6 +14,7 @@
 //! by the stage (`super`).
 
 use crate::state::Ctx;
+use crate::strings::{Strings, fill};
 use distlab_core::view::{KeyState, RingView, Stage};
 use leptos::prelude::*;
 use std::f64::consts::{FRAC_PI_2, TAU};
@@ -36,7 +37,7 @@ fn angle(pos: u32) -> f64 {
 }
 
 /// Paints the ring on `g`, already scaled to diagram units.
-fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, dark: bool, zh: bool) {
+fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, dark: bool, t: &Strings) {
     let (ink, muted, paper) = if dark { ("#e6e9ef", "#9aa4b2", "#1b212b") } else { ("#1d2330", "#5b6472", "#ffffff") };
     // The circle.
     g.begin_path();
@@ -130,11 +131,9 @@ fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, d
     g.set_fill_style_str(muted);
     let moving = ring.keys.iter().filter(|k| k.state != KeyState::Home).count();
     let (epoch, keys) = (ring.epoch, ring.keys.len());
-    let line = match (zh, moving) {
-        (false, 0) => format!("epoch {epoch} · {keys} keys"),
-        (false, m) => format!("epoch {epoch} · {keys} keys · {m} moving"),
-        (true, 0) => format!("第 {epoch} 版成员 · {keys} 个键"),
-        (true, m) => format!("第 {epoch} 版成员 · {keys} 个键 · {m} 个迁移中"),
+    let line = match moving {
+        0 => fill(t.ring_epoch, &[&epoch, &keys]),
+        m => fill(t.ring_epoch_moving, &[&epoch, &keys, &m]),
     };
     let _ = g.fill_text(&line, 300.0, 312.0);
 }
@@ -155,12 +154,12 @@ pub fn ring_layer(ctx: Ctx) -> impl IntoView {
     Effect::new(move |_| {
         let Some(c) = canvas.get() else { return };
         let dark = ctx.dark.get();
-        let zh = ctx.lang.get() == distlab_core::lesson::Lang::ZhCn;
+        let t = ctx.t();
         let size = size.get();
         ring.with(|ring| {
             let Some((ring, nodes)) = ring else { return };
             let Some(g) = crate::cluster::prepare_canvas(&c, size) else { return };
-            paint(&g, ring, *nodes, dark, zh);
+            paint(&g, ring, *nodes, dark, t);
         });
     });
     view! { <canvas class="ring" data-testid="ring" node_ref=canvas aria-hidden="true"></canvas> }
