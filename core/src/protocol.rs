@@ -78,11 +78,19 @@ pub struct Effects<P: Protocol> {
     pub observations: Vec<(&'static str, Obs)>,
     /// Client replies.
     pub replies: Vec<(RequestId, Reply)>,
+    /// Notes for the monitor only (see [`Context::ghost`]).
+    pub ghosts: Vec<P::Ghost>,
 }
 
 impl<P: Protocol> Default for Effects<P> {
     fn default() -> Self {
-        Effects { sends: Vec::new(), timers: Vec::new(), observations: Vec::new(), replies: Vec::new() }
+        Effects {
+            sends: Vec::new(),
+            timers: Vec::new(),
+            observations: Vec::new(),
+            replies: Vec::new(),
+            ghosts: Vec::new(),
+        }
     }
 }
 
@@ -93,6 +101,7 @@ impl<P: Protocol> Effects<P> {
         self.timers.clear();
         self.observations.clear();
         self.replies.clear();
+        self.ghosts.clear();
     }
 }
 
@@ -151,6 +160,14 @@ impl<'a, P: Protocol> Context<'a, P> {
     /// Reports a value, for lesson conditions and the trace.
     pub fn observe(&mut self, key: &'static str, value: Obs) {
         self.effects.observations.push((key, value));
+    }
+
+    /// Tells the invariant monitor something that happened in this event
+    /// (a write acknowledged, a read served) that node state does not keep.
+    /// The monitor receives the event's notes in [`Protocol::check`]; they
+    /// are gone after it, and never reach the trace or the views.
+    pub fn ghost(&mut self, note: P::Ghost) {
+        self.effects.ghosts.push(note);
     }
 
     /// Answers client request `id`.
@@ -310,6 +327,9 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     type Request: Clone + Debug;
     /// The invariant monitor's own (ghost) state.
     type Monitor: Clone + Debug;
+    /// What handlers tell the monitor through [`Context::ghost`] (`()` if
+    /// the monitor reads node state only).
+    type Ghost: Clone + Debug;
 
     /// The protocol's self-description.
     fn info() -> &'static ProtocolInfo;
@@ -341,12 +361,13 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// A fresh monitor for `nodes` nodes.
     fn new_monitor(config: &Self::Config, nodes: usize) -> Self::Monitor;
 
-    /// Checks every invariant after an event that ran handlers on `touched`,
-    /// pushing each new violation once.
+    /// Checks every invariant after an event that ran handlers on `touched`
+    /// (which sent the monitor `ghosts`), pushing each new violation once.
     fn check(
         monitor: &mut Self::Monitor,
         cluster: &dyn Cluster<Self>,
         touched: NodeId,
+        ghosts: &[Self::Ghost],
         now: Micros,
         out: &mut Vec<Violation>,
     );

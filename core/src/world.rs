@@ -362,6 +362,8 @@ pub struct World<P: Protocol> {
     requests: BTreeMap<RequestId, PendingRequest<P::Request>>,
     workload_rng: Rng,
     effects: Effects<P>,
+    /// What the last handler told the monitor, until its check.
+    ghosts: Vec<P::Ghost>,
     found: Vec<Violation>,
 }
 
@@ -436,6 +438,7 @@ impl<P: Protocol> World<P> {
             requests: BTreeMap::new(),
             workload_rng,
             effects: Effects::default(),
+            ghosts: Vec::new(),
             found: Vec::new(),
             config: Rc::new(setup.config.clone()),
             setup: Rc::new(setup),
@@ -718,6 +721,8 @@ impl<P: Protocol> World<P> {
             slot.role_seen = Some(role);
             fx.observations.push(("role", Obs::Str(role)));
         }
+        // The monitor's notes wait for the check below.
+        std::mem::swap(&mut self.ghosts, &mut fx.ghosts);
         let result = (|| -> Result<(), SimError> {
             for (key, value) in fx.observations.drain(..) {
                 if let Some(t) = trace.as_deref_mut() {
@@ -780,7 +785,8 @@ impl<P: Protocol> World<P> {
     /// Runs the monitor after a handler on `touched`; a violation it finds
     /// names `cause` (the message just handled) among the messages involved.
     fn check(&mut self, touched: NodeId, cause: Option<MsgId>, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
-        P::check(&mut self.monitor, &SlotsRef(&self.slots), touched, self.now, &mut self.found);
+        P::check(&mut self.monitor, &SlotsRef(&self.slots), touched, &self.ghosts, self.now, &mut self.found);
+        self.ghosts.clear();
         for mut v in std::mem::take(&mut self.found) {
             if let Some(m) = cause
                 && !v.messages.contains(&m)

@@ -573,7 +573,6 @@ pub struct RingNode {
     last_slow_resend: Micros,
     answered: u64,
     failed: u64,
-    ghost: Vec<Ghost>,
 }
 
 impl RingNode {
@@ -761,9 +760,16 @@ pub struct RingMonitor {
 const MAX_LOST_REPORTS: usize = 20;
 
 impl RingMonitor {
-    fn check(&mut self, cluster: &dyn Cluster<HashRing>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
-        if let Some(s) = cluster.state(touched) {
-            for g in &s.ghost {
+    fn check(
+        &mut self,
+        cluster: &dyn Cluster<HashRing>,
+        touched: NodeId,
+        ghosts: &[Ghost],
+        now: Micros,
+        out: &mut Vec<Violation>,
+    ) {
+        if cluster.state(touched).is_some() {
+            for g in ghosts {
                 match *g {
                     Ghost::Acked { key, version } => {
                         if let Some(a) = self.acked.get_mut(key as usize)
@@ -1000,13 +1006,13 @@ fn serve(s: &mut RingNode, ask: Ask, cx: &mut Context<'_, HashRing>) {
         let e = s.entry(k);
         match ask.op {
             Op::Get => {
-                s.ghost.push(Ghost::Served { key: k, version: e.version, write: false });
+                cx.ghost(Ghost::Served { key: k, version: e.version, write: false });
                 answer(s, &ask, Answer::Value { version: e.version, value: e.value, replica: false }, cx);
             }
             Op::Put(value) => {
                 let entry = Entry { version: e.version + 1, value };
                 s.put_entry(k, entry);
-                s.ghost.push(Ghost::Served { key: k, version: entry.version, write: true });
+                cx.ghost(Ghost::Served { key: k, version: entry.version, write: true });
                 // The copies of both the current and the previous membership
                 // get the write: while keys move, a node of either may still
                 // serve it. (Narrowing this to keys whose handoff is pending
@@ -1039,7 +1045,7 @@ fn serve(s: &mut RingNode, ask: Ask, cx: &mut Context<'_, HashRing>) {
     } else if ask.replica && ask.op == Op::Get {
         let e = s.entry(k);
         if e.version > 0 && f & (INCOMING | COPY) == 0 && list.contains(&me) {
-            s.ghost.push(Ghost::Served { key: k, version: e.version, write: false });
+            cx.ghost(Ghost::Served { key: k, version: e.version, write: false });
             answer(s, &ask, Answer::Value { version: e.version, value: e.value, replica: true }, cx);
         } else {
             answer(s, &ask, Answer::NotHere, cx);
@@ -1073,7 +1079,7 @@ fn on_answer(s: &mut RingNode, id: RequestId, key: u32, a: Answer, cx: &mut Cont
         Answer::Written { version } => {
             s.pending.remove(&id);
             s.answered += 1;
-            s.ghost.push(Ghost::Acked { key, version });
+            cx.ghost(Ghost::Acked { key, version });
             cx.observe("acked", Obs::Int(i64::from(key)));
             cx.reply(id, Reply::Ok(Value::Text(format!("k{key} written as version {version}"))));
         }
@@ -1381,6 +1387,7 @@ impl Protocol for HashRing {
     type Role = Role;
     type Request = Request;
     type Monitor = RingMonitor;
+    type Ghost = Ghost;
 
     fn info() -> &'static ProtocolInfo {
         &INFO
@@ -1490,12 +1497,10 @@ impl Protocol for HashRing {
             last_slow_resend: Micros::ZERO,
             answered: 0,
             failed: 0,
-            ghost: Vec::new(),
         }
     }
 
     fn on_message(s: &mut RingNode, from: NodeId, msg: Msg, cx: &mut Context<'_, Self>) {
-        s.ghost.clear();
         match msg {
             Msg::Members { view } => {
                 adopt(s, &view, cx);
@@ -1563,7 +1568,6 @@ impl Protocol for HashRing {
     }
 
     fn on_timer(s: &mut RingNode, t: Timer, cx: &mut Context<'_, Self>) {
-        s.ghost.clear();
         match t {
             Timer::Send => send_batch(s, cx),
             Timer::Tick => on_tick(s, cx),
@@ -1572,7 +1576,6 @@ impl Protocol for HashRing {
     }
 
     fn on_request(s: &mut RingNode, id: RequestId, r: Request, cx: &mut Context<'_, Self>) {
-        s.ghost.clear();
         let any =
             |cx: &mut Context<'_, Self>, k: Option<u32>| k.unwrap_or_else(|| cx.rng().index(s.p.keys as usize) as u32);
         match r {
@@ -1609,7 +1612,6 @@ impl Protocol for HashRing {
         s.pending.clear();
         s.waiting.clear();
         s.writes.clear();
-        s.ghost.clear();
         s.send_armed = false;
         s.tick_armed = false;
         s.done_reported = s.done_reported.min(s.view.epoch.saturating_sub(1));
@@ -1658,8 +1660,15 @@ impl Protocol for HashRing {
         }
     }
 
-    fn check(m: &mut RingMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
-        m.check(cluster, touched, now, out);
+    fn check(
+        m: &mut RingMonitor,
+        cluster: &dyn Cluster<Self>,
+        touched: NodeId,
+        ghosts: &[Ghost],
+        now: Micros,
+        out: &mut Vec<Violation>,
+    ) {
+        m.check(cluster, touched, ghosts, now, out);
     }
 
     fn role(s: &RingNode) -> Role {

@@ -553,6 +553,7 @@ impl Protocol for LeaseLock {
     type Role = Role;
     type Request = ();
     type Monitor = LockMonitor;
+    type Ghost = ();
 
     fn info() -> &'static ProtocolInfo {
         &INFO
@@ -803,7 +804,14 @@ impl Protocol for LeaseLock {
         LockMonitor { ttl: config.ttl, ..LockMonitor::default() }
     }
 
-    fn check(m: &mut LockMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+    fn check(
+        m: &mut LockMonitor,
+        cluster: &dyn Cluster<Self>,
+        touched: NodeId,
+        _ghosts: &[()],
+        now: Micros,
+        out: &mut Vec<Violation>,
+    ) {
         m.check(cluster, touched, now, out);
     }
 

@@ -369,6 +369,7 @@ impl Protocol for QueueLock {
     type Role = Role;
     type Request = ();
     type Monitor = FenceWatch;
+    type Ghost = ();
 
     fn info() -> &'static ProtocolInfo {
         &INFO
@@ -660,7 +661,14 @@ impl Protocol for QueueLock {
         FenceWatch::default()
     }
 
-    fn check(m: &mut FenceWatch, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+    fn check(
+        m: &mut FenceWatch,
+        cluster: &dyn Cluster<Self>,
+        touched: NodeId,
+        _ghosts: &[()],
+        now: Micros,
+        out: &mut Vec<Violation>,
+    ) {
         if let Some(QNode::Storage(st)) = cluster.state(touched) {
             m.check(st, touched, now, |_| None, out);
         }

@@ -370,6 +370,7 @@ impl Protocol for Redlock {
     type Role = Role;
     type Request = ();
     type Monitor = RedMonitor;
+    type Ghost = ();
 
     fn info() -> &'static ProtocolInfo {
         &INFO
@@ -518,7 +519,14 @@ impl Protocol for Redlock {
         RedMonitor::default()
     }
 
-    fn check(m: &mut RedMonitor, cluster: &dyn Cluster<Self>, touched: NodeId, now: Micros, out: &mut Vec<Violation>) {
+    fn check(
+        m: &mut RedMonitor,
+        cluster: &dyn Cluster<Self>,
+        touched: NodeId,
+        _ghosts: &[()],
+        now: Micros,
+        out: &mut Vec<Violation>,
+    ) {
         let Some(RedNode::Client(me, c)) = cluster.state(touched) else { return };
         let known = m.holders.iter().position(|(n, _, _)| n == me);
         match (c.phase, known) {

@@ -766,6 +766,7 @@ impl Protocol for Raft {
     type Role = Role;
     type Request = Op;
     type Monitor = monitor::RaftMonitor;
+    type Ghost = ();
 
     fn info() -> &'static ProtocolInfo {
         &INFO
@@ -910,6 +911,7 @@ impl Protocol for Raft {
         m: &mut monitor::RaftMonitor,
         cluster: &dyn crate::protocol::Cluster<Self>,
         touched: NodeId,
+        _ghosts: &[()],
         now: Micros,
         out: &mut Vec<crate::view::Violation>,
     ) {
