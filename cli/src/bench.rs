@@ -5,7 +5,7 @@
 //! Benchmarks are reported, not asserted: targets are shown beside them.
 
 use distlab_core::Micros;
-use distlab_core::bench::{WORKLOADS, Workload};
+use distlab_core::bench::{Workload, workloads};
 use distlab_core::rng::{Domain, Rng};
 use distlab_core::scenario::{self, Source, StartOptions};
 use distlab_core::sim::Sim;
@@ -42,9 +42,9 @@ fn start(w: &Workload, store: bool) -> Result<Box<dyn Sim>, String> {
     s.start(None, StartOptions { store_trace: store }).map_err(|e| e.to_string())
 }
 
-/// The headline workload (Raft).
-fn headline() -> &'static Workload {
-    &WORKLOADS[0]
+/// The headline workload (the registry's first, Raft).
+fn headline() -> Workload {
+    workloads().next().expect("a registered protocol")
 }
 
 /// Events per second of one run of `events` events of `w`.
@@ -61,7 +61,7 @@ fn throughput(w: &Workload, events: u64, store: bool) -> Result<(f64, String), S
 
 /// Median and maximum milliseconds to seek to random points of a run.
 fn seek_latency(events: u64, samples: u32) -> Result<(f64, f64), String> {
-    let mut sim = start(headline(), true)?;
+    let mut sim = start(&headline(), true)?;
     sim.run_events(events).map_err(|e| e.to_string())?;
     let end = sim.now().0;
     let mut rng = Rng::stream(7, Domain::Faults, 1);
@@ -161,7 +161,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
     println!("invariants checked after every event; {} events per throughput run\n", args.events);
     println!("| {:<72} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
     println!("|{}|{}|{}|{}|", "-".repeat(74), "-".repeat(20), "-".repeat(16), "-".repeat(8));
-    let native = match throughput(headline(), args.events, true) {
+    let native = match throughput(&headline(), args.events, true) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("bench: {e}");
@@ -169,7 +169,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
         }
     };
     row("native events/s, trace stored", fmt_rate(native.0), ">= 5,000,000", Some(native.0 >= 5_000_000.0));
-    if let Ok((r, _)) = throughput(headline(), args.events, false) {
+    if let Ok((r, _)) = throughput(&headline(), args.events, false) {
         row("native events/s, trace hash only", fmt_rate(r), "", None);
     }
     match seek_latency(args.seek_events, args.seeks) {
@@ -183,8 +183,8 @@ pub fn main(args: BenchArgs) -> ExitCode {
     }
     // Every protocol on its own workload (tests/bench/), trace stored.
     let mut natives = Vec::new();
-    for w in WORKLOADS {
-        match throughput(w, args.events, true) {
+    for w in workloads() {
+        match throughput(&w, args.events, true) {
             Ok(r) => natives.push((w.protocol, r)),
             Err(e) => eprintln!("bench: {}: {e}", w.path),
         }

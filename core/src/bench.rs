@@ -1,6 +1,6 @@
-//! The benchmark workloads, one per registered protocol (`tests/bench/`),
-//! shared by `distlab bench` (native) and the page's bench exports (wasm),
-//! so both measure the same runs.
+//! The benchmark workloads, one per registered protocol (`tests/bench/`,
+//! named in the registry), shared by `distlab bench` (native) and the
+//! page's bench exports (wasm), so both measure the same runs.
 
 /// A benchmark workload: a scenario file that runs far longer than any
 /// benchmark asks for.
@@ -14,38 +14,15 @@ pub struct Workload {
     pub text: &'static str,
 }
 
-/// Every workload; the first is the headline one (Raft).
-pub const WORKLOADS: &[Workload] = &[
-    Workload {
-        protocol: "raft",
-        path: "tests/bench/raft-steady.toml",
-        text: include_str!("../../tests/bench/raft-steady.toml"),
-    },
-    Workload {
-        protocol: "lease_lock",
-        path: "tests/bench/lease_lock.toml",
-        text: include_str!("../../tests/bench/lease_lock.toml"),
-    },
-    Workload {
-        protocol: "redlock",
-        path: "tests/bench/redlock.toml",
-        text: include_str!("../../tests/bench/redlock.toml"),
-    },
-    Workload {
-        protocol: "queue_lock",
-        path: "tests/bench/queue_lock.toml",
-        text: include_str!("../../tests/bench/queue_lock.toml"),
-    },
-    Workload {
-        protocol: "hash_ring",
-        path: "tests/bench/hash_ring.toml",
-        text: include_str!("../../tests/bench/hash_ring.toml"),
-    },
-];
+/// Every registered protocol's workload, in the registry's order (the
+/// first is the headline one).
+pub fn workloads() -> impl Iterator<Item = Workload> {
+    crate::protocols::all().iter().map(|p| Workload { protocol: (p.info)().name, path: p.bench.0, text: p.bench.1 })
+}
 
-/// The workload of `protocol`, if it has one.
-pub fn workload(protocol: &str) -> Option<&'static Workload> {
-    WORKLOADS.iter().find(|w| w.protocol == protocol)
+/// The workload of `protocol`, if it is registered.
+pub fn workload(protocol: &str) -> Option<Workload> {
+    workloads().find(|w| w.protocol == protocol)
 }
 
 #[cfg(test)]
@@ -57,7 +34,7 @@ mod tests {
     fn every_registered_protocol_has_a_workload_that_runs() {
         for p in crate::protocols::all() {
             let name = (p.info)().name;
-            let w = workload(name).unwrap_or_else(|| panic!("{name} has no benchmark workload in tests/bench/"));
+            let w = workload(name).expect("registered");
             let s = scenario::load(Source { name: w.path, text: w.text }).unwrap_or_else(|e| panic!("{e:?}"));
             assert_eq!(s.protocol().name, name, "{} runs {}", w.path, s.protocol().name);
             let mut sim = s.start(None, StartOptions { store_trace: false }).unwrap();

@@ -14,7 +14,7 @@ const MAX_EVENTS: f64 = 20_000_000.0;
 /// The workload of `protocol` (the headline Raft one if empty).
 fn start(protocol: &str) -> Result<Box<dyn Sim>, String> {
     let w = if protocol.is_empty() {
-        distlab_core::bench::WORKLOADS.first()
+        distlab_core::bench::workloads().next()
     } else {
         distlab_core::bench::workload(protocol)
     }
@@ -26,7 +26,7 @@ fn start(protocol: &str) -> Result<Box<dyn Sim>, String> {
 /// The protocols with a benchmark workload, as a JSON array of names.
 #[wasm_bindgen]
 pub fn bench_protocols() -> String {
-    let names: Vec<String> = distlab_core::bench::WORKLOADS.iter().map(|w| format!("{:?}", w.protocol)).collect();
+    let names: Vec<String> = distlab_core::bench::workloads().map(|w| format!("{:?}", w.protocol)).collect();
     format!("[{}]", names.join(","))
 }
 

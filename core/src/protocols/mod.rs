@@ -74,6 +74,8 @@ pub struct ProtocolEntry {
     pub load: LoadFn,
     /// Its `[config]` keys with their defaults, as a file writes them.
     pub defaults: fn() -> toml::Table,
+    /// Its benchmark workload (path, text), for `distlab bench`.
+    pub bench: (&'static str, &'static str),
 }
 
 /// `P`'s config defaults as a `[config]` table (durations as `_ms` keys).
@@ -82,17 +84,22 @@ pub fn defaults<P: Protocol>() -> toml::Table {
 }
 
 macro_rules! entry {
-    ($p:ty) => {
-        ProtocolEntry { info: <$p>::info, load: load_with::<$p>, defaults: defaults::<$p> }
+    ($p:ty, $bench:literal) => {
+        ProtocolEntry {
+            info: <$p>::info,
+            load: load_with::<$p>,
+            defaults: defaults::<$p>,
+            bench: ($bench, include_str!(concat!("../../../", $bench))),
+        }
     };
 }
 
 static ALL: &[ProtocolEntry] = &[
-    entry!(raft::Raft),
-    entry!(lease_lock::LeaseLock),
-    entry!(redlock::Redlock),
-    entry!(queue_lock::QueueLock),
-    entry!(hash_ring::HashRing),
+    entry!(raft::Raft, "tests/bench/raft-steady.toml"),
+    entry!(lease_lock::LeaseLock, "tests/bench/lease_lock.toml"),
+    entry!(redlock::Redlock, "tests/bench/redlock.toml"),
+    entry!(queue_lock::QueueLock, "tests/bench/queue_lock.toml"),
+    entry!(hash_ring::HashRing, "tests/bench/hash_ring.toml"),
 ];
 
 /// Every registered protocol.
