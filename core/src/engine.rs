@@ -9,7 +9,7 @@
 //! old future (trace, later commands, later checkpoints) is discarded.
 
 use crate::command::{Command, CommandRecord};
-use crate::protocol::Protocol;
+use crate::host::Host;
 use crate::time::Micros;
 use crate::trace::{Trace, TraceMark};
 use crate::world::{Setup, SimError, World};
@@ -21,8 +21,8 @@ const MAX_CHECKPOINTS: usize = 128;
 const FIRST_INTERVAL: u64 = 2_000;
 
 #[derive(Clone, Debug)]
-struct Checkpoint<P: Protocol> {
-    world: World<P>,
+struct Checkpoint {
+    world: World,
     next_command: usize,
     trace: TraceMark,
 }
@@ -40,12 +40,12 @@ pub struct Fork {
 
 /// See the module docs.
 #[derive(Debug)]
-pub struct Engine<P: Protocol> {
-    world: World<P>,
+pub struct Engine {
+    world: World,
     trace: Trace,
     horizon: u64,
     horizon_time: Micros,
-    checkpoints: Vec<Checkpoint<P>>,
+    checkpoints: Vec<Checkpoint>,
     interval: u64,
     commands: Vec<CommandRecord>,
     next_command: usize,
@@ -55,12 +55,13 @@ pub struct Engine<P: Protocol> {
     dirty: bool,
 }
 
-impl<P: Protocol> Engine<P> {
-    /// A fresh run. `store_trace` keeps every record (needed for forks and
-    /// for looking at the past); otherwise only the hash is kept.
-    pub fn new(setup: Setup<P>, store_trace: bool) -> Result<Engine<P>, SimError> {
+impl Engine {
+    /// A fresh run of the protocol behind `host`. `store_trace` keeps every
+    /// record (needed for forks and for looking at the past); otherwise
+    /// only the hash is kept.
+    pub fn new(setup: Setup, host: Box<dyn Host>, store_trace: bool) -> Result<Engine, SimError> {
         let mut trace = Trace::new(store_trace, setup.limits.max_trace_records);
-        let world = World::new(setup, Some(&mut trace))?;
+        let world = World::new(setup, host, Some(&mut trace))?;
         let horizon = world.events();
         let first = Checkpoint { world: world.clone(), next_command: 0, trace: trace.mark() };
         Ok(Engine {
@@ -78,12 +79,12 @@ impl<P: Protocol> Engine<P> {
     }
 
     /// The world at the cursor.
-    pub fn world(&self) -> &World<P> {
+    pub fn world(&self) -> &World {
         &self.world
     }
 
     /// The world at the cursor, mutably (views need it to skip stale events).
-    pub fn world_mut(&mut self) -> &mut World<P> {
+    pub fn world_mut(&mut self) -> &mut World {
         &mut self.world
     }
 

@@ -15,8 +15,9 @@
 //!   partitions.
 //! - [`protocol`]: the contract a protocol implements, and the plain-data
 //!   views it describes itself with ([`view`]).
-//! - [`world`]: the generic event loop for one protocol; [`engine`] adds
-//!   commands, checkpoints, seek and forks; [`sim`] erases the protocol type.
+//! - [`world`]: the event loop, compiled once: the protocol's side sits
+//!   behind [`host::Host`]; [`engine`] adds commands, checkpoints, seek and
+//!   forks; [`sim`] is the interface the UI, the CLI and lessons drive.
 //! - [`scenario`] and [`lesson`]: TOML files turned into runs.
 //! - [`protocols`]: the protocol suite and the registry that names it.
 //! - [`hashring`]: key placement schemes (mod-N, ring, jump, rendezvous,
@@ -30,6 +31,7 @@ pub mod chunked;
 pub mod command;
 pub mod engine;
 pub mod hashring;
+pub mod host;
 pub mod ids;
 pub mod lesson;
 pub mod limits;

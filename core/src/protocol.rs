@@ -57,51 +57,87 @@ pub enum Reply {
     Failed(String),
 }
 
-/// A change to one of the node's timers.
+/// A timer change a handler asked for, by the timer's index in
+/// [`TimerKind::NAMES`] and its slot.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum TimerOp<T> {
-    /// Fire `T` after this long on the node's own clock, replacing any
-    /// pending timer in the same slot.
-    Set(T, Micros),
-    /// Cancel the timer in `T`'s slot.
-    Cancel(T),
+pub enum TimerOp {
+    /// Fire the timer after this long on the node's own clock, replacing
+    /// any pending timer in the same slot.
+    Set {
+        /// The timer's index.
+        timer: u8,
+        /// Its slot.
+        slot: u16,
+        /// When, on the node's clock.
+        after: Micros,
+    },
+    /// Cancel whatever is pending in this slot.
+    Cancel {
+        /// The slot.
+        slot: u16,
+    },
 }
 
-/// Everything handlers asked for during one event, in order.
-#[derive(Clone, Debug)]
-pub struct Effects<P: Protocol> {
-    /// Messages to send.
-    pub sends: Vec<(NodeId, P::Msg)>,
+/// A message a handler sent: its kind and a handle to its payload, which
+/// stays with the protocol's side of the world until delivery.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// The receiver.
+    pub to: NodeId,
+    /// The message's kind, an index into [`MessageKinds::KINDS`].
+    pub kind: u8,
+    /// The payload's handle.
+    pub payload: u32,
+}
+
+/// The protocol-independent part of a handler's effects, which the
+/// engine applies in order after the handler returns.
+#[derive(Clone, Debug, Default)]
+pub struct Outbox {
+    /// Messages sent.
+    pub sends: Vec<Sent>,
     /// Timer changes.
-    pub timers: Vec<TimerOp<P::Timer>>,
+    pub timers: Vec<TimerOp>,
     /// Observations.
     pub observations: Vec<(&'static str, Obs)>,
     /// Client replies.
     pub replies: Vec<(RequestId, Reply)>,
-    /// Notes for the monitor only (see [`Context::ghost`]).
-    pub ghosts: Vec<P::Ghost>,
 }
 
-impl<P: Protocol> Default for Effects<P> {
-    fn default() -> Self {
-        Effects {
-            sends: Vec::new(),
-            timers: Vec::new(),
-            observations: Vec::new(),
-            replies: Vec::new(),
-            ghosts: Vec::new(),
-        }
-    }
-}
-
-impl<P: Protocol> Effects<P> {
+impl Outbox {
     /// Empties every buffer, keeping capacity.
     pub fn clear(&mut self) {
         self.sends.clear();
         self.timers.clear();
         self.observations.clear();
         self.replies.clear();
-        self.ghosts.clear();
+    }
+}
+
+/// Everything handlers asked for during one event, with the payloads of
+/// the messages in flight (so a message is stored once, from its send to
+/// its delivery) and the notes for the monitor.
+#[derive(Clone, Debug)]
+pub struct Effects<P: Protocol> {
+    /// The protocol-independent effects.
+    pub out: Outbox,
+    /// Payloads of messages in flight, by handle.
+    pub(crate) payloads: slab::Slab<P::Msg>,
+    /// Notes for the monitor only (see [`Context::ghost`]).
+    pub(crate) ghosts: Vec<P::Ghost>,
+}
+
+impl<P: Protocol> Default for Effects<P> {
+    fn default() -> Self {
+        Effects { out: Outbox::default(), payloads: slab::Slab::new(), ghosts: Vec::new() }
+    }
+}
+
+impl<P: Protocol> Effects<P> {
+    /// The messages sent so far, in order, with their payloads (for unit
+    /// tests that drive handlers directly).
+    pub fn sent(&self) -> Vec<(NodeId, &P::Msg)> {
+        self.out.sends.iter().filter_map(|s| Some((s.to, self.payloads.get(s.payload as usize)?))).collect()
     }
 }
 
@@ -144,22 +180,24 @@ impl<'a, P: Protocol> Context<'a, P> {
 
     /// Sends `msg` to `to` through the simulated network.
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
-        self.effects.sends.push((to, msg));
+        let kind = msg.kind();
+        let payload = self.effects.payloads.insert(msg) as u32;
+        self.effects.out.sends.push(Sent { to, kind, payload });
     }
 
     /// Sets `timer` to fire after `after` on this node's clock.
     pub fn set_timer(&mut self, timer: P::Timer, after: Micros) {
-        self.effects.timers.push(TimerOp::Set(timer, after));
+        self.effects.out.timers.push(TimerOp::Set { timer: timer.index(), slot: timer.slot() as u16, after });
     }
 
     /// Cancels `timer`'s slot.
     pub fn cancel_timer(&mut self, timer: P::Timer) {
-        self.effects.timers.push(TimerOp::Cancel(timer));
+        self.effects.out.timers.push(TimerOp::Cancel { slot: timer.slot() as u16 });
     }
 
     /// Reports a value, for lesson conditions and the trace.
     pub fn observe(&mut self, key: &'static str, value: Obs) {
-        self.effects.observations.push((key, value));
+        self.effects.out.observations.push((key, value));
     }
 
     /// Tells the invariant monitor something that happened in this event
@@ -172,7 +210,7 @@ impl<'a, P: Protocol> Context<'a, P> {
 
     /// Answers client request `id`.
     pub fn reply(&mut self, id: RequestId, reply: Reply) {
-        self.effects.replies.push((id, reply));
+        self.effects.out.replies.push((id, reply));
     }
 }
 
@@ -221,6 +259,10 @@ pub trait TimerKind: Copy + Eq + Debug + 'static {
     fn slots() -> usize;
     /// The timer a name refers to (the `timeout` command).
     fn by_name(name: &str) -> Option<Self>;
+    /// Its position in [`TimerKind::NAMES`].
+    fn index(self) -> u8;
+    /// The timer at a position in [`TimerKind::NAMES`].
+    fn from_index(index: u8) -> Option<Self>;
 }
 
 impl<T> TimerKind for T
@@ -248,6 +290,16 @@ where
 
     fn by_name(name: &str) -> Option<T> {
         <T as VariantArray>::VARIANTS.iter().copied().find(|t| t.name() == name)
+    }
+
+    #[inline]
+    fn index(self) -> u8 {
+        <T as VariantArray>::VARIANTS.iter().position(|v| *v == self).unwrap_or(0) as u8
+    }
+
+    #[inline]
+    fn from_index(index: u8) -> Option<T> {
+        <T as VariantArray>::VARIANTS.get(usize::from(index)).copied()
     }
 }
 

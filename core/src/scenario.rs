@@ -14,6 +14,7 @@
 
 use crate::command::{Command, NodeRef};
 use crate::engine::Engine;
+use crate::host::{Host, Hosted};
 use crate::ids::{MsgId, NodeId};
 use crate::lesson::{Condition, Lesson, Step, Text};
 use crate::limits::{self, Limits};
@@ -358,7 +359,7 @@ struct StepSpec {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileSpec<C> {
+struct FileSpec {
     format: Option<i64>,
     name: Option<String>,
     title: Option<TextSpec>,
@@ -367,7 +368,7 @@ struct FileSpec<C> {
     seed: Option<i64>,
     nodes: Option<i64>,
     duration_ms: Option<f64>,
-    config: Option<C>,
+    config: Option<toml::Table>,
     network: Option<NetworkSpec>,
     clocks: Option<Vec<ClockSpec>>,
     workload: Option<WorkloadSpec>,
@@ -999,9 +1000,16 @@ impl Default for StartOptions {
     }
 }
 
+/// What the loader and a run need of the protocol, with its config read:
+/// the only protocol-typed part of a scenario.
 trait Factory {
-    fn start(&self, s: &Scenario, seed: u64, options: StartOptions) -> Result<Box<dyn Sim>, SimError>;
+    /// The protocol's side of a fresh world of `nodes` nodes.
+    fn host(&self, nodes: u32) -> Box<dyn Host>;
     fn info(&self) -> &'static ProtocolInfo;
+    /// Checks the config for a cluster of `nodes`.
+    fn validate(&self, nodes: u32) -> Result<(), crate::protocol::ConfigIssue>;
+    /// Checks a client request's text (the English sentence if it is wrong).
+    fn check_request(&self, text: &str) -> Result<(), String>;
 }
 
 struct TypedFactory<P: Protocol> {
@@ -1009,24 +1017,20 @@ struct TypedFactory<P: Protocol> {
 }
 
 impl<P: Protocol> Factory for TypedFactory<P> {
-    fn start(&self, s: &Scenario, seed: u64, options: StartOptions) -> Result<Box<dyn Sim>, SimError> {
-        let setup = Setup::<P> {
-            config: self.config.clone(),
-            nodes: s.nodes,
-            seed,
-            network: s.network.clone(),
-            clocks: s.clocks.clone(),
-            end: s.duration,
-            schedule: s.faults.clone(),
-            workload: s.workload.clone(),
-            clients: s.clients.clone(),
-            limits: s.limits.clone(),
-        };
-        Ok(Box::new(Engine::new(setup, options.store_trace)?))
+    fn host(&self, nodes: u32) -> Box<dyn Host> {
+        Box::new(Hosted::<P>::new(self.config.clone(), nodes as usize))
     }
 
     fn info(&self) -> &'static ProtocolInfo {
         P::info()
+    }
+
+    fn validate(&self, nodes: u32) -> Result<(), crate::protocol::ConfigIssue> {
+        P::validate(&self.config, nodes)
+    }
+
+    fn check_request(&self, text: &str) -> Result<(), String> {
+        P::parse_request(text).map(|_| ()).map_err(|e| e.en)
     }
 }
 
@@ -1081,7 +1085,18 @@ impl Scenario {
 
     /// Starts a run with the file's seed, or `seed` if given.
     pub fn start(&self, seed: Option<u64>, options: StartOptions) -> Result<Box<dyn Sim>, SimError> {
-        self.factory.start(self, seed.unwrap_or(self.seed), options)
+        let setup = Setup {
+            nodes: self.nodes,
+            seed: seed.unwrap_or(self.seed),
+            network: self.network.clone(),
+            clocks: self.clocks.clone(),
+            end: self.duration,
+            schedule: self.faults.clone(),
+            workload: self.workload.clone(),
+            clients: self.clients.clone(),
+            limits: self.limits.clone(),
+        };
+        Ok(Box::new(Engine::new(setup, self.factory.host(self.nodes), options.store_trace)?))
     }
 }
 
@@ -1101,7 +1116,7 @@ pub fn load(src: Source<'_>) -> Result<Scenario, Vec<Diagnostic>> {
         return Err(vec![src.at(Some(0..0), "the file is empty; a scenario needs at least protocol = \"...\"")]);
     }
     let doc = DeTable::parse(src.text).map_err(|e| vec![src.toml_error(&e)])?;
-    let spec: FileSpec<toml::Table> = toml::from_str(src.text).map_err(|e| vec![src.toml_error(&e)])?;
+    let spec: FileSpec = toml::from_str(src.text).map_err(|e| vec![src.toml_error(&e)])?;
     let place = |e: PathError| src.at(span_at(&doc, &e.path), e.message);
     if let Some(v) = spec.format
         && v != FORMAT_VERSION
@@ -1139,25 +1154,44 @@ pub enum LoadError {
 
 /// The protocol-independent part of a file, read in the first pass.
 pub struct Common {
-    spec: FileSpec<toml::Table>,
+    spec: FileSpec,
 }
 
-/// The second pass for protocol `P`: reads its config and validates the rest.
+/// Only the `[config]` table of a file, read with the protocol's type.
+#[derive(Deserialize)]
+struct ConfigPart<C> {
+    config: Option<C>,
+}
+
+/// The second pass for protocol `P`: reads its `[config]` (the only
+/// protocol-typed step of loading) and hands the rest to [`load_common`].
 pub fn load_with<P: Protocol>(
     src: Source<'_>,
     doc: &Spanned<DeTable<'_>>,
     common: &Common,
 ) -> Result<Scenario, Vec<LoadError>> {
-    let info = P::info();
-    let s = &common.spec;
-    let config: P::Config = match &s.config {
-        None => toml::from_str("").map_err(|e| vec![LoadError::Toml(src.toml_error(&e))])?,
+    let config: P::Config = match &common.spec.config {
+        None => P::Config::default(),
         Some(_) => {
-            let typed: FileSpec<P::Config> =
+            // Parsed again from the text, so errors in [config] are placed.
+            let typed: ConfigPart<P::Config> =
                 toml::from_str(src.text).map_err(|e| vec![LoadError::Toml(src.toml_error(&e))])?;
             typed.config.ok_or_else(|| vec![LoadError::Path(perr(&[Seg::Key("config")], "missing [config]"))])?
         }
     };
+    load_common(src, doc, common, Rc::new(TypedFactory::<P> { config }))
+}
+
+/// Validates everything in a file but its `[config]`, compiled once for
+/// every protocol.
+fn load_common(
+    src: Source<'_>,
+    doc: &Spanned<DeTable<'_>>,
+    common: &Common,
+    factory: Rc<dyn Factory>,
+) -> Result<Scenario, Vec<LoadError>> {
+    let info = factory.info();
+    let s = &common.spec;
     let err = |e: PathError| vec![LoadError::Path(e)];
     let nodes = s.nodes.unwrap_or(5);
     if nodes < 1 || nodes > i64::from(limits::MAX_NODES) {
@@ -1167,7 +1201,7 @@ pub fn load_with<P: Protocol>(
         )));
     }
     let nodes = nodes as u32;
-    P::validate(&config, nodes).map_err(|i| err(perr(&[Seg::Key("config"), Seg::Key(i.field)], i.message)))?;
+    factory.validate(nodes).map_err(|i| err(perr(&[Seg::Key("config"), Seg::Key(i.field)], i.message)))?;
     let seed = s.seed.unwrap_or(1);
     if seed < 0 {
         return Err(err(perr(&[Seg::Key("seed")], format!("seed = {seed} must be zero or more"))));
@@ -1203,7 +1237,7 @@ pub fn load_with<P: Protocol>(
         }
         clocks.push(ClockSetting { node, offset_us: (offset * 1000.0).round() as i64, drift_ppm: drift });
     }
-    let parse = |t: &str| P::parse_request(t).map(|_| ()).map_err(|e| e.en);
+    let parse = |t: &str| factory.check_request(t);
     let workload = match &s.workload {
         None => None,
         Some(_) if info.clients.refusal().is_some() => {
@@ -1456,7 +1490,7 @@ pub fn load_with<P: Protocol>(
         lesson,
         title: s.title.as_ref().map(text),
         summary: s.summary.as_ref().map(text),
-        factory: Rc::new(TypedFactory::<P> { config }),
+        factory,
     })
 }
 

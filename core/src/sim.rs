@@ -3,7 +3,6 @@
 
 use crate::command::{Command, CommandRecord};
 use crate::engine::{Engine, Fork};
-use crate::protocol::Protocol;
 use crate::time::Micros;
 use crate::trace::Trace;
 use crate::view::{ProtocolInfo, Violation, WorldView};
@@ -75,9 +74,9 @@ pub trait Sim {
     }
 }
 
-impl<P: Protocol> Sim for Engine<P> {
+impl Sim for Engine {
     fn info(&self) -> &'static ProtocolInfo {
-        P::info()
+        self.world().info()
     }
     fn seed(&self) -> u64 {
         self.world().setup().seed

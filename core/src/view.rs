@@ -304,7 +304,7 @@ pub struct ProtocolNodeView {
 }
 
 /// A protocol's view of one message.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageView {
     /// Kind (`RequestVote`).
     pub kind: &'static str,

@@ -1,4 +1,8 @@
-//! The generic event loop for one protocol.
+//! The event loop, compiled once for every protocol.
+//!
+//! The world is the protocol-independent kernel; the protocol's side (node
+//! states, payloads, the monitor, views) sits behind [`Host`] (see
+//! [`crate::host`]).
 //!
 //! No networking code, no timestamps from the OS: time is passed in through
 //! the event queue. Events are ordered by `(time, seq)` where `seq` strictly
@@ -11,15 +15,18 @@
 //! checkpoint never copies it, and a replay can run without recording.
 
 use crate::command::{Command, NodeRef};
+use crate::host::{Env, Host};
 use crate::ids::{MsgId, NodeId, RequestId};
 use crate::limits::{self, Limits};
 use crate::network::{DropReason, Fate, Network, NetworkParams};
-use crate::protocol::{Cluster, Context, Effects, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, TimerOp};
+use crate::protocol::{Outbox, Reply, Sent, TimerOp};
 use crate::rng::{Domain, Rng};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::trace::{RecordKind, Trace, TraceFull};
-use crate::view::{CRASHED, Clients, InFlightView, NodeStatus, NodeView, TimerView, Violation, WorldView};
+use crate::view::{
+    CRASHED, Clients, InFlightView, NodeStatus, NodeView, ProtocolInfo, TimerView, Violation, WorldView,
+};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
@@ -74,11 +81,10 @@ pub struct Scheduled {
     pub command: Command,
 }
 
-/// Everything fixed about a run. Shared (not copied) by checkpoints.
+/// Everything fixed about a run except the protocol's config (which its
+/// [`Host`] holds). Shared (not copied) by checkpoints.
 #[derive(Debug)]
-pub struct Setup<P: Protocol> {
-    /// The protocol's config.
-    pub config: P::Config,
+pub struct Setup {
     /// Number of nodes.
     pub nodes: u32,
     /// The seed every random stream derives from.
@@ -198,8 +204,9 @@ impl Ord for Event {
 }
 
 #[derive(Clone, Debug)]
-struct PendingTimer<T> {
-    timer: T,
+struct PendingTimer {
+    /// The timer's index in [`ProtocolInfo::timers`].
+    timer: u8,
     generation: u64,
     set_at: Micros,
     fires_at: Micros,
@@ -210,17 +217,12 @@ struct PendingTimer<T> {
 }
 
 #[derive(Clone, Debug)]
-struct Slot<P: Protocol> {
+struct Slot {
     id: NodeId,
     status: NodeStatus,
     paused_until: Micros,
     pause_generation: u32,
-    state: Option<P::State>,
-    /// The role last reported in the trace (none after a crash), so the
-    /// framework observes `role` whenever a handler changes it.
-    role_seen: Option<&'static str>,
-    durable: Option<P::Durable>,
-    timers: Vec<Option<PendingTimer<P::Timer>>>,
+    timers: Vec<Option<PendingTimer>>,
     rng: Rng,
     net_rng: Rng,
     /// Local clock = anchor_local + (t - anchor_global) * (1e6 + drift) / 1e6.
@@ -229,7 +231,7 @@ struct Slot<P: Protocol> {
     drift_ppm: i64,
 }
 
-impl<P: Protocol> Slot<P> {
+impl Slot {
     fn local_clock(&self, now: Micros) -> i64 {
         if self.drift_ppm == 0 {
             // The common case, without 128-bit arithmetic (a slow call on wasm32).
@@ -255,16 +257,18 @@ impl<P: Protocol> Slot<P> {
         Micros(g.min(i128::from(u64::MAX)) as u64)
     }
 
+    /// Whether the node runs handlers (it has state): up or paused.
     fn is_live(&self) -> bool {
-        self.state.is_some()
+        self.status != NodeStatus::Crashed
     }
 }
 
 #[derive(Clone, Debug)]
-struct InFlight<M> {
+struct InFlight {
     from: NodeId,
     to: NodeId,
-    msg: M,
+    /// The payload's handle in the host.
+    payload: u32,
     kind: u8,
     sent: Micros,
     deliver: Micros,
@@ -278,45 +282,46 @@ struct InFlight<M> {
 /// window: one message held forever must not make memory grow with every
 /// later send, and checkpoints copy only what is really in flight.
 #[derive(Clone, Debug)]
-struct Window<M> {
-    map: BTreeMap<MsgId, InFlight<M>>,
+struct Window {
+    map: BTreeMap<MsgId, InFlight>,
     live: usize,
 }
 
-impl<M> Window<M> {
+impl Window {
     fn new() -> Self {
         Window { map: BTreeMap::new(), live: 0 }
     }
 
-    fn insert(&mut self, id: MsgId, m: InFlight<M>) {
+    fn insert(&mut self, id: MsgId, m: InFlight) {
         if self.map.insert(id, m).is_none() {
             self.live += 1;
         }
     }
 
-    fn get(&self, id: MsgId) -> Option<&InFlight<M>> {
+    fn get(&self, id: MsgId) -> Option<&InFlight> {
         self.map.get(&id)
     }
 
-    fn get_mut(&mut self, id: MsgId) -> Option<&mut InFlight<M>> {
+    fn get_mut(&mut self, id: MsgId) -> Option<&mut InFlight> {
         self.map.get_mut(&id)
     }
 
-    fn remove(&mut self, id: MsgId) -> Option<InFlight<M>> {
+    fn remove(&mut self, id: MsgId) -> Option<InFlight> {
         let m = self.map.remove(&id)?;
         self.live -= 1;
         Some(m)
     }
 
-    fn iter(&self) -> impl Iterator<Item = (MsgId, &InFlight<M>)> {
+    fn iter(&self) -> impl Iterator<Item = (MsgId, &InFlight)> {
         self.map.iter().map(|(id, m)| (*id, m))
     }
 }
 
 #[derive(Clone, Debug)]
-struct PendingRequest<R> {
+struct PendingRequest {
     text: Rc<str>,
-    request: R,
+    /// The parsed request's handle in the host.
+    request: u32,
     attempt: u8,
 }
 
@@ -333,13 +338,14 @@ pub struct Note {
 const MAX_NOTES: usize = 200;
 const MAX_VIOLATIONS: usize = 1_000;
 
-/// The state of one run of protocol `P` at one instant.
+/// The state of one run at one instant.
 #[derive(Clone, Debug)]
-pub struct World<P: Protocol> {
-    setup: Rc<Setup<P>>,
-    /// The config in force: the setup's, until a break-it switch flips.
-    config: Rc<P::Config>,
-    peers: Rc<[Vec<NodeId>]>,
+pub struct World {
+    setup: Rc<Setup>,
+    info: &'static ProtocolInfo,
+    /// The slot of each timer, by index.
+    timer_slots: Rc<[u16]>,
+    host: Box<dyn Host>,
     now: Micros,
     seq: u64,
     events: u64,
@@ -349,33 +355,20 @@ pub struct World<P: Protocol> {
     /// same point.
     pops: u64,
     queue: BinaryHeap<Event>,
-    slots: Vec<Slot<P>>,
+    slots: Vec<Slot>,
     net: Network,
-    in_flight: Window<P::Msg>,
+    in_flight: Window,
     next_msg: u64,
     timer_generation: u64,
-    monitor: P::Monitor,
     violations: Vec<Violation>,
     notes: Vec<Note>,
     leader_hint: Option<NodeId>,
     next_request: u64,
-    requests: BTreeMap<RequestId, PendingRequest<P::Request>>,
+    requests: BTreeMap<RequestId, PendingRequest>,
     workload_rng: Rng,
-    effects: Effects<P>,
-    /// What the last handler told the monitor, until its check.
-    ghosts: Vec<P::Ghost>,
+    /// The effects being applied (swapped with the host's after a handler).
+    outbox: Outbox,
     found: Vec<Violation>,
-}
-
-struct SlotsRef<'a, P: Protocol>(&'a [Slot<P>]);
-
-impl<P: Protocol> Cluster<P> for SlotsRef<'_, P> {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn state(&self, id: NodeId) -> Option<&P::State> {
-        self.0.get(id.index())?.state.as_ref()
-    }
 }
 
 /// What [`World::apply`] did, for the engine's command log.
@@ -387,26 +380,30 @@ pub struct Applied {
     pub target_role: Option<String>,
 }
 
-impl<P: Protocol> World<P> {
+/// What a handler on node `i` sees of the kernel at global time `now`.
+fn env(slots: &mut [Slot], now: Micros, i: usize) -> Env<'_> {
+    let slot = &mut slots[i];
+    Env { me: slot.id, now: slot.local_now(now), rng: &mut slot.rng }
+}
+
+impl World {
     /// A world at time zero: every node initialised, the fault schedule and
     /// the workload queued. Initial effects are recorded into `trace`.
-    pub fn new(setup: Setup<P>, trace: Option<&mut Trace>) -> Result<World<P>, SimError> {
+    /// `host` is the protocol's side, for `setup.nodes` nodes.
+    pub fn new(setup: Setup, host: Box<dyn Host>, trace: Option<&mut Trace>) -> Result<World, SimError> {
         let n = setup.nodes as usize;
-        let all: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
-        let peers: Vec<Vec<NodeId>> = all.iter().map(|me| all.iter().copied().filter(|p| p != me).collect()).collect();
-        let slots = all
-            .iter()
-            .map(|&id| {
+        let timer_slots: Rc<[u16]> = host.timer_slots().into();
+        let slot_count = timer_slots.iter().map(|s| usize::from(*s) + 1).max().unwrap_or(0);
+        let slots = (0..n)
+            .map(NodeId::from_index)
+            .map(|id| {
                 let clock = setup.clocks.iter().rev().find(|c| c.node == id);
                 Slot {
                     id,
                     status: NodeStatus::Up,
                     paused_until: Micros::ZERO,
                     pause_generation: 0,
-                    state: None,
-                    role_seen: None,
-                    durable: None,
-                    timers: vec![None; <P::Timer as TimerKind>::slots()],
+                    timers: vec![None; slot_count],
                     rng: Rng::stream(setup.seed, Domain::Node, u64::from(id.0)),
                     net_rng: Rng::stream(setup.seed, Domain::Network, u64::from(id.0)),
                     anchor_global: Micros::ZERO,
@@ -415,11 +412,12 @@ impl<P: Protocol> World<P> {
                 }
             })
             .collect();
-        let monitor = P::new_monitor(&setup.config, n);
         let net = Network::new(n, setup.network.clone());
         let workload_rng = Rng::stream(setup.seed, Domain::Workload, 0);
         let mut world = World {
-            peers: peers.into(),
+            info: host.info(),
+            timer_slots,
+            host,
             now: Micros::ZERO,
             seq: 0,
             events: 0,
@@ -430,17 +428,14 @@ impl<P: Protocol> World<P> {
             in_flight: Window::new(),
             next_msg: 0,
             timer_generation: 0,
-            monitor,
             violations: Vec::new(),
             notes: Vec::new(),
             leader_hint: None,
             next_request: 0,
             requests: BTreeMap::new(),
             workload_rng,
-            effects: Effects::default(),
-            ghosts: Vec::new(),
+            outbox: Outbox::default(),
             found: Vec::new(),
-            config: Rc::new(setup.config.clone()),
             setup: Rc::new(setup),
         };
         let mut trace = trace;
@@ -454,16 +449,11 @@ impl<P: Protocol> World<P> {
         }
         for i in 0..n {
             let me = NodeId::from_index(i);
-            let peers = Rc::clone(&world.peers);
-            let local = world.slots[i].local_now(world.now);
             world.events += 1;
             if let Some(t) = trace.as_deref_mut() {
                 t.push(Micros::ZERO, RecordKind::Init { node: me })?;
             }
-            let slot = &mut world.slots[i];
-            let mut cx = Context::new(me, local, &mut slot.rng, &mut world.effects, &world.config);
-            let state = P::init(me, &peers[i], &mut cx);
-            world.slots[i].state = Some(state);
+            world.host.init(i, env(&mut world.slots, world.now, i));
             world.finish_handler(i, None, trace.as_deref_mut())?;
         }
         Ok(world)
@@ -475,7 +465,7 @@ impl<P: Protocol> World<P> {
     }
 
     /// The run's fixed setup.
-    pub fn setup(&self) -> &Setup<P> {
+    pub fn setup(&self) -> &Setup {
         &self.setup
     }
 
@@ -509,9 +499,9 @@ impl<P: Protocol> World<P> {
         self.slots.len()
     }
 
-    /// A node's live state, if it is not crashed.
-    pub fn state(&self, id: NodeId) -> Option<&P::State> {
-        self.slots.get(id.index())?.state.as_ref()
+    /// The protocol's description.
+    pub fn info(&self) -> &'static ProtocolInfo {
+        self.info
     }
 
     /// A node's life-cycle status.
@@ -626,7 +616,7 @@ impl<P: Protocol> World<P> {
                     return Ok(());
                 }
                 let Some(pending) = self.slots[i].timers[slot as usize].take() else { return Ok(()) };
-                let name = pending.timer.name();
+                let name = self.timer_name(pending.timer);
                 self.head(&mut trace, RecordKind::Timer { node: self.slots[i].id, timer: name })?;
                 self.run_timer(i, pending.timer, trace)
             }
@@ -677,27 +667,21 @@ impl<P: Protocol> World<P> {
             None
         };
         if let Some(reason) = reason {
+            self.host.discard_payload(m.payload);
             self.head(&mut trace, RecordKind::Undeliverable { msg: id, from, to, kind: m.kind, reason })?;
             return Ok(());
         }
         self.head(&mut trace, RecordKind::Deliver { msg: id, from, to, kind: m.kind })?;
-        let local = self.slots[i].local_now(self.now);
-        let slot = &mut self.slots[i];
-        if let Some(state) = slot.state.as_mut() {
-            let mut cx = Context::new(to, local, &mut slot.rng, &mut self.effects, &self.config);
-            P::on_message(state, from, m.msg, &mut cx);
-        }
+        self.host.deliver(i, from, m.payload, env(&mut self.slots, self.now, i));
         self.finish_handler(i, Some(id), trace)
     }
 
-    fn run_timer(&mut self, i: usize, timer: P::Timer, trace: Option<&mut Trace>) -> Result<(), SimError> {
-        let local = self.slots[i].local_now(self.now);
-        let slot = &mut self.slots[i];
-        let me = slot.id;
-        if let Some(state) = slot.state.as_mut() {
-            let mut cx = Context::new(me, local, &mut slot.rng, &mut self.effects, &self.config);
-            P::on_timer(state, timer, &mut cx);
-        }
+    fn timer_name(&self, timer: u8) -> &'static str {
+        self.info.timers.get(usize::from(timer)).copied().unwrap_or("timer")
+    }
+
+    fn run_timer(&mut self, i: usize, timer: u8, trace: Option<&mut Trace>) -> Result<(), SimError> {
+        self.host.timer(i, timer, env(&mut self.slots, self.now, i));
         self.finish_handler(i, None, trace)
     }
 
@@ -709,20 +693,10 @@ impl<P: Protocol> World<P> {
         cause: Option<MsgId>,
         mut trace: Option<&mut Trace>,
     ) -> Result<(), SimError> {
-        let mut fx = std::mem::take(&mut self.effects);
+        let mut fx = std::mem::take(&mut self.outbox);
+        std::mem::swap(&mut fx, self.host.outbox());
         let me = self.slots[i].id;
         let now = self.now;
-        // The role is observed by the framework: after the handler's own
-        // observations, whenever it differs from the last one reported.
-        let slot = &mut self.slots[i];
-        if let Some(role) = slot.state.as_ref().map(|st| P::role(st).key())
-            && slot.role_seen != Some(role)
-        {
-            slot.role_seen = Some(role);
-            fx.observations.push(("role", Obs::Str(role)));
-        }
-        // The monitor's notes wait for the check below.
-        std::mem::swap(&mut self.ghosts, &mut fx.ghosts);
         let result = (|| -> Result<(), SimError> {
             for (key, value) in fx.observations.drain(..) {
                 if let Some(t) = trace.as_deref_mut() {
@@ -731,11 +705,10 @@ impl<P: Protocol> World<P> {
             }
             for op in fx.timers.drain(..) {
                 match op {
-                    TimerOp::Set(timer, after) => {
-                        let slot_ix = timer.slot();
+                    TimerOp::Set { timer, slot: slot_ix, after } => {
                         let slot = &mut self.slots[i];
                         let fires_at = now.saturating_add(slot.to_global(after));
-                        let Some(entry) = slot.timers.get_mut(slot_ix) else { continue };
+                        let Some(entry) = slot.timers.get_mut(usize::from(slot_ix)) else { continue };
                         match entry {
                             // A queue entry that pops no later than the new time
                             // can carry the timer: it re-arms itself when it pops.
@@ -756,20 +729,20 @@ impl<P: Protocol> World<P> {
                                 });
                                 self.push(
                                     fires_at,
-                                    EventKind::Timer { node: i as u32, slot: slot_ix as u32, generation },
+                                    EventKind::Timer { node: i as u32, slot: u32::from(slot_ix), generation },
                                 );
                             }
                         }
                     }
-                    TimerOp::Cancel(timer) => {
-                        if let Some(entry) = self.slots[i].timers.get_mut(timer.slot()) {
+                    TimerOp::Cancel { slot } => {
+                        if let Some(entry) = self.slots[i].timers.get_mut(usize::from(slot)) {
                             *entry = None;
                         }
                     }
                 }
             }
-            for (to, msg) in fx.sends.drain(..) {
-                self.send(me, to, msg, None, trace.as_deref_mut())?;
+            for sent in fx.sends.drain(..) {
+                self.send(me, sent, None, trace.as_deref_mut())?;
             }
             for (id, reply) in fx.replies.drain(..) {
                 self.client_reply(id, me, reply, trace.as_deref_mut())?;
@@ -777,7 +750,7 @@ impl<P: Protocol> World<P> {
             Ok(())
         })();
         fx.clear();
-        self.effects = fx;
+        self.outbox = fx;
         result?;
         self.check(me, cause, trace)
     }
@@ -785,8 +758,7 @@ impl<P: Protocol> World<P> {
     /// Runs the monitor after a handler on `touched`; a violation it finds
     /// names `cause` (the message just handled) among the messages involved.
     fn check(&mut self, touched: NodeId, cause: Option<MsgId>, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
-        P::check(&mut self.monitor, &SlotsRef(&self.slots), touched, &self.ghosts, self.now, &mut self.found);
-        self.ghosts.clear();
+        self.host.check(touched, self.now, &mut self.found);
         for mut v in std::mem::take(&mut self.found) {
             if let Some(m) = cause
                 && !v.messages.contains(&m)
@@ -806,17 +778,17 @@ impl<P: Protocol> World<P> {
     fn send(
         &mut self,
         from: NodeId,
-        to: NodeId,
-        msg: P::Msg,
+        sent: Sent,
         copy_of: Option<MsgId>,
         mut trace: Option<&mut Trace>,
     ) -> Result<(), SimError> {
+        let Sent { to, kind, payload } = sent;
         if to.index() >= self.slots.len() || to == from {
             // A protocol bug, not a user error: keep running, say so once.
+            self.host.discard_payload(payload);
             self.note(format!("{from} tried to send to {to}, which is not a peer; message ignored"));
             return Ok(());
         }
-        let kind = msg.kind();
         let now = self.now;
         let fi = from.index();
         let fate = match copy_of {
@@ -827,14 +799,15 @@ impl<P: Protocol> World<P> {
         self.next_msg += 1;
         match fate {
             Fate::Dropped(reason) => {
+                self.host.discard_payload(payload);
                 if let Some(t) = trace.as_deref_mut() {
                     t.push(now, RecordKind::Send { msg: id, from, to, kind, deliver_at: now, copy_of })?;
                     t.push(now, RecordKind::Drop { msg: id, from, to, kind, reason })?;
                 }
             }
             Fate::Deliver(at, dup) => {
-                let dup_msg = dup.map(|d| (d, msg.clone()));
-                self.enqueue(id, from, to, msg, kind, at, copy_of, trace.as_deref_mut())?;
+                let dup_msg = dup.map(|d| (d, self.host.copy_payload(payload)));
+                self.enqueue(id, from, to, payload, kind, at, copy_of, trace.as_deref_mut())?;
                 if let Some((at2, copy)) = dup_msg {
                     let id2 = MsgId(self.next_msg);
                     self.next_msg += 1;
@@ -851,7 +824,7 @@ impl<P: Protocol> World<P> {
         id: MsgId,
         from: NodeId,
         to: NodeId,
-        msg: P::Msg,
+        payload: u32,
         kind: u8,
         at: Micros,
         copy_of: Option<MsgId>,
@@ -864,8 +837,10 @@ impl<P: Protocol> World<P> {
             });
         }
         let now = self.now;
-        self.in_flight
-            .insert(id, InFlight { from, to, msg, kind, sent: now, deliver: at, held: false, waiting: false, copy_of });
+        self.in_flight.insert(
+            id,
+            InFlight { from, to, payload, kind, sent: now, deliver: at, held: false, waiting: false, copy_of },
+        );
         self.push(at, EventKind::Deliver(id));
         if let Some(t) = trace {
             t.push(now, RecordKind::Send { msg: id, from, to, kind, deliver_at: at, copy_of })?;
@@ -892,12 +867,12 @@ impl<P: Protocol> World<P> {
         let n = self.next_request + 1;
         let template = &w.requests[k];
         let text = if template.contains("{n}") { template.replace("{n}", &n.to_string()) } else { template.clone() };
-        let target = match (P::info().clients, self.leader_hint) {
+        let target = match (self.info.clients, self.leader_hint) {
             (Clients::Fixed(n), _) if n.index() < self.slots.len() => n,
             (_, Some(l)) => l,
             (_, None) => NodeId::from_index(self.workload_rng.index(self.slots.len())),
         };
-        if let Ok(request) = P::parse_request(&text) {
+        if let Ok(request) = self.host.parse_request(&text) {
             self.issue_request(target, text.into(), request);
         }
         let half = w.gap.0 / 2;
@@ -909,7 +884,7 @@ impl<P: Protocol> World<P> {
         Ok(())
     }
 
-    fn issue_request(&mut self, node: NodeId, text: Rc<str>, request: P::Request) -> RequestId {
+    fn issue_request(&mut self, node: NodeId, text: Rc<str>, request: u32) -> RequestId {
         self.next_request += 1;
         let id = RequestId(self.next_request);
         self.requests.insert(id, PendingRequest { text, request, attempt: 0 });
@@ -933,18 +908,13 @@ impl<P: Protocol> World<P> {
             return Ok(());
         }
         let Some(req) = self.requests.get(&id) else { return Ok(()) };
-        let request = req.request.clone();
+        let request = req.request;
         self.head(&mut trace, RecordKind::Request { id, node, attempt })?;
         if !self.slots[i].is_live() {
             // No answer from a crashed node: the client tries another one.
             return self.client_retry(id, None, trace);
         }
-        let local = self.slots[i].local_now(self.now);
-        let slot = &mut self.slots[i];
-        if let Some(state) = slot.state.as_mut() {
-            let mut cx = Context::new(node, local, &mut slot.rng, &mut self.effects, &self.config);
-            P::on_request(state, id, request, &mut cx);
-        }
+        self.host.request(i, id, request, env(&mut self.slots, self.now, i));
         self.finish_handler(i, None, trace)
     }
 
@@ -966,11 +936,14 @@ impl<P: Protocol> World<P> {
         match reply {
             Reply::Ok(_) => {
                 self.leader_hint = Some(node);
-                self.requests.remove(&id);
+                if let Some(req) = self.requests.remove(&id) {
+                    self.host.forget_request(req.request);
+                }
                 Ok(())
             }
             Reply::Failed(why) => {
                 if let Some(req) = self.requests.remove(&id) {
+                    self.host.forget_request(req.request);
                     self.note(format!("client request {id} ({}) failed at {node}: {why}", req.text));
                 }
                 Ok(())
@@ -992,13 +965,14 @@ impl<P: Protocol> World<P> {
         let Some(req) = self.requests.get_mut(&id) else { return Ok(()) };
         req.attempt = req.attempt.saturating_add(1);
         if req.attempt >= max {
-            let text = format!("client gave up on {id} ({}) after {max} attempts", req.text);
+            let (text, request) = (format!("client gave up on {id} ({}) after {max} attempts", req.text), req.request);
             self.requests.remove(&id);
+            self.host.forget_request(request);
             self.note(text);
             return Ok(());
         }
         let attempt = req.attempt;
-        let target = match (P::info().clients, hint) {
+        let target = match (self.info.clients, hint) {
             (Clients::Fixed(n), _) if n.index() < self.slots.len() => n,
             (_, Some(h)) if h.index() < self.slots.len() => h,
             _ => NodeId::from_index(self.workload_rng.index(self.slots.len())),
@@ -1035,13 +1009,12 @@ impl<P: Protocol> World<P> {
                 .find(|s| s.status == NodeStatus::Crashed)
                 .map(|s| s.id)
                 .ok_or_else(|| SimError::refused("no node is crashed right now", "现在没有崩溃的节点")),
-            NodeRef::Role(role) => self
-                .slots
-                .iter()
-                .find(|s| s.state.as_ref().is_some_and(|st| P::role(st).key() == role.as_str()))
-                .map(|s| s.id)
+            NodeRef::Role(role) => (0..self.slots.len())
+                .find(|&i| self.host.role(i) == Some(role.as_str()))
+                .map(NodeId::from_index)
                 .ok_or_else(|| {
-                    let zh = P::info()
+                    let zh = self
+                        .info
                         .roles
                         .iter()
                         .find(|r| r.name == role.as_str())
@@ -1052,11 +1025,8 @@ impl<P: Protocol> World<P> {
     }
 
     fn role_of(&self, id: NodeId) -> Option<String> {
-        let s = self.slots.get(id.index())?;
-        Some(match &s.state {
-            Some(st) => P::role(st).key().to_string(),
-            None => CRASHED.to_string(),
-        })
+        self.slots.get(id.index())?;
+        Some(self.host.role(id.index()).unwrap_or(CRASHED).to_string())
     }
 
     /// Applies a command now, as one event. On success returns the command
@@ -1171,7 +1141,7 @@ impl<P: Protocol> World<P> {
                 }
             }
             Command::Request { op, .. } => {
-                if let Some(why) = P::info().clients.refusal() {
+                if let Some(why) = self.info.clients.refusal() {
                     return Err(SimError::Command(why));
                 }
                 if op.len() > limits::MAX_REQUEST_BYTES {
@@ -1181,7 +1151,7 @@ impl<P: Protocol> World<P> {
                         format!("请求有 {n} 字节；上限是 {max}"),
                     );
                 }
-                P::parse_request(op).map_err(SimError::Command)?;
+                self.host.check_request(op).map_err(SimError::Command)?;
             }
             Command::Timeout { node, timer } => {
                 let id = id_of(node);
@@ -1194,8 +1164,8 @@ impl<P: Protocol> World<P> {
                         format!("{id} 已暂停；恢复之前它上面什么也不会运行"),
                     );
                 }
-                if <P::Timer as TimerKind>::by_name(timer).is_none() {
-                    let (title, timers) = (P::info().title, P::info().timers.join(", "));
+                if !self.info.timers.contains(&timer.as_str()) {
+                    let (title, timers) = (self.info.title, self.info.timers.join(", "));
                     return err(
                         format!("unknown timer '{timer}'; {title} has: {timers}"),
                         format!("未知的计时器“{timer}”；{title} 的计时器有：{timers}"),
@@ -1215,9 +1185,8 @@ impl<P: Protocol> World<P> {
                 }
             }
             Command::Switch { key, .. } => {
-                let info = P::info();
-                let mut probe = (*self.config).clone();
-                if !info.break_switches.iter().any(|b| b.key == key.as_str()) || P::switch(&mut probe, key).is_none() {
+                let info = self.info;
+                if !self.host.has_switch(key) {
                     let keys: Vec<&str> = info.break_switches.iter().map(|b| b.key).collect();
                     let list = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
                     return err(
@@ -1260,9 +1229,9 @@ impl<P: Protocol> World<P> {
                     .map(|(k, _)| k)
                     .collect();
                 for msg in arrived {
-                    if let Some(m) = self.in_flight.remove(msg)
-                        && let Some(t) = trace.as_deref_mut()
-                    {
+                    let Some(m) = self.in_flight.remove(msg) else { continue };
+                    self.host.discard_payload(m.payload);
+                    if let Some(t) = trace.as_deref_mut() {
                         t.push(
                             now,
                             RecordKind::Drop {
@@ -1275,11 +1244,8 @@ impl<P: Protocol> World<P> {
                         )?;
                     }
                 }
+                self.host.crash(id.index());
                 let slot = &mut self.slots[id.index()];
-                if let Some(state) = slot.state.take() {
-                    slot.durable = Some(P::durable(&state, &self.config));
-                }
-                slot.role_seen = None;
                 slot.status = NodeStatus::Crashed;
                 slot.timers.iter_mut().for_each(|t| *t = None);
                 if let Some(t) = trace.as_deref_mut() {
@@ -1289,20 +1255,13 @@ impl<P: Protocol> World<P> {
             Command::Restart { node } => {
                 let id = id_of(&node);
                 let i = id.index();
-                let config = Rc::clone(&self.config);
-                let peers = Rc::clone(&self.peers);
-                let local = self.slots[i].local_now(now);
-                let slot = &mut self.slots[i];
-                let Some(durable) = slot.durable.take() else {
+                if !self.host.restart(i, env(&mut self.slots, now, i)) {
                     return Err(SimError::refused(
                         format!("{id} has no durable state to restart from"),
                         format!("{id} 没有可用于重启的持久状态"),
                     ));
-                };
-                slot.status = NodeStatus::Up;
-                let mut cx = Context::new(id, local, &mut slot.rng, &mut self.effects, &config);
-                let state = P::on_restart(id, &peers[i], durable, &mut cx);
-                self.slots[i].state = Some(state);
+                }
+                self.slots[i].status = NodeStatus::Up;
                 if let Some(t) = trace.as_deref_mut() {
                     t.push(now, RecordKind::Restart { node: id })?;
                 }
@@ -1376,9 +1335,9 @@ impl<P: Protocol> World<P> {
                 }
             }
             Command::Drop { msg } => {
-                if let Some(m) = self.in_flight.remove(msg)
-                    && let Some(t) = trace.as_deref_mut()
-                {
+                let Some(m) = self.in_flight.remove(msg) else { return Ok(()) };
+                self.host.discard_payload(m.payload);
+                if let Some(t) = trace.as_deref_mut() {
                     t.push(
                         now,
                         RecordKind::Drop { msg, from: m.from, to: m.to, kind: m.kind, reason: DropReason::Command },
@@ -1387,23 +1346,25 @@ impl<P: Protocol> World<P> {
             }
             Command::Duplicate { msg } => {
                 if let Some(m) = self.in_flight.get(msg) {
-                    let (from, to, copy) = (m.from, m.to, m.msg.clone());
-                    self.send(from, to, copy, Some(msg), trace)?;
+                    let (from, to, kind, payload) = (m.from, m.to, m.kind, m.payload);
+                    let payload = self.host.copy_payload(payload);
+                    self.send(from, Sent { to, kind, payload }, Some(msg), trace)?;
                 }
             }
             Command::Request { node, op } => {
                 let id = id_of(&node);
-                let request = P::parse_request(&op).map_err(SimError::Command)?;
+                let request = self.host.parse_request(&op).map_err(SimError::Command)?;
                 self.issue_request(id, op.into(), request);
             }
             Command::Timeout { node, timer } => {
                 let id = id_of(&node);
                 let i = id.index();
-                let Some(t) = <P::Timer as TimerKind>::by_name(&timer) else { return Ok(()) };
-                if let Some(entry) = self.slots[i].timers.get_mut(t.slot()) {
+                let Some(t) = self.info.timers.iter().position(|n| *n == timer.as_str()) else { return Ok(()) };
+                let slot = self.timer_slots.get(t).copied().map_or(usize::MAX, usize::from);
+                if let Some(entry) = self.slots[i].timers.get_mut(slot) {
                     *entry = None;
                 }
-                self.run_timer(i, t, trace)?;
+                self.run_timer(i, t as u8, trace)?;
             }
             Command::SetNetwork { params } => self.net.set_params(params),
             Command::ClockJump { node, by_us } => {
@@ -1419,15 +1380,9 @@ impl<P: Protocol> World<P> {
                 slot.anchor_local = local;
                 slot.drift_ppm = ppm;
             }
-            Command::Switch { key, on } => {
-                let mut config = (*self.config).clone();
-                if let Some(flag) = P::switch(&mut config, &key) {
-                    *flag = on;
-                }
-                // Handlers read the config through their context, so live
-                // nodes act on the new setting from their next event on.
-                self.config = Rc::new(config);
-            }
+            // Handlers read the config through their context, so live
+            // nodes act on the new setting from their next event on.
+            Command::Switch { key, on } => self.host.set_switch(&key, on),
         }
         Ok(())
     }
@@ -1440,16 +1395,9 @@ impl<P: Protocol> World<P> {
         let nodes = self
             .slots
             .iter()
-            .map(|s| {
-                let protocol = match (&s.state, &s.durable) {
-                    (Some(st), _) => P::node_view(st, &self.config),
-                    (None, Some(d)) => {
-                        let mut v = P::durable_view(d, &self.config);
-                        v.role = CRASHED;
-                        v
-                    }
-                    (None, None) => Default::default(),
-                };
+            .enumerate()
+            .map(|(i, s)| {
+                let protocol = self.host.node_view(i);
                 NodeView {
                     id: s.id,
                     status: s.status,
@@ -1460,7 +1408,11 @@ impl<P: Protocol> World<P> {
                         .timers
                         .iter()
                         .flatten()
-                        .map(|p| TimerView { name: p.timer.name(), set_at_us: p.set_at.0, fires_at_us: p.fires_at.0 })
+                        .map(|p| TimerView {
+                            name: self.timer_name(p.timer),
+                            set_at_us: p.set_at.0,
+                            fires_at_us: p.fires_at.0,
+                        })
                         .collect(),
                     protocol,
                 }
@@ -1477,12 +1429,11 @@ impl<P: Protocol> World<P> {
                 deliver_us: m.deliver.0,
                 held: m.held,
                 duplicate: m.copy_of.is_some(),
-                message: P::message_view(&m.msg),
+                message: self.host.message_view(m.payload),
             })
             .collect();
-        let states: Vec<Option<&P::State>> = self.slots.iter().map(|s| s.state.as_ref()).collect();
         WorldView {
-            protocol: P::info().clone(),
+            protocol: self.info.clone(),
             time_us: self.now.0,
             events: self.events,
             nodes,
@@ -1491,22 +1442,21 @@ impl<P: Protocol> World<P> {
             violations: self.violations.clone(),
             end_us: self.setup.end.0,
             next_event_us,
-            figures: P::figures(&self.config, &states, self.now, self.next_msg),
+            figures: self.host.figures(self.now, self.next_msg),
             switches: self.switches(),
-            stage: P::stage(&self.config, &states),
-            actions: P::actions(&self.config, &states),
+            stage: self.host.stage(),
+            actions: self.host.actions(),
         }
     }
 
     /// Each break-it switch of the protocol and whether it is on now.
     pub fn switches(&self) -> Vec<(&'static str, bool)> {
-        let mut probe = (*self.config).clone();
-        P::info().break_switches.iter().map(|b| (b.key, P::switch(&mut probe, b.key).is_some_and(|on| *on))).collect()
+        self.host.switches()
     }
 
     /// The role of every node, in node order (`crashed` for crashed nodes).
     pub fn roles(&self) -> Vec<&'static str> {
-        self.slots.iter().map(|s| s.state.as_ref().map_or(CRASHED, |st| P::role(st).key())).collect()
+        (0..self.slots.len()).map(|i| self.host.role(i).unwrap_or(CRASHED)).collect()
     }
 
     /// The current network parameters.

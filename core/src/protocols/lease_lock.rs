@@ -1044,7 +1044,7 @@ mod tests {
         let Kind::Server(s) = &server.kind else { unreachable!() };
         assert_eq!(s.lease.map(|l| (l.client, l.token)), Some((NodeId(2), 1)), "still S2's lease");
         assert_eq!(
-            fx.sends.iter().filter(|(_, m)| matches!(m, Msg::Released { ok: false, .. })).count(),
+            fx.sent().into_iter().filter(|(_, m)| matches!(m, Msg::Released { ok: false, .. })).count(),
             2,
             "both strangers are told no"
         );
