@@ -349,11 +349,42 @@ impl Fingerprint {
 /// trace grows without copying what it already holds.
 const CHUNK: usize = 16 * 1024;
 
-/// Stored records, in fixed-size chunks.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A record as stored: 32 bytes instead of the 56 of a [`Record`]. Names
+/// (timers, verbs, observation keys, invariants) are indexes into the
+/// trace's name table; a delivery time is an offset from the record's time;
+/// a record whose values do not fit (a node id above 65535, a delay above
+/// 71 minutes) is kept whole in a side table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Packed {
+    time: u64,
+    a: u64,
+    b: u32,
+    c: u32,
+    n1: u16,
+    n2: u16,
+    tag: u8,
+    x: u8,
+}
+
+const SPILL: u8 = u8::MAX;
+
+const DROP_REASONS: [DropReason; 4] =
+    [DropReason::Loss, DropReason::Partition, DropReason::NodeDown, DropReason::Command];
+
+fn reason_code(r: DropReason) -> u32 {
+    DROP_REASONS.iter().position(|d| *d == r).unwrap_or(0) as u32
+}
+
+/// Stored records, packed, in fixed-size chunks. Two are equal when they
+/// hold the same records (their name tables may differ in order).
+#[derive(Clone, Debug, Default)]
 pub struct Records {
-    chunks: Vec<Vec<Record>>,
+    chunks: Vec<Vec<Packed>>,
     len: usize,
+    /// Every name a record refers to, by index.
+    names: Vec<&'static str>,
+    /// Records that do not fit in a [`Packed`].
+    spill: Vec<Record>,
 }
 
 impl Records {
@@ -368,27 +399,29 @@ impl Records {
     }
 
     /// The record at `i`.
-    pub fn get(&self, i: usize) -> Option<&Record> {
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    pub fn get(&self, i: usize) -> Option<Record> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK).map(|p| self.unpack(p))
     }
 
     /// Every record from position `from` on.
-    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &Record> + '_ {
+    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = Record> + '_ {
         let (c, o) = (from / CHUNK, from % CHUNK);
         self.chunks
             .iter()
             .skip(c)
             .enumerate()
             .flat_map(move |(k, chunk)| chunk[if k == 0 { o.min(chunk.len()) } else { 0 }..].iter())
+            .map(|p| self.unpack(p))
     }
 
     /// How many records have a time at or before `t` (records are in time
     /// order, so this is where a cursor at `t` stands in a longer trace).
     pub fn upto(&self, t: Micros) -> usize {
+        let time = |i: usize| self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK)).map(|p| p.time);
         let (mut lo, mut hi) = (0, self.len);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.get(mid).is_some_and(|r| r.time <= t) {
+            if time(mid).is_some_and(|v| v <= t.0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -398,17 +431,162 @@ impl Records {
     }
 
     /// Every record.
-    pub fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
-        self.chunks.iter().flatten()
+    pub fn iter(&self) -> impl Iterator<Item = Record> + '_ {
+        self.iter_from(0)
+    }
+
+    fn name(&mut self, s: &'static str) -> u32 {
+        // Few distinct names (tens): a pointer comparison finds most.
+        if let Some(i) = self.names.iter().position(|n| std::ptr::eq(*n, s) || *n == s) {
+            return i as u32;
+        }
+        self.names.push(s);
+        (self.names.len() - 1) as u32
+    }
+
+    fn pack(&mut self, r: &Record) -> Packed {
+        let node16 = |n: NodeId| u16::try_from(n.0).ok();
+        let mut p = Packed { time: r.time.0, a: 0, b: 0, c: 0, n1: 0, n2: 0, tag: 0, x: 0 };
+        let fits = match r.kind {
+            RecordKind::Send { msg, from, to, kind, deliver_at, copy_of } => {
+                p.tag = 0;
+                p.a = msg.0;
+                p.x = kind;
+                let delay = deliver_at.0.checked_sub(r.time.0).and_then(|d| u32::try_from(d).ok());
+                let back = match copy_of {
+                    None => Some(0),
+                    Some(m) => msg.0.checked_sub(m.0).and_then(|d| u32::try_from(d).ok()).filter(|d| *d > 0),
+                };
+                match (node16(from), node16(to), delay, back) {
+                    (Some(f), Some(t), Some(d), Some(b)) => {
+                        (p.n1, p.n2, p.b, p.c) = (f, t, d, b);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            RecordKind::Deliver { msg, from, to, kind } => {
+                (p.tag, p.a, p.x) = (1, msg.0, kind);
+                node16(from).zip(node16(to)).map(|(f, t)| (p.n1, p.n2) = (f, t)).is_some()
+            }
+            RecordKind::Drop { msg, from, to, kind, reason }
+            | RecordKind::Undeliverable { msg, from, to, kind, reason } => {
+                p.tag = if matches!(r.kind, RecordKind::Drop { .. }) { 2 } else { 3 };
+                (p.a, p.x, p.b) = (msg.0, kind, reason_code(reason));
+                node16(from).zip(node16(to)).map(|(f, t)| (p.n1, p.n2) = (f, t)).is_some()
+            }
+            RecordKind::Held { msg } => {
+                (p.tag, p.a) = (4, msg.0);
+                true
+            }
+            RecordKind::Init { node }
+            | RecordKind::Crash { node }
+            | RecordKind::Restart { node }
+            | RecordKind::Resume { node } => {
+                p.tag = match r.kind {
+                    RecordKind::Init { .. } => 5,
+                    RecordKind::Crash { .. } => 6,
+                    RecordKind::Restart { .. } => 7,
+                    _ => 8,
+                };
+                node16(node).map(|n| p.n1 = n).is_some()
+            }
+            RecordKind::Timer { node, timer } => {
+                (p.tag, p.b) = (9, self.name(timer));
+                node16(node).map(|n| p.n1 = n).is_some()
+            }
+            RecordKind::Command { verb, node, scheduled } => {
+                (p.tag, p.b) = (10, self.name(verb));
+                p.x = u8::from(node.is_some()) | u8::from(scheduled) << 1;
+                match node {
+                    None => true,
+                    Some(n) => node16(n).map(|n| p.n1 = n).is_some(),
+                }
+            }
+            RecordKind::Pause { node, until } => {
+                (p.tag, p.a) = (11, until.0);
+                node16(node).map(|n| p.n1 = n).is_some()
+            }
+            RecordKind::Request { id, node, attempt } => {
+                (p.tag, p.a, p.x) = (12, id.0, attempt);
+                node16(node).map(|n| p.n1 = n).is_some()
+            }
+            RecordKind::Reply { id, node, outcome } => {
+                (p.tag, p.a, p.x) = (13, id.0, outcome);
+                node16(node).map(|n| p.n1 = n).is_some()
+            }
+            RecordKind::Observe { node, key, value } => {
+                (p.tag, p.b) = (14, self.name(key));
+                match value {
+                    ObsValue::Int(v) => p.a = v as u64,
+                    ObsValue::Str(s) => (p.x, p.a) = (1, u64::from(self.name(s))),
+                }
+                node16(node).map(|n| p.n1 = n).is_some()
+            }
+            RecordKind::Violation { invariant } => {
+                (p.tag, p.b) = (15, self.name(invariant));
+                true
+            }
+        };
+        if !fits {
+            p = Packed { time: r.time.0, a: self.spill.len() as u64, b: 0, c: 0, n1: 0, n2: 0, tag: SPILL, x: 0 };
+            self.spill.push(*r);
+        }
+        p
+    }
+
+    fn unpack(&self, p: &Packed) -> Record {
+        let n1 = NodeId(u32::from(p.n1));
+        let n2 = NodeId(u32::from(p.n2));
+        let name = |i: u32| self.names.get(i as usize).copied().unwrap_or("");
+        let reason = DROP_REASONS.get(p.b as usize).copied().unwrap_or(DropReason::Loss);
+        let kind = match p.tag {
+            0 => RecordKind::Send {
+                msg: MsgId(p.a),
+                from: n1,
+                to: n2,
+                kind: p.x,
+                deliver_at: Micros(p.time + u64::from(p.b)),
+                copy_of: (p.c > 0).then(|| MsgId(p.a - u64::from(p.c))),
+            },
+            1 => RecordKind::Deliver { msg: MsgId(p.a), from: n1, to: n2, kind: p.x },
+            2 => RecordKind::Drop { msg: MsgId(p.a), from: n1, to: n2, kind: p.x, reason },
+            3 => RecordKind::Undeliverable { msg: MsgId(p.a), from: n1, to: n2, kind: p.x, reason },
+            4 => RecordKind::Held { msg: MsgId(p.a) },
+            5 => RecordKind::Init { node: n1 },
+            6 => RecordKind::Crash { node: n1 },
+            7 => RecordKind::Restart { node: n1 },
+            8 => RecordKind::Resume { node: n1 },
+            9 => RecordKind::Timer { node: n1, timer: name(p.b) },
+            10 => RecordKind::Command { verb: name(p.b), node: (p.x & 1 != 0).then_some(n1), scheduled: p.x & 2 != 0 },
+            11 => RecordKind::Pause { node: n1, until: Micros(p.a) },
+            12 => RecordKind::Request { id: RequestId(p.a), node: n1, attempt: p.x },
+            13 => RecordKind::Reply { id: RequestId(p.a), node: n1, outcome: p.x },
+            14 => RecordKind::Observe {
+                node: n1,
+                key: name(p.b),
+                value: if p.x == 1 { ObsValue::Str(name(p.a as u32)) } else { ObsValue::Int(p.a as i64) },
+            },
+            15 => RecordKind::Violation { invariant: name(p.b) },
+            _ => {
+                return self
+                    .spill
+                    .get(p.a as usize)
+                    .copied()
+                    .unwrap_or(Record { time: Micros(p.time), kind: RecordKind::Held { msg: MsgId(0) } });
+            }
+        };
+        Record { time: Micros(p.time), kind }
     }
 
     #[inline]
     fn push(&mut self, r: Record) {
+        let p = self.pack(&r);
         match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => last.push(r),
+            Some(last) if last.len() < CHUNK => last.push(p),
             _ => {
                 let mut chunk = Vec::with_capacity(CHUNK);
-                chunk.push(r);
+                chunk.push(p);
                 self.chunks.push(chunk);
             }
         }
@@ -427,6 +605,14 @@ impl Records {
         self.len = len;
     }
 }
+
+impl PartialEq for Records {
+    fn eq(&self, other: &Records) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Records {}
 
 impl Serialize for Records {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -534,7 +720,7 @@ impl Trace {
                 }
                 seen += 1;
             }
-            hash.record(r);
+            hash.record(&r);
             pos += 1;
         }
         self.records.truncate(pos);
@@ -610,5 +796,59 @@ mod records_tests {
         assert_eq!(rs.iter().count(), CHUNK);
         rs.push(Record { time: Micros(1), kind: RecordKind::Crash { node: NodeId(2) } });
         assert_eq!(rs.get(CHUNK).unwrap().time, Micros(1));
+    }
+
+    #[test]
+    fn every_kind_packs_into_32_bytes_and_reads_back_the_same() {
+        assert_eq!(std::mem::size_of::<Packed>(), 32);
+        let (a, b, far) = (NodeId(1), NodeId(64), NodeId(70_000));
+        let t = Micros(1_000);
+        let kinds = [
+            RecordKind::Send { msg: MsgId(9), from: a, to: b, kind: 3, deliver_at: Micros(1_250), copy_of: None },
+            RecordKind::Send {
+                msg: MsgId(9),
+                from: a,
+                to: b,
+                kind: 3,
+                deliver_at: Micros(1_250),
+                copy_of: Some(MsgId(8)),
+            },
+            // Do not fit: a delivery more than u32::MAX µs away, a far node, a copy of a later id.
+            RecordKind::Send { msg: MsgId(9), from: a, to: b, kind: 3, deliver_at: Micros(u64::MAX), copy_of: None },
+            RecordKind::Send { msg: MsgId(9), from: far, to: b, kind: 3, deliver_at: Micros(1_250), copy_of: None },
+            RecordKind::Send {
+                msg: MsgId(9),
+                from: a,
+                to: b,
+                kind: 3,
+                deliver_at: Micros(1_250),
+                copy_of: Some(MsgId(10)),
+            },
+            RecordKind::Deliver { msg: MsgId(u64::MAX), from: b, to: a, kind: 255 },
+            RecordKind::Drop { msg: MsgId(4), from: a, to: b, kind: 1, reason: DropReason::Command },
+            RecordKind::Undeliverable { msg: MsgId(4), from: a, to: b, kind: 1, reason: DropReason::NodeDown },
+            RecordKind::Held { msg: MsgId(7) },
+            RecordKind::Init { node: b },
+            RecordKind::Crash { node: a },
+            RecordKind::Restart { node: far },
+            RecordKind::Resume { node: b },
+            RecordKind::Timer { node: a, timer: "election" },
+            RecordKind::Command { verb: "crash", node: Some(b), scheduled: true },
+            RecordKind::Command { verb: "heal", node: None, scheduled: false },
+            RecordKind::Pause { node: a, until: Micros(5_000) },
+            RecordKind::Request { id: RequestId(3), node: b, attempt: 2 },
+            RecordKind::Reply { id: RequestId(3), node: b, outcome: 1 },
+            RecordKind::Observe { node: a, key: "term", value: ObsValue::Int(-4) },
+            RecordKind::Observe { node: a, key: "role", value: ObsValue::Str("leader") },
+            RecordKind::Violation { invariant: "Election Safety" },
+        ];
+        let mut rs = Records::default();
+        for k in kinds {
+            rs.push(Record { time: t, kind: k });
+        }
+        let back: Vec<RecordKind> = rs.iter().map(|r| r.kind).collect();
+        assert_eq!(back, kinds);
+        assert_eq!(rs.spill.len(), 4, "the records that do not fit are kept whole");
+        assert!(rs.iter().all(|r| r.time == t));
     }
 }

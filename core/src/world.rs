@@ -170,12 +170,24 @@ impl From<TraceFull> for SimError {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum EventKind {
-    Deliver(MsgId),
-    Timer { node: u32, slot: u32, generation: u64 },
+    /// A message arrives; it waits in this slot of the window.
+    Deliver(MsgId, u32),
+    Timer {
+        node: u32,
+        slot: u32,
+        generation: u64,
+    },
     Scheduled(u32),
     Workload,
-    ClientSend { id: RequestId, node: NodeId, attempt: u8 },
-    Resume { node: u32, generation: u32 },
+    ClientSend {
+        id: RequestId,
+        node: NodeId,
+        attempt: u8,
+    },
+    Resume {
+        node: u32,
+        generation: u32,
+    },
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -278,42 +290,62 @@ struct InFlight {
     copy_of: Option<MsgId>,
 }
 
-/// Messages in flight, by id (send order). A map rather than a dense
-/// window: one message held forever must not make memory grow with every
-/// later send, and checkpoints copy only what is really in flight.
+/// Messages in flight in a slab: a delivery finds its message by the slot
+/// its queue entry carries (one indexed lookup, checked against the id, as
+/// slots are reused), and memory follows what is really in flight, so one
+/// message held forever does not make it grow with every later send.
+/// Commands name messages by id and search; views sort by id (send order).
 #[derive(Clone, Debug)]
 struct Window {
-    map: BTreeMap<MsgId, InFlight>,
-    live: usize,
+    slab: slab::Slab<(MsgId, InFlight)>,
 }
 
 impl Window {
     fn new() -> Self {
-        Window { map: BTreeMap::new(), live: 0 }
+        Window { slab: slab::Slab::new() }
     }
 
-    fn insert(&mut self, id: MsgId, m: InFlight) {
-        if self.map.insert(id, m).is_none() {
-            self.live += 1;
-        }
+    fn live(&self) -> usize {
+        self.slab.len()
+    }
+
+    fn insert(&mut self, id: MsgId, m: InFlight) -> u32 {
+        self.slab.insert((id, m)) as u32
+    }
+
+    /// The message `id` at `slot`.
+    fn at(&self, id: MsgId, slot: u32) -> Option<&InFlight> {
+        self.slab.get(slot as usize).filter(|(i, _)| *i == id).map(|(_, m)| m)
+    }
+
+    fn at_mut(&mut self, id: MsgId, slot: u32) -> Option<&mut InFlight> {
+        self.slab.get_mut(slot as usize).filter(|(i, _)| *i == id).map(|(_, m)| m)
+    }
+
+    fn remove_at(&mut self, id: MsgId, slot: u32) -> Option<InFlight> {
+        self.at(id, slot)?;
+        Some(self.slab.remove(slot as usize).1)
+    }
+
+    /// The slot of message `id` (a search: for commands).
+    fn slot_of(&self, id: MsgId) -> Option<u32> {
+        self.slab.iter().find(|(_, (i, _))| *i == id).map(|(k, _)| k as u32)
     }
 
     fn get(&self, id: MsgId) -> Option<&InFlight> {
-        self.map.get(&id)
-    }
-
-    fn get_mut(&mut self, id: MsgId) -> Option<&mut InFlight> {
-        self.map.get_mut(&id)
+        self.at(id, self.slot_of(id)?)
     }
 
     fn remove(&mut self, id: MsgId) -> Option<InFlight> {
-        let m = self.map.remove(&id)?;
-        self.live -= 1;
-        Some(m)
+        let slot = self.slot_of(id)?;
+        self.remove_at(id, slot)
     }
 
-    fn iter(&self) -> impl Iterator<Item = (MsgId, &InFlight)> {
-        self.map.iter().map(|(id, m)| (*id, m))
+    /// Every message in send order.
+    fn sorted(&self) -> Vec<(MsgId, &InFlight)> {
+        let mut all: Vec<(MsgId, &InFlight)> = self.slab.iter().map(|(_, (id, m))| (*id, m)).collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all
     }
 }
 
@@ -511,7 +543,7 @@ impl World {
 
     /// Messages currently in flight.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.live
+        self.in_flight.live()
     }
 
     /// The time of the next real (not stale) event, discarding stale queue
@@ -529,7 +561,7 @@ impl World {
 
     fn is_stale(&self, e: &Event) -> bool {
         match e.kind {
-            EventKind::Deliver(id) => self.in_flight.get(id).is_none_or(|m| m.waiting),
+            EventKind::Deliver(id, slot) => self.in_flight.at(id, slot).is_none_or(|m| m.waiting),
             EventKind::Timer { node, slot, generation } => {
                 self.slots[node as usize].timers[slot as usize].as_ref().is_none_or(|p| p.generation != generation)
             }
@@ -597,7 +629,7 @@ impl World {
 
     fn dispatch(&mut self, e: Event, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
         match e.kind {
-            EventKind::Deliver(id) => self.deliver(id, trace),
+            EventKind::Deliver(id, slot) => self.deliver(id, slot, trace),
             EventKind::Timer { node, slot, .. } => {
                 let i = node as usize;
                 let due = self.slots[i].timers[slot as usize].as_ref().map(|p| p.fires_at);
@@ -644,8 +676,8 @@ impl World {
         }
     }
 
-    fn deliver(&mut self, id: MsgId, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
-        let Some(m) = self.in_flight.get_mut(id) else { return Ok(()) };
+    fn deliver(&mut self, id: MsgId, slot: u32, mut trace: Option<&mut Trace>) -> Result<(), SimError> {
+        let Some(m) = self.in_flight.at_mut(id, slot) else { return Ok(()) };
         if m.held {
             m.waiting = true;
             self.head(&mut trace, RecordKind::Held { msg: id })?;
@@ -655,10 +687,10 @@ impl World {
         let i = to.index();
         if self.slots[i].status == NodeStatus::Paused {
             let until = self.slots[i].paused_until;
-            self.push(until, EventKind::Deliver(id));
+            self.push(until, EventKind::Deliver(id, slot));
             return Ok(());
         }
-        let Some(m) = self.in_flight.remove(id) else { return Ok(()) };
+        let Some(m) = self.in_flight.remove_at(id, slot) else { return Ok(()) };
         let reason = if !self.slots[i].is_live() {
             Some(DropReason::NodeDown)
         } else if self.net.is_cut(from, to) {
@@ -830,18 +862,18 @@ impl World {
         copy_of: Option<MsgId>,
         trace: Option<&mut Trace>,
     ) -> Result<(), SimError> {
-        if self.in_flight.live >= self.setup.limits.max_in_flight {
+        if self.in_flight.live() >= self.setup.limits.max_in_flight {
             return Err(SimError::LimitReached {
                 what: "messages in flight",
                 limit: self.setup.limits.max_in_flight as u64,
             });
         }
         let now = self.now;
-        self.in_flight.insert(
+        let slot = self.in_flight.insert(
             id,
             InFlight { from, to, payload, kind, sent: now, deliver: at, held: false, waiting: false, copy_of },
         );
-        self.push(at, EventKind::Deliver(id));
+        self.push(at, EventKind::Deliver(id, slot));
         if let Some(t) = trace {
             t.push(now, RecordKind::Send { msg: id, from, to, kind, deliver_at: at, copy_of })?;
         }
@@ -1224,7 +1256,8 @@ impl World {
                 // Messages that reached the node while it was paused die with it.
                 let arrived: Vec<MsgId> = self
                     .in_flight
-                    .iter()
+                    .sorted()
+                    .into_iter()
                     .filter(|(_, m)| m.to == id && m.deliver <= now && !m.held)
                     .map(|(k, _)| k)
                     .collect();
@@ -1321,16 +1354,18 @@ impl World {
             }
             Command::Heal => self.net.heal_all(),
             Command::Hold { msg } => {
-                if let Some(m) = self.in_flight.get_mut(msg) {
+                if let Some(m) = self.in_flight.slot_of(msg).and_then(|k| self.in_flight.at_mut(msg, k)) {
                     m.held = true;
                 }
             }
             Command::Release { msg } => {
-                if let Some(m) = self.in_flight.get_mut(msg) {
+                if let Some(slot) = self.in_flight.slot_of(msg)
+                    && let Some(m) = self.in_flight.at_mut(msg, slot)
+                {
                     m.held = false;
                     if std::mem::take(&mut m.waiting) {
                         m.deliver = now;
-                        self.push(now, EventKind::Deliver(msg));
+                        self.push(now, EventKind::Deliver(msg, slot));
                     }
                 }
             }
@@ -1420,7 +1455,8 @@ impl World {
             .collect();
         let messages = self
             .in_flight
-            .iter()
+            .sorted()
+            .into_iter()
             .map(|(id, m)| InFlightView {
                 id,
                 from: m.from,
