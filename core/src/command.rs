@@ -4,8 +4,11 @@
 //! fully described by `(scenario, seed, commands)`.
 
 use crate::ids::{MsgId, NodeId};
+use crate::limits;
 use crate::network::NetworkParams;
+use crate::text::Text;
 use crate::time::Micros;
+use crate::view::ProtocolInfo;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -208,6 +211,163 @@ impl Command {
             | Command::SetDrift { node, .. } => Some(node),
             _ => None,
         }
+    }
+}
+
+/// Why a command is refused whatever the state of the run, and which of
+/// its fields is at fault: the key of a lesson's action table (`for_ms`,
+/// `partition`, `timer`), so the loader can point at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The field at fault.
+    pub field: &'static str,
+    /// What is wrong, in both languages.
+    pub text: Text,
+}
+
+/// The longest pause a command may ask for.
+pub const MAX_PAUSE: Micros = Micros(limits::MAX_LATENCY.0 * 10);
+
+impl Command {
+    /// Checks everything about a command that does not depend on the state
+    /// of the run: node numbers within `1..=nodes`, disjoint partition
+    /// groups, a link with two different ends, the pause, clock jump and
+    /// drift limits, the request's size and text (`check_request`, the
+    /// protocol's parser), the timer and switch names, the network knobs.
+    /// The one static check: the loader asks it of every action in a file,
+    /// the world of every command before it looks at the nodes' state.
+    pub fn check(
+        &self,
+        nodes: u32,
+        info: &ProtocolInfo,
+        check_request: &dyn Fn(&str) -> Result<(), Text>,
+    ) -> Result<(), Refusal> {
+        let no = |field: &'static str, en: String, zh: String| Err(Refusal { field, text: Text::new(en, zh) });
+        let node = |field: &'static str, id: NodeId| {
+            if (1..=nodes).contains(&id.0) {
+                Ok(())
+            } else {
+                no(
+                    field,
+                    format!("there is no node {}; nodes are numbered 1 to {nodes}", id.0),
+                    format!("没有节点 {}；节点编号为 1 到 {nodes}", id.0),
+                )
+            }
+        };
+        if let Some(NodeRef::Id(id)) = self.target() {
+            node(if matches!(self, Command::Request { .. }) { "node" } else { self.verb() }, *id)?;
+        }
+        match self {
+            Command::Pause { for_us, .. } => {
+                if *for_us == 0 || *for_us > MAX_PAUSE.0 {
+                    let (ms, max) = (*for_us as f64 / 1000.0, MAX_PAUSE.0 / 1000);
+                    return no(
+                        "for_ms",
+                        format!("pause for {ms} ms is outside 0.001 to {max} ms"),
+                        format!("暂停 {ms} 毫秒超出了 0.001 到 {max} 毫秒的范围"),
+                    );
+                }
+            }
+            Command::Partition { groups } => {
+                if groups.iter().all(Vec::is_empty) {
+                    return no(
+                        "partition",
+                        "partition needs groups, like [[1, 2], [3, 4, 5]]".into(),
+                        "分区需要分组，例如 [[1, 2], [3, 4, 5]]".into(),
+                    );
+                }
+                let mut seen = vec![false; nodes as usize];
+                for id in groups.iter().flatten() {
+                    node("partition", *id)?;
+                    if std::mem::replace(&mut seen[id.index()], true) {
+                        return no(
+                            "partition",
+                            format!("{id} is in two partition groups"),
+                            format!("{id} 同时在两个分区组里"),
+                        );
+                    }
+                }
+            }
+            Command::Cut { from, to, .. } | Command::HealLink { from, to, .. } => {
+                let field = self.verb();
+                node(field, *from)?;
+                node(field, *to)?;
+                if from == to {
+                    return no(
+                        field,
+                        format!("a link needs two different nodes, got {from} twice"),
+                        format!("一条链路需要两个不同的节点，这里两次都是 {from}"),
+                    );
+                }
+            }
+            Command::Request { op, .. } => {
+                if let Some(why) = info.clients.refusal() {
+                    return Err(Refusal { field: "request", text: why });
+                }
+                if op.len() > limits::MAX_REQUEST_BYTES {
+                    let (n, max) = (op.len(), limits::MAX_REQUEST_BYTES);
+                    return no(
+                        "request",
+                        format!("request is {n} bytes; the limit is {max}"),
+                        format!("请求有 {n} 字节；上限是 {max}"),
+                    );
+                }
+                check_request(op).map_err(|text| Refusal { field: "request", text })?;
+            }
+            Command::Timeout { timer, .. } => {
+                if !info.timers.contains(&timer.as_str()) {
+                    let (title, timers) = (info.title, info.timers.join(", "));
+                    return no(
+                        "timer",
+                        format!("unknown timer '{timer}'; {title} has: {timers}"),
+                        format!("未知的计时器“{timer}”；{title} 的计时器有：{timers}"),
+                    );
+                }
+            }
+            Command::SetNetwork { params } => {
+                params.check(nodes).map_err(|text| Refusal { field: "set_network", text })?;
+            }
+            Command::ClockJump { by_us, .. } => {
+                if by_us.unsigned_abs() > limits::MAX_CLOCK_OFFSET_US as u64 {
+                    let (ms, max) = (*by_us as f64 / 1000.0, limits::MAX_CLOCK_OFFSET_US / 1000);
+                    return no(
+                        "by_ms",
+                        format!("clock jump of {ms} ms is beyond the limit of ±{max} ms"),
+                        format!("时钟跳变 {ms} 毫秒超出了 ±{max} 毫秒的上限"),
+                    );
+                }
+            }
+            Command::SetDrift { ppm, .. } => {
+                if ppm.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
+                    let max = limits::MAX_DRIFT_PPM;
+                    return no(
+                        "ppm",
+                        format!("drift {ppm} ppm is beyond the limit of ±{max} ppm"),
+                        format!("时钟漂移 {ppm} ppm 超出了 ±{max} ppm 的上限"),
+                    );
+                }
+            }
+            Command::Switch { key, .. } => {
+                if !info.break_switches.iter().any(|b| b.key == key) {
+                    let keys: Vec<&str> = info.break_switches.iter().map(|b| b.key).collect();
+                    let list = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
+                    return no(
+                        "switch",
+                        format!("'{key}' is not a break-it switch of {}; it has: {list}", info.title),
+                        format!("“{key}”不是 {} 的破坏开关；它有：{list}", info.title_zh_cn),
+                    );
+                }
+            }
+            Command::Crash { .. }
+            | Command::Restart { .. }
+            | Command::Isolate { .. }
+            | Command::Heal
+            | Command::Hold { .. }
+            | Command::Release { .. }
+            | Command::Drop { .. }
+            | Command::Duplicate { .. } => {}
+        }
+        Ok(())
     }
 }
 

@@ -81,8 +81,6 @@ pub trait Host: Debug {
     /// Forgets a parsed request (answered, failed or given up).
     fn forget_request(&mut self, request: u32);
 
-    /// Whether `key` is one of the protocol's break-it switches.
-    fn has_switch(&self, key: &str) -> bool;
     /// Turns a break-it switch on or off; nodes see it from their next event.
     fn set_switch(&mut self, key: &str, on: bool);
     /// Each break-it switch and whether it is on.
@@ -269,11 +267,6 @@ impl<P: Protocol> Host for Hosted<P> {
 
     fn forget_request(&mut self, request: u32) {
         self.requests.try_remove(request as usize);
-    }
-
-    fn has_switch(&self, key: &str) -> bool {
-        let mut probe = (*self.config).clone();
-        P::info().break_switches.iter().any(|b| b.key == key) && P::switch(&mut probe, key).is_some()
     }
 
     fn set_switch(&mut self, key: &str, on: bool) {

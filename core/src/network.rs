@@ -10,7 +10,8 @@
 use crate::ids::NodeId;
 use crate::limits::MAX_LATENCY;
 use crate::rng::Rng;
-use crate::time::Micros;
+use crate::text::Text;
+use crate::time::{Micros, number};
 use serde::{Deserialize, Serialize};
 
 /// A latency distribution. All values in microseconds; samples are clamped
@@ -112,6 +113,40 @@ impl Latency {
     }
 }
 
+impl Latency {
+    /// Checks the bounds: ordered, and none above [`MAX_LATENCY`]. The file
+    /// loader and the world (a `set_network` command) both ask this.
+    pub fn check(&self) -> Result<(), Text> {
+        let max = MAX_LATENCY.0;
+        let ok = match *self {
+            Latency::Constant { us } => us <= max,
+            Latency::Uniform { min_us, max_us } => min_us <= max_us && max_us <= max,
+            Latency::Exponential { min_us, mean_us, max_us } => min_us <= mean_us && min_us <= max_us && max_us <= max,
+            Latency::Normal { min_us, max_us, .. } => min_us <= max_us && max_us <= max,
+        };
+        if ok {
+            return Ok(());
+        }
+        let (what, max) = (self.describe(), max / 1000);
+        Err(Text::new(
+            format!("latency {what} is invalid: bounds must be ordered and at most {max} ms"),
+            format!("延迟 {what} 无效：上下界必须有序，且不超过 {max} 毫秒"),
+        ))
+    }
+}
+
+/// Checks a probability knob (`loss_ratio = 0.1`): a number from 0 to 1.
+pub fn check_ratio(name: &str, v: f64) -> Result<(), Text> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        return Ok(());
+    }
+    let v = number(v);
+    Err(Text::new(
+        format!("{name} = {v} is outside 0 to 1 (it is a probability)"),
+        format!("{name} = {v} 不在 0 到 1 之间（它是一个概率）"),
+    ))
+}
+
 fn clamp_f64(v: f64, lo: u64, hi: u64) -> u64 {
     if !v.is_finite() || v < lo as f64 {
         lo
@@ -157,6 +192,39 @@ impl Default for NetworkParams {
             duplicate_ratio: 0.0,
             reorder_ratio: 0.0,
         }
+    }
+}
+
+impl NetworkParams {
+    /// Checks every knob for a cluster of `nodes`: the ratios, every
+    /// latency, and that each per-link override names two of its nodes.
+    /// The one network check, shared by the loader and the world.
+    pub fn check(&self, nodes: u32) -> Result<(), Text> {
+        for (name, v) in [
+            ("loss_ratio", self.loss_ratio),
+            ("duplicate_ratio", self.duplicate_ratio),
+            ("reorder_ratio", self.reorder_ratio),
+        ] {
+            check_ratio(name, v)?;
+        }
+        self.latency.check()?;
+        for link in &self.links {
+            let (a, b) = (link.from.0, link.to.0);
+            if !(1..=nodes).contains(&a) || !(1..=nodes).contains(&b) {
+                return Err(Text::new(
+                    format!("link {a} -> {b} names a node outside 1 to {nodes}"),
+                    format!("链路 {a} -> {b} 指向了 1 到 {nodes} 之外的节点"),
+                ));
+            }
+            if a == b {
+                return Err(Text::new(
+                    format!("a link needs two different nodes, got {} twice", link.from),
+                    format!("一条链路需要两个不同的节点，这里两次都是 {}", link.from),
+                ));
+            }
+            link.latency.check()?;
+        }
+        Ok(())
     }
 }
 

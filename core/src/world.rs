@@ -17,7 +17,7 @@
 use crate::command::{Command, NodeRef};
 use crate::host::{Env, Host};
 use crate::ids::{MsgId, NodeId, RequestId};
-use crate::limits::{self, Limits};
+use crate::limits::Limits;
 use crate::network::{DropReason, Fate, Network, NetworkParams};
 use crate::protocol::{Outbox, Reply, Sent, TimerOp};
 use crate::rng::{Domain, Rng};
@@ -1090,68 +1090,40 @@ impl World {
         Ok(c)
     }
 
-    fn node_ok(&self, id: NodeId) -> Result<(), SimError> {
-        self.resolve(&NodeRef::Id(id)).map(|_| ())
-    }
-
-    /// Checks a resolved command without changing anything.
+    /// Checks a resolved command without changing anything: first what
+    /// holds in any state ([`Command::check`], shared with the loader), then
+    /// what depends on the nodes and the messages now.
     fn validate_command(&self, c: &Command) -> Result<(), SimError> {
+        let host = &*self.host;
+        c.check(self.slots.len() as u32, self.info, &|op| host.check_request(op))
+            .map_err(|r| SimError::Command(r.text))?;
         let err = |en: String, zh: String| Err(SimError::refused(en, zh));
-        let id_of = |r: &NodeRef| match r {
-            NodeRef::Id(id) => *id,
-            NodeRef::Role(_) => NodeId(0),
+        let status = |r: &NodeRef| match r {
+            NodeRef::Id(id) => (*id, self.slots[id.index()].status),
+            NodeRef::Role(_) => unreachable!("commands are resolved before they are checked"),
         };
         match c {
             Command::Crash { node } => {
-                let id = id_of(node);
-                if self.slots[id.index()].status == NodeStatus::Crashed {
+                let (id, st) = status(node);
+                if st == NodeStatus::Crashed {
                     return err(format!("{id} is already crashed"), format!("{id} 已经崩溃"));
                 }
             }
             Command::Restart { node } => {
-                let id = id_of(node);
-                if self.slots[id.index()].status != NodeStatus::Crashed {
+                let (id, st) = status(node);
+                if st != NodeStatus::Crashed {
                     return err(
                         format!("{id} is not crashed, so it cannot restart"),
                         format!("{id} 没有崩溃，无法重启"),
                     );
                 }
             }
-            Command::Pause { node, for_us } => {
-                let id = id_of(node);
-                if self.slots[id.index()].status == NodeStatus::Crashed {
+            Command::Pause { node, .. } => {
+                let (id, st) = status(node);
+                if st == NodeStatus::Crashed {
                     return err(
                         format!("{id} is crashed; only a running node can pause"),
                         format!("{id} 已崩溃；只有运行中的节点可以暂停"),
-                    );
-                }
-                if *for_us == 0 || *for_us > limits::MAX_LATENCY.0 * 10 {
-                    let (ms, max) = (*for_us as f64 / 1000.0, limits::MAX_LATENCY.0 * 10 / 1000);
-                    return err(
-                        format!("pause for {ms} ms is outside 0.001 to {max} ms"),
-                        format!("暂停 {ms} 毫秒超出了 0.001 到 {max} 毫秒的范围"),
-                    );
-                }
-            }
-            Command::Partition { groups } => {
-                let mut seen = vec![false; self.slots.len()];
-                for g in groups {
-                    for id in g {
-                        self.node_ok(*id)?;
-                        if std::mem::replace(&mut seen[id.index()], true) {
-                            return err(format!("{id} is in two partition groups"), format!("{id} 同时在两个分区组里"));
-                        }
-                    }
-                }
-            }
-            Command::Isolate { .. } | Command::Heal => {}
-            Command::Cut { from, to, .. } | Command::HealLink { from, to, .. } => {
-                self.node_ok(*from)?;
-                self.node_ok(*to)?;
-                if from == to {
-                    return err(
-                        format!("a link needs two different nodes, got {from} twice"),
-                        format!("一条链路需要两个不同的节点，这里两次都是 {from}"),
                     );
                 }
             }
@@ -1172,70 +1144,19 @@ impl World {
                     _ => {}
                 }
             }
-            Command::Request { op, .. } => {
-                if let Some(why) = self.info.clients.refusal() {
-                    return Err(SimError::Command(why));
-                }
-                if op.len() > limits::MAX_REQUEST_BYTES {
-                    let (n, max) = (op.len(), limits::MAX_REQUEST_BYTES);
-                    return err(
-                        format!("request is {n} bytes; the limit is {max}"),
-                        format!("请求有 {n} 字节；上限是 {max}"),
-                    );
-                }
-                self.host.check_request(op).map_err(SimError::Command)?;
-            }
-            Command::Timeout { node, timer } => {
-                let id = id_of(node);
-                if !self.slots[id.index()].is_live() {
+            Command::Timeout { node, .. } => {
+                let (id, st) = status(node);
+                if st == NodeStatus::Crashed {
                     return err(format!("{id} is crashed; it has no timers"), format!("{id} 已崩溃；它没有计时器"));
                 }
-                if self.slots[id.index()].status == NodeStatus::Paused {
+                if st == NodeStatus::Paused {
                     return err(
                         format!("{id} is paused; nothing runs on it until it resumes"),
                         format!("{id} 已暂停；恢复之前它上面什么也不会运行"),
                     );
                 }
-                if !self.info.timers.contains(&timer.as_str()) {
-                    let (title, timers) = (self.info.title, self.info.timers.join(", "));
-                    return err(
-                        format!("unknown timer '{timer}'; {title} has: {timers}"),
-                        format!("未知的计时器“{timer}”；{title} 的计时器有：{timers}"),
-                    );
-                }
             }
-            Command::SetNetwork { params } => {
-                crate::scenario::validate_network(params, self.slots.len() as u32).map_err(SimError::Command)?
-            }
-            Command::ClockJump { by_us, .. } => {
-                if by_us.unsigned_abs() > limits::MAX_CLOCK_OFFSET_US as u64 {
-                    let (ms, max) = (*by_us / 1000, limits::MAX_CLOCK_OFFSET_US / 1000);
-                    return err(
-                        format!("clock jump of {ms} ms is beyond the limit of ±{max} ms"),
-                        format!("时钟跳变 {ms} 毫秒超出了 ±{max} 毫秒的上限"),
-                    );
-                }
-            }
-            Command::Switch { key, .. } => {
-                let info = self.info;
-                if !self.host.has_switch(key) {
-                    let keys: Vec<&str> = info.break_switches.iter().map(|b| b.key).collect();
-                    let list = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
-                    return err(
-                        format!("'{key}' is not a break-it switch of {}; it has: {list}", info.title),
-                        format!("“{key}”不是 {} 的破坏开关；它有：{list}", info.title_zh_cn),
-                    );
-                }
-            }
-            Command::SetDrift { ppm, .. } => {
-                if ppm.unsigned_abs() > limits::MAX_DRIFT_PPM as u64 {
-                    let max = limits::MAX_DRIFT_PPM;
-                    return err(
-                        format!("drift {ppm} ppm is beyond the limit of ±{max} ppm"),
-                        format!("时钟漂移 {ppm} ppm 超出了 ±{max} ppm 的上限"),
-                    );
-                }
-            }
+            _ => {}
         }
         Ok(())
     }

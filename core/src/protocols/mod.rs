@@ -128,6 +128,22 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_switch_flips_its_config_flag() {
+        use crate::command::Command;
+        use crate::scenario::{Source, StartOptions, load};
+        for p in all() {
+            let (path, text) = p.bench;
+            let scenario = load(Source { name: path, text }).expect("bench workload loads");
+            let mut sim = scenario.start(None, StartOptions { store_trace: false }).unwrap();
+            for b in (p.info)().break_switches {
+                sim.apply(Command::Switch { key: b.key.to_string(), on: true }).unwrap();
+                let on = sim.switches().into_iter().find(|(k, _)| *k == b.key).map(|(_, on)| on);
+                assert_eq!(on, Some(true), "{}: switch {} is listed but flips nothing", (p.info)().name, b.key);
+            }
+        }
+    }
+
+    #[test]
     fn every_role_declares_its_chinese_name_badge_and_colour() {
         for p in all() {
             let info = (p.info)();
