@@ -543,20 +543,23 @@ pub fn NetworkPanel() -> impl IntoView {
     let cut_to = RwSignal::new(2u32);
     let apply = move || -> Result<NetworkParams, String> {
         let t = ctx.t();
-        let min = number(t, t.min, &lat_min.get_untracked())?;
-        let max = number(t, t.max, &lat_max.get_untracked())?;
-        let ratio = |label: &str, s: &str| -> Result<f64, String> {
+        // Only what turning the text into microseconds needs; the ranges are
+        // checked by the core (`NetworkParams::check`), as for a file.
+        let us = |label: &str, s: &str| -> Result<u64, String> {
             let v = number(t, label, s)?;
-            if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(fill(t.out_of_range, &[&label, &v, &0, &1])) }
+            let max = distlab_core::limits::MAX_LATENCY.0 / 1000;
+            if v < 0.0 || v > max as f64 {
+                Err(fill(t.out_of_range, &[&label, &v, &0, &max]))
+            } else {
+                Ok((v * 1000.0).round() as u64)
+            }
         };
-        if min < 0.0 || max < min || max > 60_000.0 {
-            return Err(fill(t.latency_range, &[&t.latency_ms, &min, &max]));
-        }
+        let (min_us, max_us) = (us(t.min, &lat_min.get_untracked())?, us(t.max, &lat_max.get_untracked())?);
         let mut params = ctx.with_lab(|lab| lab.sim.network().clone()).unwrap_or_default();
-        params.latency = Latency::Uniform { min_us: (min * 1000.0) as u64, max_us: (max * 1000.0) as u64 };
-        params.loss_ratio = ratio(t.loss, &loss.get_untracked())?;
-        params.duplicate_ratio = ratio(t.duplication, &dup.get_untracked())?;
-        params.reorder_ratio = ratio(t.reordering, &reorder.get_untracked())?;
+        params.latency = Latency::Uniform { min_us, max_us };
+        params.loss_ratio = number(t, t.loss, &loss.get_untracked())?;
+        params.duplicate_ratio = number(t, t.duplication, &dup.get_untracked())?;
+        params.reorder_ratio = number(t, t.reordering, &reorder.get_untracked())?;
         Ok(params)
     };
     let field = move |label: &'static str, sig: RwSignal<String>, testid: &'static str| {
