@@ -9,7 +9,6 @@ use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
 use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::lesson::Lang;
-use distlab_core::trace::RecordKind;
 use distlab_core::view::{NodeStatus, WorldView};
 use leptos::prelude::*;
 
@@ -38,33 +37,19 @@ struct Fallen {
     age: f64,
 }
 
-/// Messages lost in the last `window` of simulated time before the cursor.
+/// Messages lost in the last `window` of simulated time before the cursor
+/// (the newest 24).
 fn recently_dropped(ctx: &Ctx, now: Micros, window: Micros) -> Vec<Fallen> {
     ctx.with_lab(|lab| {
-        let records = lab.sim.trace().records();
-        let end = records.upto(now);
-        let from = now.0.saturating_sub(window.0);
-        let mut out = Vec::new();
-        let mut i = end;
-        // A bounded look back: a storm of drops shows its latest 24.
-        while i > 0 && out.len() < 24 && end - i < 4096 {
-            i -= 1;
-            let Some(r) = records.get(i) else { break };
-            if r.time.0 < from {
-                break;
-            }
-            let age = (now.0 - r.time.0) as f64 / window.0.max(1) as f64;
-            match r.kind {
-                RecordKind::Drop { from: f, to, .. } => {
-                    out.push(Fallen { from: f.index(), to: to.index(), along: 0.15, age })
-                }
-                RecordKind::Undeliverable { from: f, to, .. } => {
-                    out.push(Fallen { from: f.index(), to: to.index(), along: 0.85, age })
-                }
-                _ => {}
-            }
-        }
-        out
+        distlab_core::query::recent_losses(lab.sim.trace().records(), now, window, 24)
+            .into_iter()
+            .map(|l| Fallen {
+                from: l.from.index(),
+                to: l.to.index(),
+                along: if l.dropped { 0.15 } else { 0.85 },
+                age: (now.0 - l.at.0) as f64 / window.0.max(1) as f64,
+            })
+            .collect()
     })
     .unwrap_or_default()
 }

@@ -254,29 +254,24 @@ struct History {
 
 /// Looks `id` up in the trace before the cursor (a bounded look back).
 fn message_history(ctx: &Ctx, id: MsgId) -> Option<History> {
-    use distlab_core::trace::RecordKind;
+    use distlab_core::query::{self, Fate};
     ctx.with_lab(|lab| {
         let kinds = lab.sim.info().message_kinds;
         let records = lab.sim.trace().records();
-        let end = records.upto(lab.sim.now());
-        let mut fate = None;
-        for i in (end.saturating_sub(200_000)..end).rev() {
-            let r = records.get(i)?;
-            match r.kind {
-                RecordKind::Deliver { msg, .. } if msg == id => fate = Some((r.time.0, true, i)),
-                RecordKind::Drop { msg, .. } | RecordKind::Undeliverable { msg, .. } if msg == id => {
-                    fate = Some((r.time.0, false, i))
-                }
-                RecordKind::Send { msg, from, to, kind, .. } if msg == id => {
-                    let kind = kinds.get(kind as usize).copied().unwrap_or("?");
-                    let was_in_flight =
-                        fate.is_some_and(|(_, _, f)| records.iter_from(i + 1).take(f - i).any(|r| r.kind.is_head()));
-                    return Some(History { kind, from, to, sent: r.time.0, fate, was_in_flight });
-                }
-                _ => {}
-            }
-        }
-        None
+        let h = query::message(records, id, records.upto(lab.sim.now()))?;
+        let fate = match (h.fate, h.fate_record) {
+            (Fate::Delivered(t), Some(i)) => Some((t.0, true, i)),
+            (Fate::Lost(t), Some(i)) => Some((t.0, false, i)),
+            _ => None,
+        };
+        Some(History {
+            kind: kinds.get(h.kind as usize).copied().unwrap_or("?"),
+            from: h.from,
+            to: h.to,
+            sent: h.sent.0,
+            fate,
+            was_in_flight: h.was_in_flight,
+        })
     })
     .flatten()
 }

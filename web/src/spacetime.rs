@@ -10,9 +10,8 @@ use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
 use distlab_core::ids::MsgId;
-use distlab_core::trace::RecordKind;
+use distlab_core::query::{self, Fate, History, Mark};
 use leptos::prelude::*;
-use std::collections::BTreeMap;
 
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 44.0;
@@ -26,99 +25,18 @@ const MAX_ARROWS: usize = 400;
 /// Records scanned per redraw, at most.
 const MAX_SCAN: usize = 60_000;
 
-#[derive(Clone, Debug)]
-enum Fate {
-    Delivered(u64),
-    Lost(u64),
-    InFlight,
-}
-
-#[derive(Clone, Debug)]
-struct Arrow {
-    id: MsgId,
-    from: usize,
-    to: usize,
-    kind: &'static str,
-    /// Colour slot (see [`kind_slot`]).
-    slot: usize,
-    sent: u64,
-    /// Scheduled arrival (where an arrow in flight is drawn to; the part
-    /// beyond the cursor is clipped, so it appears to grow as time passes).
-    due: u64,
-    fate: Fate,
-}
-
-#[derive(Clone, Debug)]
-enum Mark {
-    Crash(usize, u64),
-    Restart(usize, u64),
-    Pause(usize, u64, u64),
-    Network(&'static str, u64),
-}
-
-fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<Arrow>, Vec<Mark>) {
+/// The messages and marks of the window ending at `now`, from the core's
+/// trace query.
+fn collect(ctx: &Ctx, now: u64, window: u64) -> (Vec<History>, Vec<Mark>) {
     ctx.with_lab(|lab| {
-        let kinds = lab.sim.info().message_kinds;
-        let records = lab.sim.trace().records();
-        let end = records.upto(Micros(now));
-        // Look back one more window so messages sent before it still show.
-        let start =
-            records.upto(Micros(now.saturating_sub(window.saturating_mul(2)))).max(end.saturating_sub(MAX_SCAN));
-        let t0 = now.saturating_sub(window);
-        let mut arrows: BTreeMap<MsgId, Arrow> = BTreeMap::new();
-        let mut marks = Vec::new();
-        for r in records.iter_from(start).take(end - start) {
-            let t = r.time.0;
-            match r.kind {
-                RecordKind::Send { msg, from, to, kind, deliver_at, .. } => {
-                    let kind = kinds.get(kind as usize).copied().unwrap_or("?");
-                    let slot = kind_slot(kinds, kind);
-                    arrows.insert(
-                        msg,
-                        Arrow {
-                            id: msg,
-                            from: from.index(),
-                            to: to.index(),
-                            kind,
-                            slot,
-                            sent: t,
-                            due: deliver_at.0.max(t),
-                            fate: Fate::InFlight,
-                        },
-                    );
-                }
-                RecordKind::Deliver { msg, .. } => {
-                    if let Some(a) = arrows.get_mut(&msg) {
-                        a.fate = Fate::Delivered(t);
-                    }
-                }
-                RecordKind::Drop { msg, .. } | RecordKind::Undeliverable { msg, .. } => {
-                    if let Some(a) = arrows.get_mut(&msg) {
-                        a.fate = Fate::Lost(t);
-                    }
-                }
-                RecordKind::Crash { node } if t >= t0 => marks.push(Mark::Crash(node.index(), t)),
-                RecordKind::Restart { node } if t >= t0 => marks.push(Mark::Restart(node.index(), t)),
-                RecordKind::Pause { node, until } if until.0 >= t0 => marks.push(Mark::Pause(node.index(), t, until.0)),
-                RecordKind::Command { verb, .. }
-                    if t >= t0 && matches!(verb, "partition" | "isolate" | "cut" | "heal" | "heal_link") =>
-                {
-                    marks.push(Mark::Network(verb, t))
-                }
-                _ => {}
-            }
-        }
-        let mut out: Vec<Arrow> = arrows
-            .into_values()
-            .filter(|a| match a.fate {
-                Fate::Delivered(d) | Fate::Lost(d) => d >= t0,
-                Fate::InFlight => true,
-            })
-            .collect();
-        if out.len() > MAX_ARROWS {
-            out.drain(..out.len() - MAX_ARROWS);
-        }
-        (out, marks)
+        let w = query::window(
+            lab.sim.trace().records(),
+            Micros(now.saturating_sub(window)),
+            Micros(now),
+            MAX_SCAN,
+            MAX_ARROWS,
+        );
+        (w.messages, w.marks)
     })
     .unwrap_or_default()
 }
@@ -209,28 +127,31 @@ pub fn SpaceTime(
         }
         let x_of = move |t: u64| LEFT + span + (t as f64 - at as f64) * k;
         let (arrows, marks) = collect(&ctx, now, window);
+        let kinds = ctx.with_lab(|lab| lab.sim.info().message_kinds).unwrap_or_default();
         let n = names.with_untracked(Vec::len);
         let drawn = arrows
             .into_iter()
             .map(|a| {
                 let (end_t, lost, inflight) = match a.fate {
-                    Fate::Delivered(t) => (t, false, false),
-                    Fate::Lost(t) => (t, true, false),
-                    Fate::InFlight => (a.due, false, true),
+                    Fate::Delivered(t) => (t.0, false, false),
+                    Fate::Lost(t) => (t.0, true, false),
+                    Fate::InFlight => (a.due.0, false, true),
                 };
-                let y2 = if lost { (lane_y(a.from, n) + lane_y(a.to, n)) / 2.0 } else { lane_y(a.to, n) };
+                let (from, to) = (a.from.index(), a.to.index());
+                let y2 = if lost { (lane_y(from, n) + lane_y(to, n)) / 2.0 } else { lane_y(to, n) };
+                let kind = kinds.get(a.kind as usize).copied().unwrap_or("?");
                 Drawn {
                     id: a.id,
-                    kind: a.kind,
-                    slot: a.slot,
-                    x1: x_of(a.sent),
-                    y1: lane_y(a.from, n),
+                    kind,
+                    slot: kind_slot(kinds, kind),
+                    x1: x_of(a.sent.0),
+                    y1: lane_y(from, n),
                     x2: x_of(end_t),
                     y2,
                     lost,
                     inflight,
-                    from: a.from,
-                    to: a.to,
+                    from,
+                    to,
                 }
             })
             .collect();
@@ -331,14 +252,14 @@ pub fn SpaceTime(
                 marks
                     .iter()
                     .map(|m| match *m {
-                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t) y=lane_y(i, n) + 5.0>"✕"<title>{ctx.t().crashed}</title></text> }.into_any(),
-                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t) y=lane_y(i, n) + 5.0>"↻"<title>{ctx.t().restarted}</title></text> }.into_any(),
+                        Mark::Crash(i, t) => view! { <text class="mark crash" x=x(t.0) y=lane_y(i.index(), n) + 5.0>"✕"<title>{ctx.t().crashed}</title></text> }.into_any(),
+                        Mark::Restart(i, t) => view! { <text class="mark restart" x=x(t.0) y=lane_y(i.index(), n) + 5.0>"↻"<title>{ctx.t().restarted}</title></text> }.into_any(),
                         Mark::Pause(i, a, b) => view! {
-                            <rect class="mark pause" x=x(a) y=lane_y(i, n) - 5.0 width=((b - a) as f64 * k).max(2.0) height=10><title>{ctx.t().paused}</title></rect>
+                            <rect class="mark pause" x=x(a.0) y=lane_y(i.index(), n) - 5.0 width=((b.0 - a.0) as f64 * k).max(2.0) height=10><title>{ctx.t().paused}</title></rect>
                         }
                         .into_any(),
                         Mark::Network(verb, t) => view! {
-                            <g class="mark net"><line x1=x(t) y1=4 x2=x(t) y2=h - 4.0></line><text x=x(t) + 3.0 y=10>{net_label(ctx.t(), verb)}</text></g>
+                            <g class="mark net"><line x1=x(t.0) y1=4 x2=x(t.0) y2=h - 4.0></line><text x=x(t.0) + 3.0 y=10>{net_label(ctx.t(), verb)}</text></g>
                         }
                         .into_any(),
                     })

@@ -558,13 +558,10 @@ impl Ctx {
     pub fn seek_before_record(&self, index: usize) {
         self.playing.set(false);
         let r = self.with_lab(|lab| {
-            let records = lab.sim.trace().records();
-            let Some(target) = records.get(index) else { return Ok(()) };
-            let heads = records.iter_from(0).take(index).filter(|r| r.kind.is_head()).count() as u64;
-            // A record that is not an event's head belongs to the event that
-            // began at the last head before it.
-            let events = if target.kind.is_head() { heads } else { heads.saturating_sub(1) };
-            lab.sim.seek_to(target.time, events)
+            let Some((t, events)) = distlab_core::query::before_record(lab.sim.trace().records(), index) else {
+                return Ok(());
+            };
+            lab.sim.seek_to(t, events)
         });
         if let Some(Err(e)) = r {
             self.notify(self.say(&e));
