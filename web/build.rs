@@ -1,10 +1,10 @@
 //! Embeds every file in tutorials/ into the web bundle (lessons are data;
 //! the page reads them with the same loader as the CLI), and renders every
-//! lesson text (Markdown) to safe HTML with `src/markdown.rs`, so the
+//! lesson text (Markdown) to safe HTML with `src/lesson/markdown.rs`, so the
 //! bundle carries HTML instead of a Markdown parser.
 
 #[allow(dead_code)]
-#[path = "src/markdown.rs"]
+#[path = "src/lesson/markdown.rs"]
 mod markdown;
 
 use std::fmt::Write as _;

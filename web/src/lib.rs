@@ -9,24 +9,16 @@
 pub mod app;
 pub mod bench;
 pub mod clock;
-pub mod cluster;
-pub mod home;
-pub mod lesson_pane;
-pub mod logs;
-// The Markdown renderer runs in build.rs; in the bundle only for tests.
-#[cfg(test)]
-mod markdown;
+pub mod lesson;
+pub mod palette;
 pub mod panels;
 pub mod pool;
-pub mod progress;
-pub mod share;
+pub mod prefs;
 pub mod size;
-pub mod spacetime;
 pub mod stage;
 pub mod state;
 pub mod strings;
-pub mod transport;
-pub mod tutorials;
+pub mod timeline;
 
 // Unit tests run in headless Chrome under wasm-pack, like the component tests.
 #[cfg(test)]

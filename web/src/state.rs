@@ -3,8 +3,8 @@
 //! [`Ctx`], which applies it and refreshes the signals, so components never
 //! touch the simulation directly.
 
+use crate::lesson::tutorials;
 use crate::strings::{self, Strings};
-use crate::tutorials;
 use distlab_core::Micros;
 use distlab_core::command::{Command, CommandRecord};
 use distlab_core::ids::{MsgId, NodeId};
@@ -720,4 +720,16 @@ impl Ctx {
             }
         })
     }
+}
+
+/// The messages the violations found so far involve (see
+/// `Violation::messages`), for the views to mark.
+pub fn flagged_messages(ctx: Ctx) -> Memo<Vec<MsgId>> {
+    Memo::new(move |_| {
+        ctx.view.with(|v| {
+            v.as_ref()
+                .map(|v| v.violations.iter().flat_map(|x| x.messages.iter().copied()).collect())
+                .unwrap_or_default()
+        })
+    })
 }

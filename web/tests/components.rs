@@ -32,7 +32,7 @@ fn the_lab_mounts_and_draws_every_node_with_a_role() {
 
 #[wasm_bindgen_test]
 fn every_embedded_file_loads() {
-    for (path, text) in distlab_web::tutorials::TUTORIALS {
+    for (path, text) in distlab_web::lesson::tutorials::TUTORIALS {
         let r = distlab_core::scenario::load(distlab_core::scenario::Source { name: path, text });
         assert!(r.is_ok(), "{path}: {:?}", r.err());
     }
@@ -98,20 +98,20 @@ async fn step_processes_exactly_one_event() {
 fn every_lesson_text_ships_as_safe_html() {
     // build.rs renders every text; nothing may fall back to plain text, and
     // no rendered lesson may carry markup that runs.
-    for (path, text) in distlab_web::tutorials::TUTORIALS {
+    for (path, text) in distlab_web::lesson::tutorials::TUTORIALS {
         let Ok(s) = distlab_core::scenario::load(distlab_core::scenario::Source { name: path, text }) else { continue };
         let Some(lesson) = s.lesson else { continue };
         for step in &lesson.steps {
             for md in [&step.text.en, &step.text.zh_cn] {
                 assert!(
-                    distlab_web::tutorials::LESSON_HTML.iter().any(|(m, _)| m == md),
+                    distlab_web::lesson::tutorials::LESSON_HTML.iter().any(|(m, _)| m == md),
                     "{path}: a step text was not rendered at build time"
                 );
             }
         }
     }
     let host = host();
-    for (_, html) in distlab_web::tutorials::LESSON_HTML {
+    for (_, html) in distlab_web::lesson::tutorials::LESSON_HTML {
         host.set_inner_html(html);
         assert!(host.query_selector("script, img, iframe, [onerror], [onclick]").unwrap().is_none(), "{html}");
     }

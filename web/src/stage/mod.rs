@@ -1,4 +1,4 @@
-//! The stage: the cluster's circle of nodes (`crate::cluster`) and what the
+//! The stage: the cluster's circle of nodes (`cluster`, placed by `geometry`) and what the
 //! protocol's [`Stage`] draws with it. This file dispatches on the stage's
 //! kind; each kind has one file here (`ring.rs`, `locks.rs`), and adding a
 //! kind is one variant of [`Stage`] in the core, one file in this folder and
@@ -6,6 +6,8 @@
 //! It also draws the requests a protocol offers ([`Action`]) as buttons, so
 //! nothing here knows a protocol's request syntax.
 
+pub mod cluster;
+pub mod geometry;
 pub mod locks;
 pub mod ring;
 
@@ -90,7 +92,7 @@ fn StageTools(kind: Memo<Kind>) -> impl IntoView {
                     items
                         .into_iter()
                         .map(|a| {
-                            let colour = ring::node_colour(a.subject.0);
+                            let colour = crate::palette::node_colour(a.subject.0);
                             view! {
                                 <button data-testid=format!("action-{group}-{}", a.subject.0)
                                     style=format!("border-color: {colour}")

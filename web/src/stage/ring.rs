@@ -13,21 +13,13 @@
 //! The buttons that add or remove a node are the protocol's actions, drawn
 //! by the stage (`super`).
 
+use super::geometry::{node_radius, position, prepare_canvas};
+use crate::palette::node_colour;
 use crate::state::Ctx;
 use crate::strings::{Strings, fill};
 use distlab_core::view::{KeyState, RingView, Stage};
 use leptos::prelude::*;
 use std::f64::consts::{FRAC_PI_2, TAU};
-
-/// Node colours, by node number: distinct in hue and lightness (after the
-/// Tableau 10 and Okabe-Ito palettes), so neighbours on the ring differ.
-pub const NODE_COLOURS: [&str; 10] =
-    ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#5b6472"];
-
-/// The colour of node `id` (numbered from 1).
-pub fn node_colour(id: u32) -> &'static str {
-    NODE_COLOURS[(id.max(1) as usize - 1) % NODE_COLOURS.len()]
-}
 
 /// The ring's radius in diagram units (inside the cluster's circle of nodes).
 const R: f64 = 126.0;
@@ -107,9 +99,9 @@ fn paint(g: &web_sys::CanvasRenderingContext2d, ring: &RingView, nodes: usize, d
         g.stroke();
     }
     // Each node's colour, as a ring around it.
-    let nr = crate::cluster::node_radius(nodes);
+    let nr = node_radius(nodes);
     for i in 0..nodes {
-        let (x, y) = crate::cluster::position(i, nodes);
+        let (x, y) = position(i, nodes);
         let id = i as u32 + 1;
         let member = ring.members.iter().any(|m| m.0 == id);
         g.begin_path();
@@ -158,7 +150,7 @@ pub fn ring_layer(ctx: Ctx) -> impl IntoView {
         let size = size.get();
         ring.with(|ring| {
             let Some((ring, nodes)) = ring else { return };
-            let Some(g) = crate::cluster::prepare_canvas(&c, size) else { return };
+            let Some(g) = prepare_canvas(&c, size) else { return };
             paint(&g, ring, *nodes, dark, t);
         });
     });

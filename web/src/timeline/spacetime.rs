@@ -5,7 +5,7 @@
 //! follows the scrubber. Clicking an arrow selects the message in both
 //! views. It exports as SVG; the trace exports as JSON.
 
-use crate::cluster::kind_slot;
+use crate::palette::kind_slot;
 use crate::pool::{Pool, closest_attr};
 use crate::state::{Ctx, Selection};
 use distlab_core::Micros;
@@ -163,7 +163,7 @@ pub fn SpaceTime(
     // The arrows: a pool of elements written by one effect (see `pool.rs`).
     let arrows_layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
-    let flagged = crate::cluster::flagged_messages(ctx);
+    let flagged = crate::state::flagged_messages(ctx);
     Effect::new(move |_| {
         let Some(g) = arrows_layer.get() else { return };
         let selected = ctx.selected.get();

@@ -4,28 +4,15 @@
 //! messages with a marker, dropped messages falling away, cut links dashed
 //! (one-way cuts with an arrow). Clicking selects a node or a message.
 
+use super::geometry::{fit, node_radius, position, prepare_canvas};
+use crate::palette::{KIND_COLOURS, TIMER_STYLES, kind_slot};
 use crate::pool::{Pool, closest_attr};
-use crate::state::{Ctx, Selection};
+use crate::state::{Ctx, Selection, flagged_messages};
 use distlab_core::Micros;
 use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::lesson::Lang;
 use distlab_core::view::{NodeStatus, WorldView};
 use leptos::prelude::*;
-
-const SIZE: f64 = 600.0;
-const RING: f64 = 215.0;
-
-/// A node's radius with `n` nodes on the circle: as large as the gaps
-/// between neighbours allow, at most 44 units.
-pub(crate) fn node_radius(n: usize) -> f64 {
-    let spacing = std::f64::consts::TAU * RING / n.max(1) as f64;
-    (0.42 * spacing).clamp(14.0, 44.0)
-}
-
-pub(crate) fn position(i: usize, n: usize) -> (f64, f64) {
-    let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
-    (SIZE / 2.0 + RING * a.cos(), SIZE / 2.0 + RING * a.sin())
-}
 
 /// A message that was lost recently, for the falling-away animation.
 struct Fallen {
@@ -286,16 +273,6 @@ fn flying(v: &WorldView) -> Vec<Flying> {
         .collect()
 }
 
-/// Colours for message kinds, by [`kind_slot`]. Okabe-Ito; the space-time
-/// diagram's `kind-slot-N` styles use the same four.
-const KIND_COLOURS: [&str; 4] = ["#e69f00", "#009e73", "#d55e00", "#cc79a7"];
-
-/// A message kind's colour slot: its position in the protocol's list of
-/// kinds, halved so a request and its response share a colour.
-pub fn kind_slot(kinds: &[&str], kind: &str) -> usize {
-    kinds.iter().position(|k| *k == kind).unwrap_or(0) / 2 % KIND_COLOURS.len()
-}
-
 /// Where each message is drawn now, in diagram units.
 fn positions(list: &[Flying], now: f64, reduced: bool) -> Vec<(f64, f64)> {
     list.iter()
@@ -311,55 +288,6 @@ fn positions(list: &[Flying], now: f64, reduced: bool) -> Vec<(f64, f64)> {
         })
         .collect()
 }
-
-/// The diagram's placement in a box of `w` x `h` pixels (viewBox 600 x 600,
-/// centred, scaled to fit): (scale, x offset, y offset).
-pub fn fit(w: f64, h: f64) -> (f64, f64, f64) {
-    let s = (w / SIZE).min(h / SIZE);
-    (s, (w - SIZE * s) / 2.0, (h - SIZE * s) / 2.0)
-}
-
-/// Sizes `canvas` to `size` CSS pixels at the device's pixel ratio, clears
-/// it, and returns its context scaled to diagram units (see [`fit`]); none
-/// while the canvas has no size.
-pub(crate) fn prepare_canvas(
-    canvas: &web_sys::HtmlCanvasElement,
-    (w, h): (f64, f64),
-) -> Option<web_sys::CanvasRenderingContext2d> {
-    if w <= 0.0 || h <= 0.0 {
-        return None;
-    }
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
-    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
-    if canvas.width() != pw || canvas.height() != ph {
-        canvas.set_width(pw);
-        canvas.set_height(ph);
-    }
-    let g = canvas.get_context("2d").ok()??;
-    let g = wasm_bindgen::JsCast::dyn_into::<web_sys::CanvasRenderingContext2d>(g).ok()?;
-    let _ = g.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-    g.clear_rect(0.0, 0.0, f64::from(pw), f64::from(ph));
-    let (s, ox, oy) = fit(w, h);
-    let _ = g.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
-    Some(g)
-}
-
-/// The messages the violations found so far involve (see
-/// `Violation::messages`), for the views to mark.
-pub fn flagged_messages(ctx: Ctx) -> Memo<Vec<MsgId>> {
-    Memo::new(move |_| {
-        ctx.view.with(|v| {
-            v.as_ref()
-                .map(|v| v.violations.iter().flat_map(|x| x.messages.iter().copied()).collect())
-                .unwrap_or_default()
-        })
-    })
-}
-
-/// Timer colours by the timer's place in the protocol's list (light,
-/// dark) and line width: the first (an election timeout, say) bold.
-const TIMER_STYLES: [(&str, &str, f64); 3] =
-    [("#e69f00", "#e69f00", 4.0), ("#0072b2", "#56b4e9", 2.0), ("#5b6472", "#9aa4b2", 2.0)];
 
 /// Pending timers as arcs around their nodes: the arc is the part of the
 /// timeout still to run, starting at 12 o'clock.
@@ -413,7 +341,7 @@ fn messages_layer(
     size: ReadSignal<(f64, f64)>,
     list: Memo<Vec<Flying>>,
 ) -> impl IntoView {
-    let reduced = crate::app::reduced_motion();
+    let reduced = crate::prefs::reduced_motion();
     let layer = NodeRef::<leptos::svg::G>::new();
     let pool = StoredValue::new_local(None::<Pool>);
     let kinds = Memo::new(move |_| ctx.view.with(|v| v.as_ref().map(|v| v.protocol.message_kinds)));
@@ -526,7 +454,7 @@ fn message_at(
     let (x, y) = ((client_x - r.left() - ox) / s, (client_y - r.top() - oy) / s);
     let now = ctx.now_us.get_untracked() as f64;
     list.iter()
-        .zip(positions(list, now, crate::app::reduced_motion()))
+        .zip(positions(list, now, crate::prefs::reduced_motion()))
         .map(|(m, (mx, my))| (m, (mx - x).hypot(my - y)))
         .filter(|(_, d)| *d <= 12.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))

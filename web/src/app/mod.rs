@@ -3,61 +3,31 @@
 //! and the space-time diagram. Also the frame loop, keyboard shortcuts,
 //! share links on load, and `?embed=1`.
 
+pub mod home;
+pub mod share;
+
 use crate::clock;
-use crate::cluster::{ClusterView, Legend};
-use crate::home::Home;
-use crate::lesson_pane::LessonPane;
+use crate::lesson::pane::LessonPane;
+use crate::lesson::progress;
+use crate::lesson::tutorials;
 use crate::panels::{Figures, Inspector, Invariants, NetworkPanel};
-use crate::progress;
-use crate::share::{self, LinkError, Shared};
-use crate::spacetime::SpaceTime;
+use crate::prefs::{media, storage_get, storage_set, window};
+use crate::stage::cluster::{ClusterView, Legend};
 use crate::state::{self, Ctx, Lab, Selection};
 use crate::strings::{self, fill};
-use crate::transport::Transport;
-use crate::tutorials;
+use crate::timeline::spacetime::SpaceTime;
+use crate::timeline::transport::Transport;
 use distlab_core::Micros;
 use distlab_core::lesson::Lang;
+use home::Home;
 use leptos::prelude::*;
+use share::{LinkError, Shared};
 use std::cell::Cell;
 use std::rc::Rc;
 
 /// A frame never advances more than this much wall time (a background tab
 /// resuming must not jump minutes ahead).
 const MAX_FRAME_MS: f64 = 100.0;
-
-fn window() -> Option<web_sys::Window> {
-    web_sys::window()
-}
-
-fn storage_get(key: &str) -> Option<String> {
-    // Inside a sandboxed iframe, touching localStorage throws: treat as empty.
-    window()?.local_storage().ok()??.get_item(key).ok()?
-}
-
-fn storage_set(key: &str, value: &str) {
-    if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = s.set_item(key, value);
-    }
-}
-
-fn media(query: &str) -> bool {
-    window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
-}
-
-thread_local! {
-    static REDUCED: Cell<Option<bool>> = const { Cell::new(None) };
-}
-
-/// Whether the learner asked for reduced motion (read once).
-pub fn reduced_motion() -> bool {
-    REDUCED.with(|c| {
-        c.get().unwrap_or_else(|| {
-            let v = media("(prefers-reduced-motion: reduce)");
-            c.set(Some(v));
-            v
-        })
-    })
-}
 
 fn initial_lang() -> Lang {
     match storage_get("distlab.lang").as_deref() {
@@ -550,7 +520,7 @@ pub fn App() -> impl IntoView {
             <footer class="bottom" class:hidden=move || home.get()>
                 <Transport />
                 <div class="below">
-                    <crate::logs::LogStrip open=logs_open />
+                    <crate::panels::logs::LogStrip open=logs_open />
                     <SpaceTime open=st_open />
                 </div>
             </footer>

@@ -132,7 +132,7 @@ pub fn LessonPane(
         let last = l.index + 1 >= l.count;
         let waiting = matches!(l.state, StepState::Waiting { .. });
         let index = l.index;
-        let html = crate::tutorials::lesson_html(&l.markdown);
+        let html = crate::lesson::tutorials::lesson_html(&l.markdown);
         // At the end: the next lesson in the catalog's order.
         let file = ctx.with_lab(|lab| lab.file).unwrap_or_default();
         let next = lessons.with_value(|ls| {
