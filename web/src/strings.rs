@@ -2,15 +2,52 @@
 //!
 //! Each language is one value of [`Strings`], so a missing translation is a
 //! compile error rather than a blank label. Texts with a number in them
-//! carry a `{}` that [`fill`] replaces. Protocol terms (role names, message
+//! are a [`Tpl`] whose type says how many `{}` holes it has: a translation
+//! with a hole too many or too few, or a call to [`fill`] with the wrong
+//! number of values, does not compile. Protocol terms (role names, message
 //! kinds, invariant names) come from the protocol and stay as they are.
 
 use distlab_core::lesson::Lang;
 
-/// The UI's texts in one language (serializable, so a test can compare
-/// the `{}` holes of every template across languages).
+/// A text with `N` holes written `{}`, each replaced by a value in [`fill`].
+///
+/// [`Tpl::new`] counts the holes at compile time (the texts are statics), so
+/// `Tpl::<2>::new("only {} here")` is a build error, not a missing number
+/// on the page.
+#[derive(Clone, Copy, Debug)]
+pub struct Tpl<const N: usize>(&'static str);
+
+impl<const N: usize> Tpl<N> {
+    /// The template `text`; panics (at compile time, in a static) unless it
+    /// has exactly `N` holes.
+    pub const fn new(text: &'static str) -> Self {
+        assert!(holes(text) == N, "a template has a different number of holes than its type says");
+        Tpl(text)
+    }
+
+    /// The raw text, holes included.
+    pub const fn text(self) -> &'static str {
+        self.0
+    }
+}
+
+/// How many `{}` holes `text` has.
+const fn holes(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i + 1 < b.len() {
+        if b[i] == b'{' && b[i + 1] == b'}' {
+            n += 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    n
+}
+
+/// The UI's texts in one language.
 #[allow(missing_docs)]
-#[derive(serde::Serialize)]
 pub struct Strings {
     pub lang_name: &'static str,
     pub html_lang: &'static str,
@@ -30,7 +67,7 @@ pub struct Strings {
     pub step: &'static str,
     pub speed: &'static str,
     pub timeline: &'static str,
-    pub forked: &'static str,
+    pub forked: Tpl<2>,
     pub inspector: &'static str,
     pub nothing_selected: &'static str,
     pub node: &'static str,
@@ -83,7 +120,7 @@ pub struct Strings {
     pub cut: &'static str,
     pub pick_nodes: &'static str,
     pub invariants: &'static str,
-    pub all_hold: &'static str,
+    pub all_hold: Tpl<1>,
     pub violated: &'static str,
     pub spacetime: &'static str,
     pub export_svg: &'static str,
@@ -104,15 +141,15 @@ pub struct Strings {
     /// Lock board: the token's tooltip.
     pub lock_token: &'static str,
     /// Lock board: a client's place in the queue.
-    pub lock_place: &'static str,
+    pub lock_place: Tpl<1>,
     /// Lock board: a client's try.
-    pub lock_try: &'static str,
+    pub lock_try: Tpl<1>,
     /// Lock board: the acquisitions tooltip.
     pub lock_count: &'static str,
     /// Lock board: rows left out.
-    pub lock_more: &'static str,
+    pub lock_more: Tpl<1>,
     /// Lock board: the storage line (node, highest token, check, accepted, refused).
-    pub lock_resource: &'static str,
+    pub lock_resource: Tpl<5>,
     /// Lock board: the storage checks tokens.
     pub lock_checks: &'static str,
     /// Lock board: the storage does not check tokens.
@@ -120,9 +157,9 @@ pub struct Strings {
     /// Lock board: its title.
     pub lock_title: &'static str,
     /// Ring view: the centre line (epoch, keys).
-    pub ring_epoch: &'static str,
+    pub ring_epoch: Tpl<2>,
     /// Ring view: the centre line while keys move (epoch, keys, moving).
-    pub ring_epoch_moving: &'static str,
+    pub ring_epoch_moving: Tpl<3>,
     /// Ring view: a key whose old owner still has it.
     pub ring_waiting: &'static str,
     /// Ring view: a key sent to its new owner, not yet confirmed.
@@ -138,8 +175,8 @@ pub struct Strings {
     pub condition_met: &'static str,
     pub challenge: &'static str,
     pub challenge_met: &'static str,
-    pub timed_out: &'static str,
-    pub step_of: &'static str,
+    pub timed_out: Tpl<1>,
+    pub step_of: Tpl<2>,
     pub finished: &'static str,
     pub shortcuts: &'static str,
     pub close: &'static str,
@@ -149,8 +186,8 @@ pub struct Strings {
     pub key_speed: &'static str,
     pub key_help: &'static str,
     pub key_escape: &'static str,
-    pub bad_link: &'static str,
-    pub link_too_long: &'static str,
+    pub bad_link: Tpl<1>,
+    pub link_too_long: Tpl<2>,
     pub ended: &'static str,
     pub up: &'static str,
     pub crashed: &'static str,
@@ -160,25 +197,25 @@ pub struct Strings {
     pub events: &'static str,
     pub in_flight: &'static str,
     pub open_full: &'static str,
-    pub not_a_number: &'static str,
-    pub not_whole: &'static str,
-    pub out_of_range: &'static str,
-    pub link_too_long_read: &'static str,
-    pub link_other_version: &'static str,
+    pub not_a_number: Tpl<2>,
+    pub not_whole: Tpl<3>,
+    pub out_of_range: Tpl<4>,
+    pub link_too_long_read: Tpl<2>,
+    pub link_other_version: Tpl<2>,
     pub link_not_ours: &'static str,
     pub link_damaged: &'static str,
-    pub link_not_understood: &'static str,
-    pub link_unknown_file: &'static str,
-    pub link_file_changed: &'static str,
-    pub link_replay_failed: &'static str,
+    pub link_not_understood: Tpl<1>,
+    pub link_unknown_file: Tpl<1>,
+    pub link_file_changed: Tpl<1>,
+    pub link_replay_failed: Tpl<1>,
     /// A waiting step: what it waits for.
-    pub waiting_for: &'static str,
+    pub waiting_for: Tpl<1>,
     /// A step that waits for the learner's action.
-    pub your_turn: &'static str,
+    pub your_turn: Tpl<1>,
     /// How long a waiting step still waits.
-    pub time_left: &'static str,
+    pub time_left: Tpl<1>,
     /// The same in wall time.
-    pub wall_left: &'static str,
+    pub wall_left: Tpl<1>,
     /// A step that asks the learner to press Play.
     pub press_play: &'static str,
     /// A waiting step while the learner paused.
@@ -192,11 +229,11 @@ pub struct Strings {
     /// Button: perform the step's solution.
     pub show_me: &'static str,
     /// Button at a lesson's end.
-    pub next_lesson: &'static str,
+    pub next_lesson: Tpl<1>,
     /// Heading of the break-it switches.
     pub break_it: &'static str,
     /// Which invariant catches a switch.
-    pub caught_by: &'static str,
+    pub caught_by: Tpl<1>,
     /// The start page.
     pub home: &'static str,
     /// The side panels' toggle on narrow screens.
@@ -214,13 +251,13 @@ pub struct Strings {
     /// How lessons work.
     pub intro_how: &'static str,
     /// Start page: the first lesson.
-    pub start_with: &'static str,
+    pub start_with: Tpl<1>,
     /// Start page: the first lesson not finished.
-    pub continue_with: &'static str,
+    pub continue_with: Tpl<1>,
     /// A finished lesson's mark.
     pub done: &'static str,
     /// A lesson's step count.
-    pub steps_n: &'static str,
+    pub steps_n: Tpl<1>,
     /// Before a family's playgrounds.
     pub playgrounds_here: &'static str,
     /// What comes next.
@@ -271,7 +308,7 @@ pub static EN: Strings = Strings {
     step: "Step",
     speed: "Speed",
     timeline: "Timeline",
-    forked: "You acted in the past: the run forked at {} and the old future ({} events) was dropped.",
+    forked: Tpl::new("You acted in the past: the run forked at {} and the old future ({} events) was dropped."),
     inspector: "Inspector",
     nothing_selected: "Click a node or a message to inspect it.",
     node: "Node",
@@ -321,7 +358,7 @@ pub static EN: Strings = Strings {
     cut: "Cut",
     pick_nodes: "Pick nodes for a group:",
     invariants: "Invariants",
-    all_hold: "All {} invariants hold.",
+    all_hold: Tpl::new("All {} invariants hold."),
     violated: "violated",
     spacetime: "Space-time diagram",
     export_svg: "Export SVG",
@@ -335,16 +372,16 @@ pub static EN: Strings = Strings {
     lock_paused: "paused",
     lock_lease_left: "lease left, on its own clock",
     lock_token: "fencing token",
-    lock_place: "place {}",
-    lock_try: "try {}",
+    lock_place: Tpl::new("place {}"),
+    lock_try: Tpl::new("try {}"),
     lock_count: "times it got the lock",
-    lock_more: "{} more clients",
-    lock_resource: "{} storage: highest token {}, {}, {} accepted, {} refused",
+    lock_more: Tpl::new("{} more clients"),
+    lock_resource: Tpl::new("{} storage: highest token {}, {}, {} accepted, {} refused"),
     lock_checks: "checks tokens",
     lock_no_check: "no token check",
     lock_title: "Lock, in serving order",
-    ring_epoch: "epoch {} · {} keys",
-    ring_epoch_moving: "epoch {} · {} keys · {} moving",
+    ring_epoch: Tpl::new("epoch {} · {} keys"),
+    ring_epoch_moving: Tpl::new("epoch {} · {} keys · {} moving"),
     ring_waiting: "waiting to move",
     ring_travelling: "on its way",
     ring_changed: "arc changed owner",
@@ -355,8 +392,8 @@ pub static EN: Strings = Strings {
     condition_met: "Done: you can continue.",
     challenge: "Challenge",
     challenge_met: "Challenge met!",
-    timed_out: "This did not happen within {} ms of simulated time. Go back to try again, or continue.",
-    step_of: "Step {} of {}",
+    timed_out: Tpl::new("This did not happen within {} ms of simulated time. Go back to try again, or continue."),
+    step_of: Tpl::new("Step {} of {}"),
     finished: "Lesson finished.",
     shortcuts: "Keyboard shortcuts",
     close: "Close",
@@ -366,8 +403,8 @@ pub static EN: Strings = Strings {
     key_speed: "Slower / faster",
     key_help: "Show this list",
     key_escape: "Close a panel, clear the selection",
-    bad_link: "This link could not be opened: {} A fresh lab is shown instead.",
-    link_too_long: "The run has too many commands for a share link ({} bytes; the limit is {}).",
+    bad_link: Tpl::new("This link could not be opened: {} A fresh lab is shown instead."),
+    link_too_long: Tpl::new("The run has too many commands for a share link ({} bytes; the limit is {})."),
     ended: "The scenario has reached its end.",
     up: "up",
     crashed: "crashed",
@@ -376,30 +413,30 @@ pub static EN: Strings = Strings {
     events: "events",
     in_flight: "in flight",
     open_full: "Open in DistLab",
-    not_a_number: "{}: '{}' is not a number.",
-    not_whole: "{}: '{}' is not a whole number from 0 to {}.",
-    out_of_range: "{}: {} is outside {} to {}.",
-    link_too_long_read: "the link is {} characters long; the limit is {}.",
-    link_other_version: "it was made by another version of DistLab ({}); this one reads {}.",
+    not_a_number: Tpl::new("{}: '{}' is not a number."),
+    not_whole: Tpl::new("{}: '{}' is not a whole number from 0 to {}."),
+    out_of_range: Tpl::new("{}: {} is outside {} to {}."),
+    link_too_long_read: Tpl::new("the link is {} characters long; the limit is {}."),
+    link_other_version: Tpl::new("it was made by another version of DistLab ({}); this one reads {}."),
     link_not_ours: "it is not a DistLab share link (those start with #v1.).",
     link_damaged: "the link is damaged; was it cut off when it was copied?",
-    link_not_understood: "its contents are not understood ({}).",
-    link_unknown_file: "it names '{}', which this build does not have.",
-    link_file_changed: "'{}' has changed since the link was made, so the run cannot be replayed exactly.",
-    link_replay_failed: "replaying it failed: {}",
-    waiting_for: "Waiting for: {}.",
-    your_turn: "Your turn: {}.",
-    time_left: "{} of simulated time left",
-    wall_left: "at most about {} s at this speed",
+    link_not_understood: Tpl::new("its contents are not understood ({})."),
+    link_unknown_file: Tpl::new("it names '{}', which this build does not have."),
+    link_file_changed: Tpl::new("'{}' has changed since the link was made, so the run cannot be replayed exactly."),
+    link_replay_failed: Tpl::new("replaying it failed: {}"),
+    waiting_for: Tpl::new("Waiting for: {}."),
+    your_turn: Tpl::new("Your turn: {}."),
+    time_left: Tpl::new("{} of simulated time left"),
+    wall_left: Tpl::new("at most about {} s at this speed"),
     press_play: "Press ▶ Play (or Space) to watch it happen.",
     paused_hint: "Paused. Press ▶ Play to go on, or skip to the moment.",
     play_hint: "Press Play",
     faster: "Faster ×10",
     skip: "Skip to it »",
     show_me: "Show me",
-    next_lesson: "Next: {} →",
+    next_lesson: Tpl::new("Next: {} →"),
     break_it: "Break it",
-    caught_by: "caught by {}",
+    caught_by: Tpl::new("caught by {}"),
     home: "Start page",
     panels: "Panels",
     share_link: "Link",
@@ -408,10 +445,10 @@ pub static EN: Strings = Strings {
     intro_title: "See how distributed systems really behave",
     intro_text: "Every protocol here runs for real on a simulated network, right in your browser. Crash servers, cut links, hold or drop messages, rewind time, and watch a checker catch the moment a rule breaks. Each lesson explains one rule and why it is there.",
     intro_how: "Lessons play by themselves and stop when something worth reading happens; Continue moves on. Playgrounds are free play.",
-    start_with: "Start with {} →",
-    continue_with: "Continue with {} →",
+    start_with: Tpl::new("Start with {} →"),
+    continue_with: Tpl::new("Continue with {} →"),
     done: "finished",
-    steps_n: "{} steps",
+    steps_n: Tpl::new("{} steps"),
     playgrounds_here: "Playgrounds:",
     coming_next: "Coming next: Paxos and Multi-Paxos, two- and three-phase commit, message queues, ZAB and Chubby.",
     term: "term",
@@ -448,7 +485,7 @@ pub static ZH_CN: Strings = Strings {
     step: "单步",
     speed: "速度",
     timeline: "时间轴",
-    forked: "你在过去做了操作：运行在 {} 处分叉，原来的未来（{} 个事件）已丢弃。",
+    forked: Tpl::new("你在过去做了操作：运行在 {} 处分叉，原来的未来（{} 个事件）已丢弃。"),
     inspector: "检查器",
     nothing_selected: "点击一个节点或一条消息来查看详情。",
     node: "节点",
@@ -498,7 +535,7 @@ pub static ZH_CN: Strings = Strings {
     cut: "切断",
     pick_nodes: "为一个分组选择节点：",
     invariants: "不变式",
-    all_hold: "全部 {} 条不变式成立。",
+    all_hold: Tpl::new("全部 {} 条不变式成立。"),
     violated: "被违反",
     spacetime: "时空图",
     export_svg: "导出 SVG",
@@ -512,16 +549,16 @@ pub static ZH_CN: Strings = Strings {
     lock_paused: "暂停",
     lock_lease_left: "租约剩余（按它自己的时钟）",
     lock_token: "防护令牌",
-    lock_place: "第 {} 位",
-    lock_try: "第 {} 次尝试",
+    lock_place: Tpl::new("第 {} 位"),
+    lock_try: Tpl::new("第 {} 次尝试"),
     lock_count: "获得锁次数",
-    lock_more: "另有 {} 个客户端",
-    lock_resource: "{} 存储：接受过的最大令牌 {}，{}，接受 {}，拒绝 {}",
+    lock_more: Tpl::new("另有 {} 个客户端"),
+    lock_resource: Tpl::new("{} 存储：接受过的最大令牌 {}，{}，接受 {}，拒绝 {}"),
     lock_checks: "检查令牌",
     lock_no_check: "不检查令牌",
     lock_title: "锁的服务顺序",
-    ring_epoch: "第 {} 版成员 · {} 个键",
-    ring_epoch_moving: "第 {} 版成员 · {} 个键 · {} 个迁移中",
+    ring_epoch: Tpl::new("第 {} 版成员 · {} 个键"),
+    ring_epoch_moving: Tpl::new("第 {} 版成员 · {} 个键 · {} 个迁移中"),
     ring_waiting: "等待迁移",
     ring_travelling: "迁移途中",
     ring_changed: "换了主人的弧段",
@@ -532,8 +569,8 @@ pub static ZH_CN: Strings = Strings {
     condition_met: "完成：可以继续了。",
     challenge: "挑战",
     challenge_met: "挑战完成！",
-    timed_out: "在 {} 毫秒的模拟时间内没有发生。可以返回重试，或直接继续。",
-    step_of: "第 {} 步，共 {} 步",
+    timed_out: Tpl::new("在 {} 毫秒的模拟时间内没有发生。可以返回重试，或直接继续。"),
+    step_of: Tpl::new("第 {} 步，共 {} 步"),
     finished: "课程已完成。",
     shortcuts: "键盘快捷键",
     close: "关闭",
@@ -543,8 +580,8 @@ pub static ZH_CN: Strings = Strings {
     key_speed: "减速 / 加速",
     key_help: "显示此列表",
     key_escape: "关闭面板，取消选择",
-    bad_link: "无法打开此链接：{} 已为你打开一个新的实验。",
-    link_too_long: "这次运行的操作太多，无法放进分享链接（{} 字节，上限 {}）。",
+    bad_link: Tpl::new("无法打开此链接：{} 已为你打开一个新的实验。"),
+    link_too_long: Tpl::new("这次运行的操作太多，无法放进分享链接（{} 字节，上限 {}）。"),
     ended: "场景已运行到结尾。",
     up: "运行中",
     crashed: "已崩溃",
@@ -553,30 +590,30 @@ pub static ZH_CN: Strings = Strings {
     events: "事件",
     in_flight: "传输中",
     open_full: "在 DistLab 中打开",
-    not_a_number: "{}：“{}”不是数字。",
-    not_whole: "{}：“{}”不是 0 到 {} 之间的整数。",
-    out_of_range: "{}：{} 不在 {} 到 {} 之间。",
-    link_too_long_read: "链接长 {} 个字符，上限是 {}。",
-    link_other_version: "它由另一个版本的 DistLab 生成（{}），当前版本读取 {}。",
+    not_a_number: Tpl::new("{}：“{}”不是数字。"),
+    not_whole: Tpl::new("{}：“{}”不是 0 到 {} 之间的整数。"),
+    out_of_range: Tpl::new("{}：{} 不在 {} 到 {} 之间。"),
+    link_too_long_read: Tpl::new("链接长 {} 个字符，上限是 {}。"),
+    link_other_version: Tpl::new("它由另一个版本的 DistLab 生成（{}），当前版本读取 {}。"),
     link_not_ours: "这不是 DistLab 分享链接（分享链接以 #v1. 开头）。",
     link_damaged: "链接已损坏；复制时是不是被截断了？",
-    link_not_understood: "无法理解链接内容（{}）。",
-    link_unknown_file: "它指向“{}”，但当前版本中没有这个文件。",
-    link_file_changed: "“{}”在生成链接之后被修改过，无法精确重放这次运行。",
-    link_replay_failed: "重放失败：{}",
-    waiting_for: "正在等待：{}。",
-    your_turn: "轮到你了：{}。",
-    time_left: "模拟时间还剩 {}",
-    wall_left: "按当前速度最多约 {} 秒",
+    link_not_understood: Tpl::new("无法理解链接内容（{}）。"),
+    link_unknown_file: Tpl::new("它指向“{}”，但当前版本中没有这个文件。"),
+    link_file_changed: Tpl::new("“{}”在生成链接之后被修改过，无法精确重放这次运行。"),
+    link_replay_failed: Tpl::new("重放失败：{}"),
+    waiting_for: Tpl::new("正在等待：{}。"),
+    your_turn: Tpl::new("轮到你了：{}。"),
+    time_left: Tpl::new("模拟时间还剩 {}"),
+    wall_left: Tpl::new("按当前速度最多约 {} 秒"),
     press_play: "按 ▶ 播放（或空格键）观看它发生。",
     paused_hint: "已暂停。按 ▶ 播放继续，或直接跳到那一刻。",
     play_hint: "点这里播放",
     faster: "加快 10 倍",
     skip: "跳到那一刻 »",
     show_me: "演示给我看",
-    next_lesson: "下一课：{} →",
+    next_lesson: Tpl::new("下一课：{} →"),
     break_it: "破坏开关",
-    caught_by: "由“{}”发现",
+    caught_by: Tpl::new("由“{}”发现"),
     home: "首页",
     panels: "面板",
     share_link: "链接",
@@ -585,10 +622,10 @@ pub static ZH_CN: Strings = Strings {
     intro_title: "亲眼看看分布式系统到底怎样运行",
     intro_text: "这里的每个协议都在浏览器里的模拟网络上真实运行。你可以让服务器崩溃、切断链路、扣留或丢弃消息、倒回时间，看检查器在规则被破坏的那一刻把它抓出来。每节课讲清一条规则，以及它为什么存在。",
     intro_how: "课程会自己播放，在值得细看的时刻停下；点“继续”往下走。实验场可以随意操作。",
-    start_with: "从“{}”开始 →",
-    continue_with: "继续学习“{}” →",
+    start_with: Tpl::new("从“{}”开始 →"),
+    continue_with: Tpl::new("继续学习“{}” →"),
     done: "已完成",
-    steps_n: "共 {} 步",
+    steps_n: Tpl::new("共 {} 步"),
     playgrounds_here: "实验场：",
     coming_next: "即将推出：Paxos 与 Multi-Paxos、两阶段和三阶段提交、消息队列、ZAB 和 Chubby。",
     term: "任期",
@@ -613,17 +650,15 @@ pub fn of(lang: Lang) -> &'static Strings {
     }
 }
 
-/// Replaces each `{}` in `template` with the next of `args`.
-pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut rest = template;
-    let mut args = args.iter();
-    while let Some(i) = rest.find("{}") {
+/// Replaces each `{}` in `template` with the next of `args`; the type makes
+/// the number of values match the number of holes.
+pub fn fill<const N: usize>(template: Tpl<N>, args: &[&dyn std::fmt::Display; N]) -> String {
+    let mut out = String::with_capacity(template.0.len() + 16);
+    let mut rest = template.0;
+    for a in args {
+        let Some(i) = rest.find("{}") else { break };
         out.push_str(&rest[..i]);
-        match args.next() {
-            Some(a) => out.push_str(&a.to_string()),
-            None => out.push_str("{}"),
-        }
+        out.push_str(&a.to_string());
         rest = &rest[i + 2..];
     }
     out.push_str(rest);
