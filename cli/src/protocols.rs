@@ -1,13 +1,26 @@
 //! `distlab protocols`: the registered protocols as they describe
 //! themselves, for instructors writing lessons and for tools (`--json`).
 
+use distlab_core::limits::{KeyRange, Range};
 use distlab_core::protocols;
 use serde_json::{Value, json};
 use std::process::ExitCode;
 
-/// One protocol as JSON: its self-description and its config defaults.
+/// A config key's range as JSON (durations in ms, as files write them).
+fn range_json(r: &KeyRange) -> Value {
+    let (unit, min, max) = match r.range {
+        Range::Count(lo, hi) => ("count", json!(lo), json!(hi)),
+        Range::Ms(lo, hi) => ("ms", json!(lo.as_ms_f64()), json!(hi.as_ms_f64())),
+        Range::Real(lo, hi) => ("real", json!(lo), json!(hi)),
+    };
+    json!({ "key": r.key, "unit": unit, "min": min, "max": max, "why": r.why })
+}
+
+/// One protocol as JSON: its self-description, its config defaults and
+/// the range of every number in the config.
 fn describe(p: &protocols::ProtocolEntry) -> Value {
     let info = (p.info)();
+    let limits: Vec<Value> = (p.limits)().iter().map(range_json).collect();
     json!({
         "name": info.name,
         "title": { "en": info.title, "zh-CN": info.title_zh_cn },
@@ -21,6 +34,7 @@ fn describe(p: &protocols::ProtocolEntry) -> Value {
         "request_examples": info.request_examples,
         "clients": info.clients,
         "config": (p.defaults)(),
+        "limits": limits,
     })
 }
 
@@ -63,9 +77,14 @@ pub fn main(json: bool) -> ExitCode {
                 println!("    {}: {} (caught by {})", b.key, b.effect, b.caught_by);
             }
         }
-        println!("  config, with defaults:");
+        println!("  config, with defaults (and allowed values):");
+        let limits = (p.limits)();
         for (key, value) in (p.defaults)() {
-            println!("    {key} = {}", serde_json::to_string(&value).unwrap_or_default());
+            let value = serde_json::to_string(&value).unwrap_or_default();
+            match limits.iter().find(|l| l.key == key) {
+                Some(l) => println!("    {key} = {value}  ({})", l.range.text()),
+                None => println!("    {key} = {value}"),
+            }
         }
     }
     ExitCode::SUCCESS

@@ -235,7 +235,13 @@ fn absurd_ring_and_lock_settings_name_the_field_and_the_limit() {
     // below, a balance factor under 1, ten million keys.
     let ring = |config: &str| format!("protocol = \"hash_ring\"\nnodes = 4\n[config]\n{config}\n");
     refused("v0.toml", ring("vnodes = 0").as_bytes(), "4:10", "vnodes = 0 is outside 1 to 1000");
-    refused("r9.toml", ring("replicas = 9").as_bytes(), "4:12", "replicas = 9 is outside 1 to 4");
+    refused("r9.toml", ring("replicas = 9").as_bytes(), "4:12", "replicas = 9 is outside 1 to 5");
+    refused(
+        "r5.toml",
+        ring("replicas = 5").as_bytes(),
+        "4:12",
+        "replicas = 5 is outside 1 to 4: each copy needs its own node",
+    );
     refused(
         "balance.toml",
         ring("scheme = \"bounded\"\nbalance = 0.5").as_bytes(),
@@ -248,7 +254,7 @@ fn absurd_ring_and_lock_settings_name_the_field_and_the_limit() {
     refused("modn-b.toml", ring("scheme = \"mod_n\"\nbalance = 1e30").as_bytes(), "5:11", "balance = 1e30 is outside");
     refused("members.toml", ring("members = 7").as_bytes(), "4:11", "members = 7 is outside 1 to the 4 nodes");
     let lock = |ttl: &str| format!("protocol = \"lease_lock\"\nnodes = 4\n[config]\nttl_ms = {ttl}\n");
-    refused("ttl0.toml", lock("0").as_bytes(), "4:10", "ttl_ms = 0 is outside above 0 to 60000 ms");
+    refused("ttl0.toml", lock("0").as_bytes(), "4:10", "ttl_ms = 0 is outside 0.001 to 60000 ms");
     refused("ttl-.toml", lock("-5").as_bytes(), "4:10", "ttl_ms = -5 must be zero or more milliseconds");
     refused("ttl-big.toml", lock("1e300").as_bytes(), "4:10", "ttl_ms = 1e300 ms is above the limit of 86400000 ms");
 }
@@ -265,8 +271,13 @@ fn protocols_describes_every_protocol_for_tools() {
     assert_eq!(raft["timers"][2], "vote_retry");
     assert_eq!(raft["break_switches"][0]["key"], "break_election_restriction");
     assert_eq!(raft["roles"][2]["badge"], "L");
+    let heartbeat = raft["limits"].as_array().unwrap().iter().find(|l| l["key"] == "heartbeat_ms").unwrap();
+    assert_eq!(
+        (&heartbeat["unit"], &heartbeat["min"], &heartbeat["max"]),
+        (&"ms".into(), &0.1.into(), &60000.0.into())
+    );
     let plain = text(&distlab(&["protocols"]));
-    assert!(plain.contains("queue_lock (") && plain.contains("    ttl_ms = 100"), "{plain}");
+    assert!(plain.contains("queue_lock (") && plain.contains("    ttl_ms = 100  (0.001 to 60000 ms)"), "{plain}");
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! need to know which protocol they run.
 
 use crate::ids::{NodeId, RequestId};
+use crate::limits::KeyLimit;
 use crate::rng::Rng;
 use crate::time::Micros;
 use crate::view::{Action, Figure, MessageView, ProtocolInfo, ProtocolNodeView, RoleInfo, Stage, Violation};
@@ -386,8 +387,21 @@ pub trait Protocol: Sized + Clone + Debug + 'static {
     /// The protocol's self-description.
     fn info() -> &'static ProtocolInfo;
 
-    /// Checks a config against the protocol's limits for an `nodes`-node cluster.
+    /// The range of every number in the config, declared once: checked by
+    /// [`Protocol::check_config`] and listed by `distlab protocols`. A test
+    /// fails if a numeric key of the defaults has no range here.
+    const LIMITS: &'static [KeyLimit<Self::Config>];
+
+    /// The rules [`Protocol::LIMITS`] cannot say: keys that depend on each
+    /// other or on the cluster size (`nodes`).
     fn validate(config: &Self::Config, nodes: u32) -> Result<(), ConfigIssue>;
+
+    /// Checks a config for an `nodes`-node cluster: every key's range, then
+    /// [`Protocol::validate`].
+    fn check_config(config: &Self::Config, nodes: u32) -> Result<(), ConfigIssue> {
+        crate::limits::check_keys(Self::LIMITS, config).map_err(|(field, message)| ConfigIssue { field, message })?;
+        Self::validate(config, nodes)
+    }
 
     /// A fresh node.
     fn init(me: NodeId, peers: &[NodeId], cx: &mut Context<'_, Self>) -> Self::State;

@@ -1,5 +1,5 @@
 //! tutorials/FORMAT.md documents every protocol's `[config]` keys with their
-//! defaults; this checks the tables against what the protocols declare (the
+//! defaults and allowed values; this checks the tables against what the protocols declare (the
 //! registry, as `distlab protocols` prints it), so the page cannot drift.
 
 #![cfg(not(target_arch = "wasm32"))]
@@ -7,11 +7,17 @@
 use distlab_core::protocols;
 use std::collections::BTreeMap;
 
-/// The `[config]` section's tables, in order: key → default as written.
-fn config_tables(doc: &str) -> Vec<BTreeMap<String, String>> {
+/// One documented key: its default and allowed values as written.
+struct Row {
+    default: String,
+    allowed: String,
+}
+
+/// The `[config]` section's tables, in order: key → its row.
+fn config_tables(doc: &str) -> Vec<BTreeMap<String, Row>> {
     let start = doc.find("## `[config]`").expect("FORMAT.md has a [config] section");
     let end = doc[start..].find("\n## `[network]`").map_or(doc.len(), |e| start + e);
-    let mut tables: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut tables: Vec<BTreeMap<String, Row>> = Vec::new();
     let mut in_table = false;
     for line in doc[start..end].lines() {
         let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
@@ -29,10 +35,13 @@ fn config_tables(doc: &str) -> Vec<BTreeMap<String, String>> {
         }
         let keys: Vec<&str> = cells[0].split(',').map(|k| k.trim().trim_matches('`')).collect();
         let defaults: Vec<&str> = cells[1].split(", ").collect();
+        let allowed: Vec<&str> = cells.get(2).map_or(vec![], |c| c.split(", ").collect());
         let table = tables.last_mut().expect("a row belongs to a table");
         for (i, k) in keys.iter().enumerate() {
             let d = defaults.get(i).or(defaults.last()).copied().unwrap_or_default();
-            table.insert(k.to_string(), d.trim_matches('`').replace(',', "").to_string());
+            let a = allowed.get(i).or(allowed.last()).copied().unwrap_or_default();
+            let row = Row { default: d.trim_matches('`').replace(',', ""), allowed: a.to_string() };
+            table.insert(k.to_string(), row);
         }
     }
     tables
@@ -49,7 +58,7 @@ fn same(written: &str, value: &toml::Value) -> bool {
 }
 
 #[test]
-fn format_md_lists_every_config_key_with_its_default() {
+fn format_md_lists_every_config_key_with_its_default_and_range() {
     let doc = include_str!("../../tutorials/FORMAT.md");
     let tables = config_tables(doc);
     let all = protocols::all();
@@ -60,10 +69,19 @@ fn format_md_lists_every_config_key_with_its_default() {
         for (key, value) in (p.defaults)() {
             match table.get(&key) {
                 None => problems.push(format!("{name}: `{key}` is not in FORMAT.md")),
-                Some(w) if !same(w, &value) => {
-                    problems.push(format!("{name}: `{key}` defaults to {value:?}, FORMAT.md says {w}"))
+                Some(w) if !same(&w.default, &value) => {
+                    problems.push(format!("{name}: `{key}` defaults to {value:?}, FORMAT.md says {}", w.default))
                 }
                 Some(_) => {}
+            }
+        }
+        for l in (p.limits)() {
+            let want = l.range.text();
+            match table.get(l.key) {
+                Some(w) if w.allowed != want => {
+                    problems.push(format!("{name}: `{}` allows {want}, FORMAT.md says {}", l.key, w.allowed))
+                }
+                _ => {}
             }
         }
         for b in (p.info)().break_switches {

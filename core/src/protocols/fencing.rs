@@ -8,7 +8,8 @@
 //! settings check and their refusal of client requests.
 
 use crate::ids::NodeId;
-use crate::protocol::{ConfigIssue, Context, Obs, Protocol};
+use crate::limits::KeyLimit;
+use crate::protocol::{Context, Obs, Protocol};
 use crate::text::Text;
 use crate::time::Micros;
 use crate::view::{BreakSwitch, Field, InvariantInfo, Value, Violation};
@@ -204,18 +205,15 @@ impl FenceWatch {
 /// Longest duration a lock protocol's setting may have.
 pub const MAX_DURATION: Micros = Micros::from_ms(60_000);
 
-/// Checks durations against the lock protocols' common limit: each is at
-/// most [`MAX_DURATION`], and more than zero where `positive` (`("ttl_ms",
-/// c.ttl, true)`). The config key names the field.
-pub fn check_durations(fields: &[(&'static str, Micros, bool)]) -> Result<(), ConfigIssue> {
-    for &(field, v, positive) in fields {
-        if v > MAX_DURATION || (positive && v == Micros::ZERO) {
-            let lower = if positive { "above 0" } else { "0" };
-            let (v, hi) = (v.ms_text(), MAX_DURATION.ms_text());
-            return Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lower} to {hi} ms") });
-        }
-    }
-    Ok(())
+/// A lock protocol's duration key that must be more than zero and at most
+/// [`MAX_DURATION`].
+pub const fn positive_ms<C>(key: &'static str, read: fn(&C) -> Micros) -> KeyLimit<C> {
+    KeyLimit::ms(key, Micros(1), MAX_DURATION, read)
+}
+
+/// A lock protocol's duration key from 0 to [`MAX_DURATION`].
+pub const fn any_ms<C>(key: &'static str, read: fn(&C) -> Micros) -> KeyLimit<C> {
+    KeyLimit::ms(key, Micros::ZERO, MAX_DURATION, read)
 }
 
 /// The refusal of a protocol whose clients act on their own.

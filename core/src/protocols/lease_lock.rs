@@ -26,6 +26,7 @@
 
 use super::fencing::{self, Storage};
 use crate::ids::{NodeId, RequestId};
+use crate::limits::KeyLimit;
 use crate::protocol::{
     Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
 };
@@ -559,6 +560,17 @@ impl Protocol for LeaseLock {
         &INFO
     }
 
+    const LIMITS: &'static [KeyLimit<LeaseLockConfig>] = &[
+        fencing::positive_ms("ttl_ms", |c| c.ttl),
+        fencing::any_ms("work_ms", |c| c.work),
+        fencing::any_ms("check_to_write_ms", |c| c.check_to_write),
+        fencing::any_ms("safety_margin_ms", |c| c.safety_margin),
+        fencing::positive_ms("think_ms", |c| c.think),
+        fencing::positive_ms("retry_min_ms", |c| c.retry_min),
+        fencing::positive_ms("retry_max_ms", |c| c.retry_max),
+        KeyLimit::count("first_token", 0, MAX_FIRST_TOKEN, |c| c.first_token),
+    ];
+
     fn validate(c: &LeaseLockConfig, nodes: u32) -> Result<(), ConfigIssue> {
         if !(3..=MAX_NODES).contains(&nodes) {
             return Err(ConfigIssue {
@@ -568,15 +580,6 @@ impl Protocol for LeaseLock {
                 ),
             });
         }
-        fencing::check_durations(&[
-            ("ttl_ms", c.ttl, true),
-            ("work_ms", c.work, false),
-            ("check_to_write_ms", c.check_to_write, false),
-            ("safety_margin_ms", c.safety_margin, false),
-            ("think_ms", c.think, true),
-            ("retry_min_ms", c.retry_min, true),
-            ("retry_max_ms", c.retry_max, true),
-        ])?;
         if c.retry_max < c.retry_min {
             return Err(ConfigIssue {
                 field: "retry_max_ms",
@@ -595,12 +598,6 @@ impl Protocol for LeaseLock {
                     c.safety_margin.ms_text(),
                     c.ttl.ms_text()
                 ),
-            });
-        }
-        if c.first_token > MAX_FIRST_TOKEN {
-            return Err(ConfigIssue {
-                field: "first_token",
-                message: format!("first_token = {} is above {MAX_FIRST_TOKEN}", c.first_token),
             });
         }
         Ok(())
@@ -1015,7 +1012,7 @@ mod tests {
     #[test]
     fn absurd_settings_are_refused_naming_the_field() {
         let ok = LeaseLockConfig::default();
-        assert_eq!(LeaseLock::validate(&ok, 4), Ok(()));
+        assert_eq!(LeaseLock::check_config(&ok, 4), Ok(()));
         for (c, nodes, field) in [
             (LeaseLockConfig { ttl: Micros::ZERO, ..ok.clone() }, 4, "ttl_ms"),
             (LeaseLockConfig { ttl: Micros::from_ms(3_600_000), ..ok.clone() }, 4, "ttl_ms"),
@@ -1025,7 +1022,7 @@ mod tests {
             (ok.clone(), 2, "nodes"),
             (ok.clone(), 1_000, "nodes"),
         ] {
-            let issue = LeaseLock::validate(&c, nodes).expect_err(field);
+            let issue = LeaseLock::check_config(&c, nodes).expect_err(field);
             assert_eq!(issue.field, field, "{issue:?}");
         }
     }

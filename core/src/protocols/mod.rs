@@ -11,6 +11,7 @@ pub mod queue_lock;
 pub mod raft;
 pub mod redlock;
 
+use crate::limits::{KeyRange, key_ranges};
 use crate::protocol::Protocol;
 use crate::scenario::{Common, LoadError, Scenario, Source, load_with};
 use crate::view::{Family, ProtocolInfo};
@@ -74,6 +75,8 @@ pub struct ProtocolEntry {
     pub load: LoadFn,
     /// Its `[config]` keys with their defaults, as a file writes them.
     pub defaults: fn() -> toml::Table,
+    /// The range of every number in its config ([`Protocol::LIMITS`]).
+    pub limits: fn() -> Vec<KeyRange>,
     /// Its benchmark workload (path, text), for `distlab bench`.
     pub bench: (&'static str, &'static str),
 }
@@ -89,6 +92,7 @@ macro_rules! entry {
             info: <$p>::info,
             load: load_with::<$p>,
             defaults: defaults::<$p>,
+            limits: || key_ranges(<$p as Protocol>::LIMITS),
             bench: ($bench, include_str!(concat!("../../../", $bench))),
         }
     };
@@ -125,6 +129,47 @@ mod tests {
         for p in all() {
             assert!(!(p.defaults)().is_empty(), "{} has no config keys", (p.info)().name);
         }
+    }
+
+    use crate::limits::Range;
+
+    #[test]
+    fn every_number_in_a_config_has_a_range_and_its_default_is_inside() {
+        // "Put a limit on everything": a numeric key without a declared
+        // range would take any value a file gives it.
+        for p in all() {
+            let name = (p.info)().name;
+            let limits = (p.limits)();
+            for (key, value) in (p.defaults)() {
+                let number = value.as_integer().map(|v| v as f64).or(value.as_float());
+                let Some(v) = number else { continue };
+                let l = limits.iter().find(|l| l.key == key);
+                let Some(l) = l else { panic!("{name}: `{key}` has no range in LIMITS") };
+                let inside = match l.range {
+                    Range::Count(lo, hi) => (lo as f64..=hi as f64).contains(&v),
+                    Range::Ms(lo, hi) => (lo.as_ms_f64()..=hi.as_ms_f64()).contains(&v),
+                    Range::Real(lo, hi) => (lo..=hi).contains(&v),
+                };
+                assert!(inside, "{name}: the default {key} = {v} is outside {}", l.range.text());
+            }
+            for l in &limits {
+                assert!(
+                    (p.defaults)().contains_key(l.key),
+                    "{name}: LIMITS names `{}`, which is not a config key",
+                    l.key
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_outside_its_range_is_refused_by_the_loader_naming_key_and_range() {
+        use crate::scenario::{Source, load};
+        let (path, text) = find("raft").unwrap().bench;
+        let text = format!("{text}\n[config]\nmax_entries_per_append = 0\n");
+        let err = load(Source { name: path, text: &text }).unwrap_err();
+        let msg = err.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+        assert!(msg.contains("max_entries_per_append = 0 is outside 1 to 10000"), "{msg}");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 use super::fencing::{self, FenceWatch, Storage};
 use crate::ids::{NodeId, RequestId};
+use crate::limits::KeyLimit;
 use crate::protocol::{
     Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
 };
@@ -375,6 +376,13 @@ impl Protocol for QueueLock {
         &INFO
     }
 
+    const LIMITS: &'static [KeyLimit<QueueLockConfig>] = &[
+        fencing::positive_ms("session_timeout_ms", |c| c.session_timeout),
+        fencing::positive_ms("heartbeat_ms", |c| c.heartbeat),
+        fencing::positive_ms("work_ms", |c| c.work),
+        fencing::positive_ms("think_ms", |c| c.think),
+    ];
+
     fn validate(c: &QueueLockConfig, nodes: u32) -> Result<(), ConfigIssue> {
         if !(3..=MAX_NODES).contains(&nodes) {
             return Err(ConfigIssue {
@@ -384,12 +392,6 @@ impl Protocol for QueueLock {
                 ),
             });
         }
-        fencing::check_durations(&[
-            ("session_timeout_ms", c.session_timeout, true),
-            ("heartbeat_ms", c.heartbeat, true),
-            ("work_ms", c.work, true),
-            ("think_ms", c.think, true),
-        ])?;
         if c.heartbeat >= c.session_timeout {
             return Err(ConfigIssue {
                 field: "heartbeat_ms",
@@ -837,14 +839,14 @@ mod tests {
     #[test]
     fn absurd_settings_are_refused_naming_the_field() {
         let ok = QueueLockConfig::default();
-        assert_eq!(QueueLock::validate(&ok, 5), Ok(()));
+        assert_eq!(QueueLock::check_config(&ok, 5), Ok(()));
         for (c, nodes, field) in [
             (ok.clone(), 2, "nodes"),
             (QueueLockConfig { session_timeout: Micros::ZERO, ..ok.clone() }, 5, "session_timeout_ms"),
             (QueueLockConfig { heartbeat: Micros::from_ms(200), ..ok.clone() }, 5, "heartbeat_ms"),
             (QueueLockConfig { work: Micros::from_ms(3_600_000), ..ok.clone() }, 5, "work_ms"),
         ] {
-            assert_eq!(QueueLock::validate(&c, nodes).expect_err(field).field, field);
+            assert_eq!(QueueLock::check_config(&c, nodes).expect_err(field).field, field);
         }
     }
 }

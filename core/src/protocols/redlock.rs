@@ -18,6 +18,7 @@
 
 use super::fencing;
 use crate::ids::{NodeId, RequestId};
+use crate::limits::KeyLimit;
 use crate::protocol::{
     Cluster, ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos,
 };
@@ -376,13 +377,17 @@ impl Protocol for Redlock {
         &INFO
     }
 
+    const LIMITS: &'static [KeyLimit<RedlockConfig>] = &[
+        KeyLimit::count("servers", 1, MAX_SERVERS as u64, |c| u64::from(c.servers)),
+        fencing::positive_ms("ttl_ms", |c| c.ttl),
+        fencing::any_ms("drift_allowance_ms", |c| c.drift_allowance),
+        fencing::positive_ms("acquire_timeout_ms", |c| c.acquire_timeout),
+        fencing::positive_ms("work_ms", |c| c.work),
+        fencing::positive_ms("think_ms", |c| c.think),
+        fencing::any_ms("retry_jitter_ms", |c| c.retry_jitter),
+    ];
+
     fn validate(c: &RedlockConfig, nodes: u32) -> Result<(), ConfigIssue> {
-        if !(1..=MAX_SERVERS).contains(&c.servers) {
-            return Err(ConfigIssue {
-                field: "servers",
-                message: format!("servers = {} is outside 1 to {MAX_SERVERS}", c.servers),
-            });
-        }
         if nodes < c.servers + 1 || nodes > MAX_NODES {
             return Err(ConfigIssue {
                 field: "nodes",
@@ -393,14 +398,6 @@ impl Protocol for Redlock {
                 ),
             });
         }
-        fencing::check_durations(&[
-            ("ttl_ms", c.ttl, true),
-            ("drift_allowance_ms", c.drift_allowance, false),
-            ("acquire_timeout_ms", c.acquire_timeout, true),
-            ("work_ms", c.work, true),
-            ("think_ms", c.think, true),
-            ("retry_jitter_ms", c.retry_jitter, false),
-        ])?;
         Ok(())
     }
 
@@ -727,7 +724,7 @@ mod tests {
     #[test]
     fn absurd_settings_are_refused_naming_the_field() {
         let ok = RedlockConfig::default();
-        assert_eq!(Redlock::validate(&ok, 7), Ok(()));
+        assert_eq!(Redlock::check_config(&ok, 7), Ok(()));
         for (c, nodes, field) in [
             (RedlockConfig { servers: 0, ..ok.clone() }, 7, "servers"),
             (RedlockConfig { servers: 99, ..ok.clone() }, 7, "servers"),
@@ -735,7 +732,7 @@ mod tests {
             (RedlockConfig { ttl: Micros::ZERO, ..ok.clone() }, 7, "ttl_ms"),
             (RedlockConfig { acquire_timeout: Micros::from_ms(3_600_000), ..ok.clone() }, 7, "acquire_timeout_ms"),
         ] {
-            let issue = Redlock::validate(&c, nodes).expect_err(field);
+            let issue = Redlock::check_config(&c, nodes).expect_err(field);
             assert_eq!(issue.field, field, "{issue:?}");
         }
     }

@@ -34,7 +34,7 @@ impl<P: Protocol> Factory for TypedFactory<P> {
     }
 
     fn validate(&self, nodes: u32) -> Result<(), ConfigIssue> {
-        P::validate(&self.config, nodes)
+        P::check_config(&self.config, nodes)
     }
 
     fn check_request(&self, text: &str) -> Result<(), Text> {

@@ -55,6 +55,7 @@ pub use node::{Ghost, RingNode, Role};
 use crate::chunked::ChunkVec;
 use crate::hashring::{self, Scheme};
 use crate::ids::{NodeId, RequestId};
+use crate::limits::KeyLimit;
 use crate::protocol::{Cluster, ConfigIssue, Context, MessageKinds, Protocol, Reply, TimerKind, role_infos};
 use crate::text::Text;
 use crate::time::Micros;
@@ -184,6 +185,19 @@ impl Protocol for HashRing {
         &INFO
     }
 
+    const LIMITS: &'static [KeyLimit<HashRingConfig>] = &[
+        KeyLimit::count("vnodes", 1, hashring::MAX_VNODES as u64, |c| u64::from(c.vnodes)),
+        KeyLimit::<HashRingConfig>::real("balance", 1.0, hashring::MAX_BALANCE, |c| c.balance)
+            .because("below 1 the nodes cannot hold every key"),
+        KeyLimit::count("replicas", 1, MAX_REPLICAS as u64, |c| u64::from(c.replicas)),
+        KeyLimit::<HashRingConfig>::count("keys", 1, MAX_KEYS as u64, |c| u64::from(c.keys))
+            .because("the `distlab ring` tables take more"),
+        KeyLimit::real("transfer_keys_per_s", 0.1, MAX_RATE, |c| c.transfer_keys_per_s),
+        KeyLimit::count("batch_keys", 1, MAX_BATCH as u64, |c| u64::from(c.batch_keys)),
+        KeyLimit::ms("request_timeout_ms", Micros::from_ms(1), MAX_DURATION, |c| c.request_timeout),
+        KeyLimit::ms("resend_ms", Micros::from_ms(1), MAX_DURATION, |c| c.resend),
+    ];
+
     fn validate(c: &HashRingConfig, nodes: u32) -> Result<(), ConfigIssue> {
         let members = c.members.unwrap_or(nodes);
         if members == 0 || members > nodes {
@@ -193,16 +207,6 @@ impl Protocol for HashRing {
             });
         }
         let p = Params::new(c, nodes);
-        if c.keys == 0 || c.keys > MAX_KEYS {
-            return Err(ConfigIssue {
-                field: "keys",
-                message: format!(
-                    "keys = {} is outside 1 to {MAX_KEYS} (the `distlab ring` tables go to {})",
-                    c.keys,
-                    hashring::MAX_KEYS
-                ),
-            });
-        }
         // The comparison figures build every scheme with these settings,
         // so vnodes and balance are checked whatever the scheme.
         let all = Scheme::Bounded { vnodes: c.vnodes, balance: c.balance };
@@ -210,7 +214,7 @@ impl Protocol for HashRing {
             let field = if t.en.starts_with("balance") { "balance" } else { "vnodes" };
             return Err(ConfigIssue { field, message: t.en });
         }
-        if c.replicas == 0 || c.replicas > MAX_REPLICAS || c.replicas > members {
+        if c.replicas > members {
             return Err(ConfigIssue {
                 field: "replicas",
                 message: format!(
@@ -219,24 +223,6 @@ impl Protocol for HashRing {
                     MAX_REPLICAS.min(members)
                 ),
             });
-        }
-        if c.batch_keys == 0 || c.batch_keys > MAX_BATCH {
-            return Err(ConfigIssue {
-                field: "batch_keys",
-                message: format!("batch_keys = {} is outside 1 to {MAX_BATCH}", c.batch_keys),
-            });
-        }
-        if !(c.transfer_keys_per_s.is_finite() && (0.1..=MAX_RATE).contains(&c.transfer_keys_per_s)) {
-            return Err(ConfigIssue {
-                field: "transfer_keys_per_s",
-                message: format!("transfer_keys_per_s = {} is outside 0.1 to {MAX_RATE}", c.transfer_keys_per_s),
-            });
-        }
-        for (field, v) in [("request_timeout_ms", c.request_timeout), ("resend_ms", c.resend)] {
-            if !(Micros::from_ms(1)..=MAX_DURATION).contains(&v) {
-                let (v, hi) = (v.ms_text(), MAX_DURATION.ms_text());
-                return Err(ConfigIssue { field, message: format!("{field} = {v} is outside 1 to {hi} ms") });
-            }
         }
         Ok(())
     }

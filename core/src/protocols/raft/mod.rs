@@ -17,6 +17,7 @@ pub mod log;
 pub mod monitor;
 
 use crate::ids::{NodeId, RequestId};
+use crate::limits::KeyLimit;
 use crate::protocol::{ConfigIssue, Context, MessageKinds, Obs, Protocol, Reply, RoleKind, TimerKind, role_infos};
 use crate::time::Micros;
 use crate::view::{
@@ -106,7 +107,7 @@ impl Default for RaftConfig {
 
 /// Limits on Raft's settings.
 const MAX_TIMEOUT: Micros = Micros::from_ms(60_000);
-const MAX_ENTRIES_PER_APPEND: u32 = 10_000;
+const MAX_ENTRIES_PER_APPEND: u64 = 10_000;
 
 /// A node's role.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr, strum::EnumProperty)]
@@ -772,19 +773,15 @@ impl Protocol for Raft {
         &INFO
     }
 
+    const LIMITS: &'static [KeyLimit<RaftConfig>] = &[
+        KeyLimit::ms("election_timeout_min_ms", Micros::from_ms(1), MAX_TIMEOUT, |c| c.election_timeout_min),
+        KeyLimit::ms("election_timeout_max_ms", Micros::from_ms(1), MAX_TIMEOUT, |c| c.election_timeout_max),
+        KeyLimit::ms("heartbeat_ms", Micros(100), MAX_TIMEOUT, |c| c.heartbeat),
+        KeyLimit::ms("rpc_timeout_ms", Micros(100), MAX_TIMEOUT, |c| c.rpc_timeout),
+        KeyLimit::count("max_entries_per_append", 1, MAX_ENTRIES_PER_APPEND, |c| u64::from(c.max_entries_per_append)),
+    ];
+
     fn validate(c: &RaftConfig, _nodes: u32) -> Result<(), ConfigIssue> {
-        let in_range = |field: &'static str, v: Micros, lo: Micros| -> Result<(), ConfigIssue> {
-            if v < lo || v > MAX_TIMEOUT {
-                let (v, lo, hi) = (v.ms_text(), lo.ms_text(), MAX_TIMEOUT.ms_text());
-                Err(ConfigIssue { field, message: format!("{field} = {v} is outside {lo} to {hi} ms") })
-            } else {
-                Ok(())
-            }
-        };
-        in_range("election_timeout_min_ms", c.election_timeout_min, Micros::from_ms(1))?;
-        in_range("election_timeout_max_ms", c.election_timeout_max, Micros::from_ms(1))?;
-        in_range("heartbeat_ms", c.heartbeat, Micros(100))?;
-        in_range("rpc_timeout_ms", c.rpc_timeout, Micros(100))?;
         if c.election_timeout_max < c.election_timeout_min {
             return Err(ConfigIssue {
                 field: "election_timeout_max_ms",
@@ -802,15 +799,6 @@ impl Protocol for Raft {
                     "heartbeat_ms = {} must be below election_timeout_min_ms = {}, or followers time out between heartbeats",
                     c.heartbeat.ms_text(),
                     c.election_timeout_min.ms_text()
-                ),
-            });
-        }
-        if c.max_entries_per_append == 0 || c.max_entries_per_append > MAX_ENTRIES_PER_APPEND {
-            return Err(ConfigIssue {
-                field: "max_entries_per_append",
-                message: format!(
-                    "max_entries_per_append = {} is outside 1 to {MAX_ENTRIES_PER_APPEND}",
-                    c.max_entries_per_append
                 ),
             });
         }
