@@ -53,7 +53,7 @@ swarm:
 # Not in CI: the benchmark table (native and wasm in one run).
 bench: setup-test build
 	cargo build --release -p distlab-cli
-	$(DISTLAB) bench
+	$(DISTLAB) bench --marginal
 
 setup-web:
 	@scripts/setup.sh web

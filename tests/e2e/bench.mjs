@@ -5,7 +5,7 @@
 //   node tests/e2e/bench.mjs DIST EVENTS SEEK_EVENTS SEEKS
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
+import { bundleSizes } from "./bundle.mjs";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
 
@@ -15,10 +15,7 @@ if (!fs.existsSync(path.join(dist, "index.html"))) {
   process.exit(1);
 }
 
-const bundle = fs
-  .readdirSync(dist)
-  .filter((f) => /\.(wasm|js|css)$/.test(f))
-  .map((f) => [f, zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length]);
+const bundle = bundleSizes(dist);
 
 // Frame gaps over 5 s of requestAnimationFrame on `page`, with the median
 // of `countSrc` (a function's source, sampled every frame).

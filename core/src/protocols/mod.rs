@@ -4,11 +4,30 @@
 //! protocol means writing its module and adding one entry here; the
 //! simulator, the scenario loader, the CLI and the UI do not change.
 
+// A build with every protocol left out (to measure the engine alone) has
+// an empty registry.
+#![cfg_attr(
+    not(any(
+        feature = "raft",
+        feature = "lease_lock",
+        feature = "redlock",
+        feature = "queue_lock",
+        feature = "hash_ring"
+    )),
+    allow(unused)
+)]
+
+#[cfg(any(feature = "lease_lock", feature = "redlock", feature = "queue_lock"))]
 pub mod fencing;
+#[cfg(feature = "hash_ring")]
 pub mod hash_ring;
+#[cfg(feature = "lease_lock")]
 pub mod lease_lock;
+#[cfg(feature = "queue_lock")]
 pub mod queue_lock;
+#[cfg(feature = "raft")]
 pub mod raft;
+#[cfg(feature = "redlock")]
 pub mod redlock;
 
 use crate::limits::{KeyRange, key_ranges};
@@ -98,11 +117,18 @@ macro_rules! entry {
     };
 }
 
+/// The registry. Each entry sits behind the crate feature of its name (all
+/// on by default), so a build can leave a protocol out.
 static ALL: &[ProtocolEntry] = &[
+    #[cfg(feature = "raft")]
     entry!(raft::Raft, "tests/bench/raft-steady.toml"),
+    #[cfg(feature = "lease_lock")]
     entry!(lease_lock::LeaseLock, "tests/bench/lease_lock.toml"),
+    #[cfg(feature = "redlock")]
     entry!(redlock::Redlock, "tests/bench/redlock.toml"),
+    #[cfg(feature = "queue_lock")]
     entry!(queue_lock::QueueLock, "tests/bench/queue_lock.toml"),
+    #[cfg(feature = "hash_ring")]
     entry!(hash_ring::HashRing, "tests/bench/hash_ring.toml"),
 ];
 
@@ -119,6 +145,22 @@ pub fn find(name: &str) -> Option<&'static ProtocolEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_protocol_is_a_feature_of_its_name_in_core_and_web() {
+        // `distlab bench --marginal` leaves a protocol out by its name.
+        for manifest in [include_str!("../../Cargo.toml"), include_str!("../../../web/Cargo.toml")] {
+            let t: toml::Table = manifest.parse().unwrap();
+            let features = t["features"].as_table().unwrap();
+            let default: Vec<&str> =
+                features["default"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+            let names: Vec<&str> = all().iter().map(|p| (p.info)().name).collect();
+            assert_eq!(default, names, "the default features are the registry, in its order");
+            for n in names {
+                assert!(features.contains_key(n), "no feature `{n}`");
+            }
+        }
+    }
 
     #[test]
     fn defaults_read_back_as_the_default_config() {
