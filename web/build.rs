@@ -40,21 +40,16 @@ fn markdown_texts(v: &toml::Value, inside: bool, out: &mut Vec<String>) {
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../tutorials");
     println!("cargo:rerun-if-changed={}", root.display());
-    println!("cargo:rerun-if-changed=Cargo.toml");
+    println!("cargo:rerun-if-env-changed=DISTLAB_WITHOUT");
     let mut files = Vec::new();
     toml_files(&root, &mut files);
-    // A build without a protocol (see the features in Cargo.toml) leaves its
-    // files out too: the page could not open them.
-    // A file that names no known protocol stays, for the loader to report.
-    let manifest = std::fs::read_to_string("Cargo.toml").unwrap_or_default().parse::<toml::Table>().unwrap_or_default();
-    let features = manifest.get("features").and_then(|f| f.as_table()).cloned().unwrap_or_default();
+    // `DISTLAB_WITHOUT` (see core/build.rs) leaves those protocols' files out too.
+    let without: Vec<String> =
+        std::env::var("DISTLAB_WITHOUT").unwrap_or_default().split(',').map(|p| p.trim().to_string()).collect();
     files.retain(|f| {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         let protocol = text.parse::<toml::Table>().ok().and_then(|t| t.get("protocol")?.as_str().map(str::to_string));
-        let left_out = |p: &String| {
-            features.contains_key(p) && std::env::var_os(format!("CARGO_FEATURE_{}", p.to_uppercase())).is_none()
-        };
-        !protocol.is_some_and(|p| left_out(&p))
+        !protocol.is_some_and(|p| without.contains(&p))
     });
     files.sort();
     let mut texts = Vec::new();

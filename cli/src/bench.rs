@@ -142,17 +142,14 @@ fn first_load(dist: &std::path::Path) -> Result<u64, String> {
     Ok(sizes.total)
 }
 
-/// The first load of the page built with only the protocols in `features`
-/// (each protocol is a feature of distlab-web of its name), into a scratch
-/// directory next to the build output.
-fn first_load_with(features: &[&str], label: &str) -> Result<u64, String> {
+/// The first load of the page built without the protocols in `without`
+/// (`DISTLAB_WITHOUT`, see core/build.rs), into a scratch directory next to
+/// the build output.
+fn first_load_without(without: &[&str], label: &str) -> Result<u64, String> {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     let dist = target.join("bench-pages").join(label);
     let mut trunk = Command::new("trunk");
-    trunk.args(["build", "--release", "--offline", "--no-default-features"]).arg("--dist").arg(&dist);
-    if !features.is_empty() {
-        trunk.arg("--features").arg(features.join(","));
-    }
+    trunk.args(["build", "--release", "--offline"]).arg("--dist").arg(&dist).env("DISTLAB_WITHOUT", without.join(","));
     let out = trunk.output().map_err(|e| format!("cannot run trunk: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
@@ -170,8 +167,7 @@ fn marginal_rows(full: u64) {
     row("what each protocol adds to the first load (its code and its lessons), gzip", String::new(), "", None);
     let mut own = Some(0i64);
     for name in &names {
-        let others: Vec<&str> = names.iter().copied().filter(|n| n != name).collect();
-        match first_load_with(&others, name) {
+        match first_load_without(&[name], name) {
             Ok(without) => {
                 row(&format!("  {name}"), kb(full as i64 - without as i64), "", None);
                 own = own.map(|o| o + full as i64 - without as i64);
@@ -182,7 +178,7 @@ fn marginal_rows(full: u64) {
             }
         }
     }
-    match first_load_with(&[], "all-protocols") {
+    match first_load_without(&names, "all-protocols") {
         Ok(none) => {
             // Code two or more protocols use (fencing, the hashing library)
             // is in no single protocol's row.

@@ -7,27 +7,21 @@
 // A build with every protocol left out (to measure the engine alone) has
 // an empty registry.
 #![cfg_attr(
-    not(any(
-        feature = "raft",
-        feature = "lease_lock",
-        feature = "redlock",
-        feature = "queue_lock",
-        feature = "hash_ring"
-    )),
+    all(without = "raft", without = "lease_lock", without = "redlock", without = "queue_lock", without = "hash_ring"),
     allow(unused)
 )]
 
-#[cfg(any(feature = "lease_lock", feature = "redlock", feature = "queue_lock"))]
+#[cfg(not(all(without = "lease_lock", without = "redlock", without = "queue_lock")))]
 pub mod fencing;
-#[cfg(feature = "hash_ring")]
+#[cfg(not(without = "hash_ring"))]
 pub mod hash_ring;
-#[cfg(feature = "lease_lock")]
+#[cfg(not(without = "lease_lock"))]
 pub mod lease_lock;
-#[cfg(feature = "queue_lock")]
+#[cfg(not(without = "queue_lock"))]
 pub mod queue_lock;
-#[cfg(feature = "raft")]
+#[cfg(not(without = "raft"))]
 pub mod raft;
-#[cfg(feature = "redlock")]
+#[cfg(not(without = "redlock"))]
 pub mod redlock;
 
 use crate::limits::{KeyRange, key_ranges};
@@ -117,18 +111,18 @@ macro_rules! entry {
     };
 }
 
-/// The registry. Each entry sits behind the crate feature of its name (all
-/// on by default), so a build can leave a protocol out.
+/// The registry. A build can leave a protocol out by its name
+/// (`DISTLAB_WITHOUT`, see build.rs).
 static ALL: &[ProtocolEntry] = &[
-    #[cfg(feature = "raft")]
+    #[cfg(not(without = "raft"))]
     entry!(raft::Raft, "tests/bench/raft-steady.toml"),
-    #[cfg(feature = "lease_lock")]
+    #[cfg(not(without = "lease_lock"))]
     entry!(lease_lock::LeaseLock, "tests/bench/lease_lock.toml"),
-    #[cfg(feature = "redlock")]
+    #[cfg(not(without = "redlock"))]
     entry!(redlock::Redlock, "tests/bench/redlock.toml"),
-    #[cfg(feature = "queue_lock")]
+    #[cfg(not(without = "queue_lock"))]
     entry!(queue_lock::QueueLock, "tests/bench/queue_lock.toml"),
-    #[cfg(feature = "hash_ring")]
+    #[cfg(not(without = "hash_ring"))]
     entry!(hash_ring::HashRing, "tests/bench/hash_ring.toml"),
 ];
 
@@ -147,18 +141,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_protocol_is_a_feature_of_its_name_in_core_and_web() {
-        // `distlab bench --marginal` leaves a protocol out by its name.
-        for manifest in [include_str!("../../Cargo.toml"), include_str!("../../../web/Cargo.toml")] {
-            let t: toml::Table = manifest.parse().unwrap();
-            let features = t["features"].as_table().unwrap();
-            let default: Vec<&str> =
-                features["default"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
-            let names: Vec<&str> = all().iter().map(|p| (p.info)().name).collect();
-            assert_eq!(default, names, "the default features are the registry, in its order");
-            for n in names {
-                assert!(features.contains_key(n), "no feature `{n}`");
-            }
+    fn every_protocol_that_can_be_left_out_is_registered_under_that_name() {
+        // `distlab bench --marginal` leaves protocols out by their registry
+        // names; a misspelt `without = "…"` would never take effect.
+        let source = include_str!("mod.rs");
+        let names: Vec<&str> = all().iter().map(|p| (p.info)().name).collect();
+        let mut seen = Vec::new();
+        for part in source.split("without = \"").skip(1) {
+            let name = &part[..part.find('"').unwrap()];
+            assert!(names.contains(&name) || name == "…", "`without = \"{name}\"` names no registered protocol");
+            seen.push(name);
+        }
+        for n in names {
+            assert!(seen.contains(&n), "`{n}` cannot be left out: its entry has no cfg(not(without = \"{n}\"))");
         }
     }
 
