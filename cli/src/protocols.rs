@@ -82,7 +82,10 @@ pub fn main(json: bool) -> ExitCode {
         for (key, value) in (p.defaults)() {
             let value = serde_json::to_string(&value).unwrap_or_default();
             match limits.iter().find(|l| l.key == key) {
-                Some(l) => println!("    {key} = {value}  ({})", l.range.text()),
+                Some(l) => {
+                    let why = l.why.map(|w| format!(": {w}")).unwrap_or_default();
+                    println!("    {key} = {value}  ({}{why})", l.range.text());
+                }
                 None => println!("    {key} = {value}"),
             }
         }
