@@ -112,11 +112,6 @@ impl<C> KeyLimit<C> {
         KeyLimit { why: Some(why), ..self }
     }
 
-    /// Why the range is what it is, if the protocol says.
-    pub fn why(&self) -> Option<&'static str> {
-        self.why
-    }
-
     /// The allowed values.
     pub fn range(&self) -> Range {
         match self.read {
