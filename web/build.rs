@@ -3,6 +3,8 @@
 //! lesson text (Markdown) to safe HTML with `src/lesson/markdown.rs`, so the
 //! bundle carries HTML instead of a Markdown parser.
 
+#[path = "src/lesson/key.rs"]
+mod key;
 #[allow(dead_code)]
 #[path = "src/lesson/markdown.rs"]
 mod markdown;
@@ -61,10 +63,15 @@ fn main() {
     }
     texts.sort();
     texts.dedup();
-    let mut code = String::from("/// Lesson Markdown and its HTML, rendered at build time (see build.rs).\n");
-    code.push_str("pub static LESSON_HTML: &[(&str, &str)] = &[\n");
+    let mut code = String::from("/// Lesson HTML, rendered at build time (see build.rs), by `key::key`.\n");
+    code.push_str("pub static LESSON_HTML: &[((u32, u64), &str)] = &[\n");
+    let mut keys = std::collections::BTreeMap::new();
     for t in &texts {
-        writeln!(code, "    ({t:?}, {:?}),", markdown::to_html(t)).unwrap();
+        let key = key::key(t);
+        if let Some(other) = keys.insert(key, t) {
+            panic!("two lesson texts share the key {key:?}; change one of them:\n{other}\n---\n{t}");
+        }
+        writeln!(code, "    ({key:?}, {:?}),", markdown::to_html(t)).unwrap();
     }
     code.push_str("];\n");
     code.push_str("/// Every file in tutorials/: (path relative to tutorials/, contents).\n");

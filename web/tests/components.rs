@@ -104,7 +104,9 @@ fn every_lesson_text_ships_as_safe_html() {
         for step in &lesson.steps {
             for md in [&step.text.en, &step.text.zh_cn] {
                 assert!(
-                    distlab_web::lesson::tutorials::LESSON_HTML.iter().any(|(m, _)| m == md),
+                    distlab_web::lesson::tutorials::LESSON_HTML
+                        .iter()
+                        .any(|(k, _)| *k == distlab_web::lesson::key::key(md)),
                     "{path}: a step text was not rendered at build time"
                 );
             }

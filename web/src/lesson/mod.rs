@@ -4,6 +4,7 @@
 //! runs (`markdown`, compiled into the bundle only for its tests).
 
 // The Markdown renderer runs in build.rs; in the bundle only for tests.
+pub mod key;
 #[cfg(test)]
 mod markdown;
 pub mod pane;

@@ -14,7 +14,8 @@ pub fn text(path: &str) -> Option<&'static str> {
 /// that was not rendered (it cannot happen for embedded files) is shown as
 /// escaped plain text.
 pub fn lesson_html(markdown: &str) -> String {
-    if let Some((_, html)) = LESSON_HTML.iter().find(|(md, _)| *md == markdown) {
+    let key = super::key::key(markdown);
+    if let Some((_, html)) = LESSON_HTML.iter().find(|(k, _)| *k == key) {
         return (*html).to_string();
     }
     let escaped = markdown.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
