@@ -25,9 +25,25 @@ pub fn workload(protocol: &str) -> Option<Workload> {
     workloads().find(|w| w.protocol == protocol)
 }
 
+/// Timed runs per throughput figure, native and wasm alike.
+pub const RUNS: u32 = 3;
+
+/// The median of `xs` (the upper one of an even count; 0 when empty).
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_ignores_one_outlier_either_way() {
+        assert_eq!(median(vec![2.0, 100.0, 3.0]), 3.0);
+        assert_eq!(median(vec![0.1, 2.0, 3.0]), 2.0);
+        assert_eq!(median(Vec::new()), 0.0);
+    }
     use crate::scenario::{self, Source, StartOptions};
 
     #[test]

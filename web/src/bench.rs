@@ -34,21 +34,43 @@ fn error(e: String) -> String {
     format!("{{\"error\":{e:?}}}")
 }
 
-/// Runs `events` events of `protocol`'s workload (Raft's if empty);
-/// returns `{"events_per_s": .., "trace": ".."}` as JSON.
+/// Runs `events` events of `protocol`'s workload (Raft's if empty) after
+/// an untimed run of `warm_up` events: with a warm-up, the median of
+/// [`distlab_core::bench::RUNS`] timed runs, as the native bench does;
+/// without (0), one timed run, the page's first. Returns
+/// `{"events_per_s": .., "trace": ".."}` as JSON.
 #[wasm_bindgen]
-pub fn bench_throughput(events: f64, protocol: &str) -> String {
+pub fn bench_throughput(events: f64, protocol: &str, warm_up: f64) -> String {
     let events = events.clamp(1.0, MAX_EVENTS) as u64;
-    let mut sim = match start(protocol) {
-        Ok(s) => s,
-        Err(e) => return error(e),
-    };
-    let t = now_ms();
-    if let Err(e) = sim.run_events(events) {
-        return error(e.to_string());
+    let warm_up = warm_up.clamp(0.0, MAX_EVENTS) as u64;
+    if warm_up > 0 {
+        match start(protocol) {
+            Ok(mut sim) => {
+                if let Err(e) = sim.run_events(warm_up) {
+                    return error(e.to_string());
+                }
+            }
+            Err(e) => return error(e),
+        }
     }
-    let secs = ((now_ms() - t) / 1000.0).max(1e-9);
-    format!("{{\"events_per_s\":{},\"trace\":\"{}\"}}", sim.events() as f64 / secs, sim.trace().hash_hex())
+    let runs = if warm_up > 0 { distlab_core::bench::RUNS } else { 1 };
+    let mut rates = Vec::new();
+    let mut hash = String::new();
+    for _ in 0..runs {
+        let mut sim = match start(protocol) {
+            Ok(s) => s,
+            Err(e) => return error(e),
+        };
+        let t = now_ms();
+        if let Err(e) = sim.run_events(events) {
+            return error(e.to_string());
+        }
+        let secs = ((now_ms() - t) / 1000.0).max(1e-9);
+        rates.push(sim.events() as f64 / secs);
+        hash = sim.trace().hash_hex();
+    }
+    let rate = distlab_core::bench::median(rates);
+    format!("{{\"events_per_s\":{rate},\"trace\":\"{hash}\"}}")
 }
 
 /// Runs `events` events, then seeks to `samples` random points; returns
