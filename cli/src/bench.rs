@@ -5,10 +5,8 @@
 //! Benchmarks are reported, not asserted: targets are shown beside them.
 
 use distlab_core::Micros;
-use distlab_core::bench::{Workload, workloads};
+use distlab_core::bench::{self, Workload, workloads};
 use distlab_core::rng::{Domain, Rng};
-use distlab_core::scenario::{self, Source, StartOptions};
-use distlab_core::sim::Sim;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -41,49 +39,21 @@ pub struct BenchArgs {
 
 const MAX_BENCH_EVENTS: u64 = 20_000_000;
 
-fn start(w: &Workload, store: bool) -> Result<Box<dyn Sim>, String> {
-    let s = scenario::load(Source { name: w.path, text: w.text })
-        .map_err(|d| d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
-    s.start(None, StartOptions { store_trace: store }).map_err(|e| e.to_string())
-}
-
 /// The headline workload (the registry's first, Raft).
 fn headline() -> Workload {
     workloads().next().expect("a registered protocol")
 }
 
-/// Events per second of `events` events of `w`: the median of
-/// [`bench::RUNS`](distlab_core::bench::RUNS) timed runs after an untimed
-/// warm-up run of a quarter as many. The page's bench does the same, so
-/// both sides are measured warm (caches and allocator, and in the browser
-/// the optimising compiler and the grown memory) and a noisy moment on a
-/// shared machine moves one run, not the figure.
+/// Events per second of `events` events of `w`, warm, on this machine's
+/// clock (see [`bench::throughput`]).
 fn throughput(w: &Workload, events: u64, store: bool) -> Result<(f64, String), String> {
-    start(w, store)?.run_events(warm_up(events)).map_err(|e| e.to_string())?;
-    let mut rates = Vec::new();
-    let mut hash = String::new();
-    for _ in 0..distlab_core::bench::RUNS {
-        let mut sim = start(w, store)?;
-        let t = Instant::now();
-        sim.run_events(events).map_err(|e| e.to_string())?;
-        let secs = t.elapsed().as_secs_f64().max(1e-9);
-        if !sim.violations().is_empty() {
-            return Err(format!("the benchmark run broke an invariant: {}", sim.violations()[0].message));
-        }
-        rates.push(sim.events() as f64 / secs);
-        hash = sim.trace().hash_hex();
-    }
-    Ok((distlab_core::bench::median(rates), hash))
-}
-
-/// Events of the warm-up run before a timed run of `events`.
-fn warm_up(events: u64) -> u64 {
-    (events / 4).max(1)
+    let t0 = Instant::now();
+    bench::throughput(w, events, store, bench::warm_up(events), &|| t0.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// Median and maximum milliseconds to seek to random points of a run.
 fn seek_latency(events: u64, samples: u32) -> Result<(f64, f64), String> {
-    let mut sim = start(&headline(), true)?;
+    let mut sim = headline().start(true)?;
     sim.run_events(events).map_err(|e| e.to_string())?;
     let end = sim.now().0;
     let mut rng = Rng::stream(7, Domain::Faults, 1);
@@ -133,7 +103,7 @@ fn browser(args: &BenchArgs) -> Result<Browser, String> {
         .arg("tests/e2e/bench.mjs")
         .arg(&args.dist)
         .arg(args.events.to_string())
-        .arg(warm_up(args.events).to_string())
+        .arg(bench::warm_up(args.events).to_string())
         .arg(args.seek_events.to_string())
         .arg(args.seeks.to_string())
         .output()
@@ -249,8 +219,8 @@ pub fn main(args: BenchArgs) -> ExitCode {
     println!(
         "invariants checked after every event; {} events per throughput run, median of {} runs after an untimed warm-up of {}\n",
         args.events,
-        distlab_core::bench::RUNS,
-        warm_up(args.events)
+        bench::RUNS,
+        bench::warm_up(args.events)
     );
     println!("| {:<72} | {:>18} | {:<14} | {:<6} |", "measure", "value", "target", "");
     println!("|{}|{}|{}|{}|", "-".repeat(74), "-".repeat(20), "-".repeat(16), "-".repeat(8));

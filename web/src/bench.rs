@@ -4,29 +4,22 @@
 
 use crate::clock::now_ms;
 use distlab_core::Micros;
+use distlab_core::bench::{self, Workload};
 use distlab_core::rng::{Domain, Rng};
-use distlab_core::scenario::{self, Source, StartOptions};
-use distlab_core::sim::Sim;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 const MAX_EVENTS: f64 = 20_000_000.0;
 
 /// The workload of `protocol` (the headline Raft one if empty).
-fn start(protocol: &str) -> Result<Box<dyn Sim>, String> {
-    let w = if protocol.is_empty() {
-        distlab_core::bench::workloads().next()
-    } else {
-        distlab_core::bench::workload(protocol)
-    }
-    .ok_or_else(|| format!("no benchmark workload for {protocol:?}"))?;
-    let s = scenario::load(Source { name: w.path, text: w.text }).map_err(|d| format!("{d:?}"))?;
-    s.start(None, StartOptions { store_trace: true }).map_err(|e| e.to_string())
+fn workload(protocol: &str) -> Result<Workload, String> {
+    if protocol.is_empty() { bench::workloads().next() } else { bench::workload(protocol) }
+        .ok_or_else(|| format!("no benchmark workload for {protocol:?}"))
 }
 
 /// The protocols with a benchmark workload, as a JSON array of names.
 #[wasm_bindgen]
 pub fn bench_protocols() -> String {
-    let names: Vec<String> = distlab_core::bench::workloads().map(|w| format!("{:?}", w.protocol)).collect();
+    let names: Vec<String> = bench::workloads().map(|w| format!("{:?}", w.protocol)).collect();
     format!("[{}]", names.join(","))
 }
 
@@ -34,43 +27,18 @@ fn error(e: String) -> String {
     format!("{{\"error\":{e:?}}}")
 }
 
-/// Runs `events` events of `protocol`'s workload (Raft's if empty) after
-/// an untimed run of `warm_up` events: with a warm-up, the median of
-/// [`distlab_core::bench::RUNS`] timed runs, as the native bench does;
-/// without (0), one timed run, the page's first. Returns
+/// Runs `events` events of `protocol`'s workload (Raft's if empty), warm
+/// after `warm_up` events or cold without (see
+/// [`distlab_core::bench::throughput`]); returns
 /// `{"events_per_s": .., "trace": ".."}` as JSON.
 #[wasm_bindgen]
 pub fn bench_throughput(events: f64, protocol: &str, warm_up: f64) -> String {
     let events = events.clamp(1.0, MAX_EVENTS) as u64;
     let warm_up = warm_up.clamp(0.0, MAX_EVENTS) as u64;
-    if warm_up > 0 {
-        match start(protocol) {
-            Ok(mut sim) => {
-                if let Err(e) = sim.run_events(warm_up) {
-                    return error(e.to_string());
-                }
-            }
-            Err(e) => return error(e),
-        }
+    match workload(protocol).and_then(|w| bench::throughput(&w, events, true, warm_up, &now_ms)) {
+        Ok((rate, hash)) => format!("{{\"events_per_s\":{rate},\"trace\":\"{hash}\"}}"),
+        Err(e) => error(e),
     }
-    let runs = if warm_up > 0 { distlab_core::bench::RUNS } else { 1 };
-    let mut rates = Vec::new();
-    let mut hash = String::new();
-    for _ in 0..runs {
-        let mut sim = match start(protocol) {
-            Ok(s) => s,
-            Err(e) => return error(e),
-        };
-        let t = now_ms();
-        if let Err(e) = sim.run_events(events) {
-            return error(e.to_string());
-        }
-        let secs = ((now_ms() - t) / 1000.0).max(1e-9);
-        rates.push(sim.events() as f64 / secs);
-        hash = sim.trace().hash_hex();
-    }
-    let rate = distlab_core::bench::median(rates);
-    format!("{{\"events_per_s\":{rate},\"trace\":\"{hash}\"}}")
 }
 
 /// Runs `events` events, then seeks to `samples` random points; returns
@@ -78,7 +46,7 @@ pub fn bench_throughput(events: f64, protocol: &str, warm_up: f64) -> String {
 #[wasm_bindgen]
 pub fn bench_seek(events: f64, samples: u32) -> String {
     let events = events.clamp(1.0, MAX_EVENTS) as u64;
-    let mut sim = match start("") {
+    let mut sim = match workload("").and_then(|w| w.start(true)) {
         Ok(s) => s,
         Err(e) => return error(e),
     };
