@@ -8,6 +8,8 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod export;
+mod markdown;
 mod protocols;
 mod report;
 mod ring;
@@ -64,6 +66,15 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// Compare key-placement schemes (mod-N, ring, jump, rendezvous, bounded loads).
     Ring(ring::RingArgs),
+    /// Publish scenario and lesson files for the page: a catalogue and, per
+    /// file, its text with every step text rendered to safe HTML (the page
+    /// build runs this; see Trunk.toml).
+    ExportLessons {
+        /// The directory of scenario and lesson files (tutorials/).
+        from: PathBuf,
+        /// Where to write (the page's lessons/ directory).
+        to: PathBuf,
+    },
     /// List every protocol: roles, messages, timers, invariants, break-it
     /// switches and config keys with their defaults.
     Protocols {
@@ -275,5 +286,15 @@ fn main() -> ExitCode {
         Cmd::Bench(args) => bench::main(args),
         Cmd::Ring(args) => ring::main(args),
         Cmd::Protocols { json } => protocols::main(json),
+        Cmd::ExportLessons { from, to } => match export::export(&from, &to) {
+            Ok(n) => {
+                println!("published {n} files from {} into {}", from.display(), to.display());
+                ExitCode::SUCCESS
+            }
+            Err(problems) => {
+                problems.iter().for_each(|p| eprintln!("{p}"));
+                ExitCode::from(1)
+            }
+        },
     }
 }

@@ -38,6 +38,7 @@ pub mod limits;
 pub mod network;
 pub mod protocol;
 pub mod protocols;
+pub mod publish;
 pub mod query;
 pub mod rng;
 pub mod scenario;

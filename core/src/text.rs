@@ -2,7 +2,7 @@
 //! refused command, a broken invariant) carries its English and Chinese
 //! wording; the CLI prints the English, the lab shows the reader's choice.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The UI languages.
@@ -15,7 +15,7 @@ pub enum Lang {
 }
 
 /// Text in both languages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     /// English.
     pub en: String,

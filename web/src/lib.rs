@@ -24,8 +24,15 @@ pub mod timeline;
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the lab into the page body.
+/// Fetches the catalogue and the files the address names, then mounts
+/// the lab into the page body.
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        let (search, hash) = web_sys::window()
+            .map(|w| (w.location().search().unwrap_or_default(), w.location().hash().unwrap_or_default()))
+            .unwrap_or_default();
+        lesson::files::boot(&app::wanted_files(&search, &hash)).await;
+        leptos::mount::mount_to_body(app::App);
+    });
 }

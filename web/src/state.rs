@@ -3,16 +3,18 @@
 //! [`Ctx`], which applies it and refreshes the signals, so components never
 //! touch the simulation directly.
 
-use crate::lesson::tutorials;
+use crate::lesson::files;
 use crate::strings::{self, Strings};
 use distlab_core::Micros;
 use distlab_core::command::{Command, CommandRecord};
 use distlab_core::ids::{MsgId, NodeId};
 use distlab_core::lesson::{Lang, LessonRun, Play, StepMark, StepState, Text};
+use distlab_core::publish::PublishedFile;
 use distlab_core::scenario::{self, Scenario, Source, StartOptions};
 use distlab_core::sim::{Sim, SimError};
 use distlab_core::view::{Family, ProtocolInfo, WorldView};
 use leptos::prelude::*;
+use std::rc::Rc;
 
 /// What the inspector shows.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -29,7 +31,7 @@ pub enum Selection {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CatalogEntry {
     /// Path under `tutorials/`.
-    pub path: &'static str,
+    pub path: String,
     /// Title in English and Chinese (the file name if it has none).
     pub title: (String, String),
     /// Its summary in English and Chinese, if it has one.
@@ -58,38 +60,26 @@ impl CatalogEntry {
     }
 }
 
-/// Every embedded file that loads, lessons first in their order.
+/// Every file the catalogue lists (see [`files::catalog`]), lessons first
+/// in their order.
 pub fn catalog() -> Vec<CatalogEntry> {
-    let mut out: Vec<CatalogEntry> = tutorials::TUTORIALS
-        .iter()
-        .filter_map(|(path, text)| {
-            let s = scenario::load(Source { name: path, text }).ok()?;
-            let info = s.protocol();
+    files::catalog()
+        .into_iter()
+        .filter_map(|row| {
+            let info = (distlab_core::protocols::find(&row.protocol)?.info)();
             let pair = |t: &Text| (t.en.clone(), t.zh_cn.clone());
-            let (title, summary, lesson, order, steps) = match &s.lesson {
-                Some(l) => (pair(&l.title), l.summary.as_ref().map(pair), true, l.order, l.steps.len()),
-                None => (
-                    s.title.as_ref().map_or_else(|| (s.name.clone(), s.name.clone()), pair),
-                    s.summary.as_ref().map(pair),
-                    false,
-                    i64::MAX,
-                    0,
-                ),
-            };
             Some(CatalogEntry {
-                path,
-                title,
-                summary,
-                lesson,
-                order,
+                title: pair(&row.title),
+                summary: row.summary.as_ref().map(pair),
+                lesson: row.lesson,
+                order: row.order,
                 protocol_title: (info.title, info.title_zh_cn),
                 family: info.family,
-                steps,
+                steps: row.steps,
+                path: row.path,
             })
         })
-        .collect();
-    out.sort_by(|a, b| (!a.lesson, a.order, a.path).cmp(&(!b.lesson, b.order, b.path)));
-    out
+        .collect()
 }
 
 /// A break-it switch as the lab offers it.
@@ -153,8 +143,8 @@ pub struct LessonView {
     pub summary: Option<String>,
     /// The step's heading.
     pub heading: Option<String>,
-    /// The step's Markdown.
-    pub markdown: String,
+    /// The step's text as safe HTML (rendered when the lesson was published).
+    pub html: String,
     /// Whether the step is a challenge.
     pub challenge: bool,
     /// Where the step stands.
@@ -181,7 +171,9 @@ pub struct LessonView {
 /// The running simulation and what belongs to it.
 pub struct Lab {
     /// Path of the file under `tutorials/`.
-    pub file: &'static str,
+    pub file: String,
+    /// The file as published (its text, its step texts' HTML).
+    pub source: Rc<PublishedFile>,
     /// The loaded file.
     pub scenario: Scenario,
     /// The run.
@@ -196,10 +188,10 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// Loads `file` from the embedded tutorials, starts it with `seed`
-    /// (the file's own seed if none) and begins its first lesson step.
-    pub fn open(file: &str, seed: Option<u64>) -> Result<Lab, String> {
-        let mut lab = Lab::start(file, seed)?;
+    /// Loads `file` (published as `source`), starts it with `seed` (the
+    /// file's own seed if none) and begins its first lesson step.
+    pub fn open(file: &str, source: Rc<PublishedFile>, seed: Option<u64>) -> Result<Lab, String> {
+        let mut lab = Lab::start(file, source, seed)?;
         lab.begin_step(0).map_err(|e| e.en)?;
         Ok(lab)
     }
@@ -210,13 +202,14 @@ impl Lab {
     /// (`at`, `events`; no events means "by time") at lesson step `step`.
     pub fn restore(
         file: &str,
+        source: Rc<PublishedFile>,
         seed: Option<u64>,
         commands: Vec<CommandRecord>,
         at: (Micros, u64),
         step: usize,
         marks: &[Option<(u64, u64)>],
     ) -> Result<Lab, String> {
-        let mut lab = Lab::start(file, seed)?;
+        let mut lab = Lab::start(file, source, seed)?;
         lab.sim.adopt(commands).map_err(|e| e.to_string())?;
         let err = |e: distlab_core::sim::SimError| e.to_string();
         let steps = lab.lesson.as_ref().map_or(0, |r| r.lesson().steps.len());
@@ -255,16 +248,12 @@ impl Lab {
             .map_or_else(Vec::new, |r| r.marks().iter().map(|m| m.map(|m| (m.time.0, m.events))).collect())
     }
 
-    fn start(file: &str, seed: Option<u64>) -> Result<Lab, String> {
-        let (path, text) = tutorials::TUTORIALS
-            .iter()
-            .find(|(p, _)| *p == file)
-            .ok_or_else(|| format!("there is no scenario or lesson called '{file}' in this build"))?;
-        let s = scenario::load(Source { name: path, text })
+    fn start(file: &str, source: Rc<PublishedFile>, seed: Option<u64>) -> Result<Lab, String> {
+        let s = scenario::load(Source { name: file, text: &source.text })
             .map_err(|ds| ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
         let sim = s.start(seed, StartOptions { store_trace: true }).map_err(|e| e.to_string())?;
         let lesson = s.lesson.clone().map(LessonRun::new);
-        Ok(Lab { file: path, scenario: s, sim, lesson, seen_violations: 0, wait: None })
+        Ok(Lab { file: file.to_string(), source, scenario: s, sim, lesson, seen_violations: 0, wait: None })
     }
 
     /// Begins lesson step `i` (performs its action).
@@ -307,7 +296,7 @@ impl Lab {
             count: lesson.steps.len(),
             summary: lesson.summary.as_ref().filter(|_| index == 0).map(|t| t.get(lang).to_string()),
             heading: step.title.as_ref().map(|t| t.get(lang).to_string()),
-            markdown: step.text.get(lang).to_string(),
+            html: self.source.html_of(step.text.get(lang)),
             challenge: step.challenge,
             state,
             wait,
@@ -335,7 +324,9 @@ impl Lab {
 /// See [`Ctx::snapshot`].
 pub struct Snapshot {
     /// File under `tutorials/`.
-    pub file: &'static str,
+    pub file: String,
+    /// Its text (share links fingerprint it).
+    pub source: Rc<PublishedFile>,
     /// Seed.
     pub seed: u64,
     /// Commands applied up to the cursor.
@@ -711,7 +702,8 @@ impl Ctx {
         self.with_lab(|lab| {
             let applied = lab.sim.commands_applied();
             Snapshot {
-                file: lab.file,
+                file: lab.file.clone(),
+                source: lab.source.clone(),
                 seed: lab.sim.seed(),
                 commands: lab.sim.commands()[..applied].to_vec(),
                 at: (lab.sim.now(), lab.sim.events()),

@@ -14,10 +14,24 @@ fn host() -> web_sys::HtmlElement {
     host.unchecked_into()
 }
 
+/// The files the tests open, put into the page's store as if fetched (the
+/// test runner serves no `lessons/` directory).
+const FILES: &[(&str, &str)] = &[
+    ("raft/playground.toml", include_str!("../../tutorials/raft/playground.toml")),
+    ("raft/01-leader-election.toml", include_str!("../../tutorials/raft/01-leader-election.toml")),
+    ("hashing/playground.toml", include_str!("../../tutorials/hashing/playground.toml")),
+];
+
+/// Mounts the lab into `host`; dropping what it returns unmounts it.
+fn mount(host: &web_sys::HtmlElement) -> impl Sized {
+    distlab_web::lesson::files::preload(FILES);
+    leptos::mount::mount_to(host.clone(), distlab_web::app::App)
+}
+
 #[wasm_bindgen_test]
 fn the_lab_mounts_and_draws_every_node_with_a_role() {
     let host = host();
-    let handle = leptos::mount::mount_to(host.clone(), distlab_web::app::App);
+    let handle = mount(&host);
     let nodes = host.query_selector_all("[data-testid='cluster'] [data-testid^='node-']").unwrap();
     assert_eq!(nodes.length(), 5);
     let first = host.query_selector("[data-testid='node-1']").unwrap().unwrap();
@@ -31,11 +45,12 @@ fn the_lab_mounts_and_draws_every_node_with_a_role() {
 }
 
 #[wasm_bindgen_test]
-fn every_embedded_file_loads() {
-    for (path, text) in distlab_web::lesson::tutorials::TUTORIALS {
-        let r = distlab_core::scenario::load(distlab_core::scenario::Source { name: path, text });
-        assert!(r.is_ok(), "{path}: {:?}", r.err());
-    }
+fn the_catalogue_lists_preloaded_files_lessons_first() {
+    distlab_web::lesson::files::preload(FILES);
+    let c = distlab_web::state::catalog();
+    assert_eq!(c.len(), FILES.len());
+    assert!(c[0].lesson && c[0].path == "raft/01-leader-election.toml", "{:?}", c[0]);
+    assert_eq!(c[0].steps, c[0].steps.max(1), "a lesson has steps");
 }
 
 /// Lets Leptos run its effects (they are scheduled, not synchronous).
@@ -64,7 +79,7 @@ fn text(host: &web_sys::HtmlElement, selector: &str) -> String {
 #[wasm_bindgen_test]
 async fn clicking_a_node_inspects_it_and_crash_crashes_it() {
     let host = host();
-    let handle = leptos::mount::mount_to(host.clone(), distlab_web::app::App);
+    let handle = mount(&host);
     assert!(host.query_selector("[data-testid='inspect-node']").unwrap().is_none());
     click(&host, "[data-testid='node-2']");
     settle().await;
@@ -82,7 +97,7 @@ async fn clicking_a_node_inspects_it_and_crash_crashes_it() {
 #[wasm_bindgen_test]
 async fn step_processes_exactly_one_event() {
     let host = host();
-    let handle = leptos::mount::mount_to(host.clone(), distlab_web::app::App);
+    let handle = mount(&host);
     let events = |h: &web_sys::HtmlElement| {
         text(h, ".transport .events").split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap()
     };
@@ -92,32 +107,6 @@ async fn step_processes_exactly_one_event() {
     assert_eq!(events(&host), before + 1);
     host.remove();
     drop(handle);
-}
-
-#[wasm_bindgen_test]
-fn every_lesson_text_ships_as_safe_html() {
-    // build.rs renders every text; nothing may fall back to plain text, and
-    // no rendered lesson may carry markup that runs.
-    for (path, text) in distlab_web::lesson::tutorials::TUTORIALS {
-        let Ok(s) = distlab_core::scenario::load(distlab_core::scenario::Source { name: path, text }) else { continue };
-        let Some(lesson) = s.lesson else { continue };
-        for step in &lesson.steps {
-            for md in [&step.text.en, &step.text.zh_cn] {
-                assert!(
-                    distlab_web::lesson::tutorials::LESSON_HTML
-                        .iter()
-                        .any(|(k, _)| *k == distlab_web::lesson::key::key(md)),
-                    "{path}: a step text was not rendered at build time"
-                );
-            }
-        }
-    }
-    let host = host();
-    for (_, html) in distlab_web::lesson::tutorials::LESSON_HTML {
-        host.set_inner_html(html);
-        assert!(host.query_selector("script, img, iframe, [onerror], [onclick]").unwrap().is_none(), "{html}");
-    }
-    host.remove();
 }
 
 #[wasm_bindgen_test]

@@ -29,14 +29,17 @@ pub fn Home(
         let zh = lang == Lang::ZhCn;
         let pick = |p: (&'static str, &'static str)| if zh { p.1 } else { p.0 };
         let done = done.get();
-        let first = catalog.with_value(|c| c.iter().find(|e| e.lesson).map(|e| (e.path, e.title_in(lang).to_string())));
+        let first =
+            catalog.with_value(|c| c.iter().find(|e| e.lesson).map(|e| (e.path.clone(), e.title_in(lang).to_string())));
         let next = catalog.with_value(|c| {
-            c.iter().find(|e| e.lesson && !done.contains(e.path)).map(|e| (e.path, e.title_in(lang).to_string()))
+            c.iter()
+                .find(|e| e.lesson && !done.contains(e.path.as_str()))
+                .map(|e| (e.path.clone(), e.title_in(lang).to_string()))
         });
         let (start_path, start_label) = match (&next, &first) {
-            (Some((p, title)), Some((f, _))) if p != f => (*p, fill(t.continue_with, &[title])),
-            (_, Some((p, title))) => (*p, fill(t.start_with, &[title])),
-            _ => ("", String::new()),
+            (Some((p, title)), Some((f, _))) if p != f => (p.clone(), fill(t.continue_with, &[title])),
+            (_, Some((p, title))) => (p.clone(), fill(t.start_with, &[title])),
+            _ => (String::new(), String::new()),
         };
         let families = protocols::families()
             .into_iter()
@@ -54,10 +57,11 @@ pub fn Home(
                     .iter()
                     .filter(|e| e.lesson)
                     .map(|e| {
-                        let path = e.path;
-                        let finished = done.contains(path);
+                        let path = e.path.clone();
+                        let finished = done.contains(path.as_str());
+                        let testid = format!("home-lesson-{}", path.replace(['/', '.'], "-"));
                         view! {
-                            <li class="card" class:done=finished data-testid=format!("home-lesson-{}", path.replace(['/', '.'], "-"))>
+                            <li class="card" class:done=finished data-testid=testid>
                                 <button class="card-button" on:click=move |_| on_open.run(path.to_string())>
                                     <span class="card-title">{e.title_in(lang).to_string()}</span>
                                     {finished.then(|| view! { <span class="done-mark" title=t.done aria-label=t.done>"✓"</span> })}
@@ -72,9 +76,10 @@ pub fn Home(
                     .iter()
                     .filter(|e| !e.lesson)
                     .map(|e| {
-                        let path = e.path;
+                        let path = e.path.clone();
+                        let testid = format!("home-open-{}", path.replace(['/', '.'], "-"));
                         view! {
-                            <li><button class="link" data-testid=format!("home-open-{}", path.replace(['/', '.'], "-"))
+                            <li><button class="link" data-testid=testid
                                 on:click=move |_| on_open.run(path.to_string())>{e.title_in(lang).to_string()}</button>
                                 {e.summary_in(lang).map(|s| view! { <span class="muted">{" — "}{s.to_string()}</span> })}
                             </li>

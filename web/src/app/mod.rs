@@ -7,9 +7,9 @@ pub mod home;
 pub mod share;
 
 use crate::clock;
+use crate::lesson::files;
 use crate::lesson::pane::LessonPane;
 use crate::lesson::progress;
-use crate::lesson::tutorials;
 use crate::panels::{Figures, Inspector, Invariants, NetworkPanel};
 use crate::prefs::{media, storage_get, storage_set, window};
 use crate::stage::cluster::{ClusterView, Legend};
@@ -45,6 +45,24 @@ fn location() -> (String, String, String) {
     (get(|l| l.search()), get(|l| l.hash()), format!("{}{}", get(|l| l.origin()), get(|l| l.pathname())))
 }
 
+/// The files the address names (a share link's, `?open=`'s), to fetch
+/// before the page mounts, with the default scenario.
+pub fn wanted_files(search: &str, hash: &str) -> Vec<String> {
+    let mut out = vec![files::DEFAULT.to_string()];
+    if let Some(Ok(s)) = share::decode(hash) {
+        out.push(s.f);
+    } else if let Some(f) = asked_file(search) {
+        out.push(f);
+    }
+    out
+}
+
+/// Opens `file` if the store has it.
+fn open_cached(file: &str, seed: Option<u64>) -> Result<Lab, String> {
+    let source = files::cached(file).ok_or_else(|| format!("'{file}' could not be loaded"))?;
+    Lab::open(file, source, seed)
+}
+
 /// Opens what the URL fragment asks for, or the default scenario; a broken
 /// link becomes a message over a fresh lab.
 fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<String>) {
@@ -52,25 +70,25 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
     // `?open=raft/01-leader-election.toml` opens a file directly (course pages).
     let asked = asked_file(search);
     if let Some(file) = &asked
-        && tutorials::text(file).is_none()
+        && files::cached(file).is_none()
         && share::decode(hash).is_none()
     {
         let why = LinkError::UnknownFile(file.clone()).say(t);
-        return match Lab::open(tutorials::DEFAULT, None) {
+        return match open_cached(files::DEFAULT, None) {
             Ok(l) => (Some(l), Some(fill(t.bad_link, &[&why]))),
             Err(e) => (None, Some(e)),
         };
     }
-    let start = asked.filter(|f| tutorials::text(f).is_some()).unwrap_or_else(|| tutorials::DEFAULT.to_string());
-    let fresh = || Lab::open(&start, None);
+    let start = asked.filter(|f| files::cached(f).is_some()).unwrap_or_else(|| files::DEFAULT.to_string());
+    let fresh = || open_cached(&start, None);
     let restored = share::decode(hash).map(|r| {
         r.and_then(|s: Shared| {
-            let text = tutorials::text(&s.f).ok_or_else(|| LinkError::UnknownFile(s.f.clone()))?;
-            if share::file_hash(text) != s.h {
+            let source = files::cached(&s.f).ok_or_else(|| LinkError::UnknownFile(s.f.clone()))?;
+            if share::file_hash(&source.text) != s.h {
                 return Err(LinkError::FileChanged(s.f.clone()));
             }
             let at = (s.at(), s.e);
-            Lab::restore(&s.f, Some(s.s), s.c, at, s.l, &s.m).map_err(LinkError::ReplayFailed)
+            Lab::restore(&s.f, source, Some(s.s), s.c, at, s.l, &s.m).map_err(LinkError::ReplayFailed)
         })
         .map_err(|e| e.say(t))
     });
@@ -137,10 +155,9 @@ fn tutorial_path(f: &str) -> &str {
 
 fn share_link(ctx: &Ctx, base: &str) -> Result<String, String> {
     let snap = ctx.snapshot().ok_or("nothing is running")?;
-    let text = tutorials::text(snap.file).unwrap_or_default();
     let shared = Shared {
-        f: snap.file.to_string(),
-        h: share::file_hash(text),
+        f: snap.file.clone(),
+        h: share::file_hash(&snap.source.text),
         s: snap.seed,
         t: snap.at.0.0,
         e: snap.at.1,
@@ -191,7 +208,9 @@ pub fn App() -> impl IntoView {
     };
     let (lab, problem) = first_lab(&search, &hash, lang);
     let ctx = Ctx::new(lab, lang, dark, embed);
-    ctx.error.set(problem);
+    // What went wrong fetching files comes first: it explains the rest.
+    let problems: Vec<String> = files::take_problems().into_iter().chain(problem).collect();
+    ctx.error.set((!problems.is_empty()).then(|| problems.join("\n")));
     provide_context(ctx);
     let catalog = state::catalog();
     // The start page, when the address names nothing to open.
@@ -241,7 +260,7 @@ pub fn App() -> impl IntoView {
     let share_text = RwSignal::new(String::new());
     let embed_text = RwSignal::new(String::new());
     let seed_text = RwSignal::new(ctx.with_lab(|l| l.sim.seed().to_string()).unwrap_or_default());
-    let current_file = RwSignal::new(ctx.with_lab(|l| l.file.to_string()).unwrap_or_default());
+    let current_file = RwSignal::new(ctx.with_lab(|l| l.file.clone()).unwrap_or_default());
 
     Effect::new(move |_| {
         let l = ctx.lang.get();
@@ -303,21 +322,26 @@ pub fn App() -> impl IntoView {
 
     // Opens a file (a lesson starts playing if its first step waits for
     // the simulation); `push` adds a history entry for it.
-    let open_lab = move |file: String, seed: Option<u64>, push: bool| match Lab::open(&file, seed) {
-        Ok(lab) => {
-            seed_text.set(lab.sim.seed().to_string());
-            current_file.set(lab.file.to_string());
-            if push {
-                push_url(Some(lab.file), embed);
+    let open_lab = move |file: String, seed: Option<u64>, push: bool| {
+        // A file not yet fetched is fetched first (kept for the visit).
+        wasm_bindgen_futures::spawn_local(async move {
+            match files::file(&file).await.and_then(|source| Lab::open(&file, source, seed)) {
+                Ok(lab) => {
+                    seed_text.set(lab.sim.seed().to_string());
+                    current_file.set(lab.file.clone());
+                    if push {
+                        push_url(Some(&lab.file), embed);
+                    }
+                    open_panels(&lab);
+                    ctx.install(lab);
+                    ctx.lesson_open.set(true);
+                    home.set(false);
+                    ctx.speed_log.set(state::SPEED_LOG_DEFAULT);
+                    ctx.take_step(0);
+                }
+                Err(e) => ctx.warn(e),
             }
-            open_panels(&lab);
-            ctx.install(lab);
-            ctx.lesson_open.set(true);
-            home.set(false);
-            ctx.speed_log.set(state::SPEED_LOG_DEFAULT);
-            ctx.take_step(0);
-        }
-        Err(e) => ctx.warn(e),
+        });
     };
     // The file already open, chosen again from the start page: go back to
     // it as it was (reopening would throw its run away).
@@ -339,7 +363,7 @@ pub fn App() -> impl IntoView {
     let _history = window_event_listener(leptos::ev::popstate, move |_| {
         let (search, _, _) = location();
         match asked_file(&search) {
-            Some(f) if tutorials::text(&f).is_some() => {
+            Some(f) if files::listed(&f) => {
                 if current_file.get_untracked() != f {
                     open_lab(f, None, false);
                 }
@@ -382,9 +406,10 @@ pub fn App() -> impl IntoView {
     let playgrounds: Vec<_> = catalog.iter().filter(|c| !c.lesson).cloned().collect();
     let option = move |c: &state::CatalogEntry| {
         let c = c.clone();
-        let path = c.path;
+        let path = c.path.clone();
+        let here = path.clone();
         view! {
-            <option value=path selected=move || current_file.get() == path>
+            <option value=path selected=move || current_file.get() == here>
                 {move || if ctx.lang.get() == Lang::ZhCn { c.title.1.clone() } else { c.title.0.clone() }}
             </option>
         }

@@ -1,13 +1,7 @@
 //! Lessons in the page: the pane that shows a lesson's steps and checks
-//! (`pane`), the catalogue built into the bundle (`tutorials`), the learner's
-//! saved progress (`progress`), and the Markdown renderer the build script
-//! runs (`markdown`, compiled into the bundle only for its tests) with the
-//! key it files each rendered text under (`key`).
+//! (`pane`), the scenario and lesson files fetched from `lessons/`
+//! (`files`), and the learner's saved progress (`progress`).
 
-pub mod key;
-// The Markdown renderer runs in build.rs; in the bundle only for tests.
-#[cfg(test)]
-mod markdown;
+pub mod files;
 pub mod pane;
 pub mod progress;
-pub mod tutorials;

@@ -132,12 +132,12 @@ pub fn LessonPane(
         let last = l.index + 1 >= l.count;
         let waiting = matches!(l.state, StepState::Waiting { .. });
         let index = l.index;
-        let html = crate::lesson::tutorials::lesson_html(&l.markdown);
+        let html = l.html.clone();
         // At the end: the next lesson in the catalog's order.
-        let file = ctx.with_lab(|lab| lab.file).unwrap_or_default();
+        let file = ctx.with_lab(|lab| lab.file.clone()).unwrap_or_default();
         let next = lessons.with_value(|ls| {
             let i = ls.iter().position(|c| c.path == file)?;
-            ls.get(i + 1).map(|c| (c.path, c.title_in(ctx.lang.get()).to_string()))
+            ls.get(i + 1).map(|c| (c.path.clone(), c.title_in(ctx.lang.get()).to_string()))
         });
         let forward = if last {
             match next {

@@ -74,15 +74,14 @@ pub fn to_html(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::to_html;
-    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[wasm_bindgen_test]
+    #[test]
     fn markdown_renders() {
         let h = to_html("**Raft** has `terms`.\n\n- one\n- two");
         assert!(h.contains("<strong>Raft</strong>") && h.contains("<code>terms</code>") && h.contains("<li>one</li>"));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_line_break_between_chinese_characters_is_no_space() {
         assert_eq!(to_html("先投自己一票，\n然后发送"), "<p>先投自己一票，然后发送</p>\n");
         assert_eq!(
@@ -94,7 +93,7 @@ mod tests {
         assert_eq!(to_html("中文\nEnglish"), "<p>中文\nEnglish</p>\n");
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn nothing_in_a_lesson_can_run_script() {
         for attack in [
             "<img src=x onerror=alert(1)>",
