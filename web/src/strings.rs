@@ -206,6 +206,8 @@ pub struct Strings {
     pub link_damaged: &'static str,
     pub link_not_understood: Tpl<1>,
     pub link_unknown_file: Tpl<1>,
+    /// A lesson file could not be fetched (the technical reason follows).
+    pub file_not_loaded: Tpl<1>,
     pub link_file_changed: Tpl<1>,
     pub link_replay_failed: Tpl<1>,
     /// A waiting step: what it waits for.
@@ -422,6 +424,7 @@ pub static EN: Strings = Strings {
     link_damaged: "the link is damaged; was it cut off when it was copied?",
     link_not_understood: Tpl::new("its contents are not understood ({})."),
     link_unknown_file: Tpl::new("it names '{}', which this build does not have."),
+    file_not_loaded: Tpl::new("A lesson file could not be loaded ({})."),
     link_file_changed: Tpl::new("'{}' has changed since the link was made, so the run cannot be replayed exactly."),
     link_replay_failed: Tpl::new("replaying it failed: {}"),
     waiting_for: Tpl::new("Waiting for: {}."),
@@ -599,6 +602,7 @@ pub static ZH_CN: Strings = Strings {
     link_damaged: "链接已损坏；复制时是不是被截断了？",
     link_not_understood: Tpl::new("无法理解链接内容（{}）。"),
     link_unknown_file: Tpl::new("它指向“{}”，但当前版本中没有这个文件。"),
+    file_not_loaded: Tpl::new("课程文件加载失败（{}）。"),
     link_file_changed: Tpl::new("“{}”在生成链接之后被修改过，无法精确重放这次运行。"),
     link_replay_failed: Tpl::new("重放失败：{}"),
     waiting_for: Tpl::new("正在等待：{}。"),

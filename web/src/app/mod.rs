@@ -209,7 +209,9 @@ pub fn App() -> impl IntoView {
     let (lab, problem) = first_lab(&search, &hash, lang);
     let ctx = Ctx::new(lab, lang, dark, embed);
     // What went wrong fetching files comes first: it explains the rest.
-    let problems: Vec<String> = files::take_problems().into_iter().chain(problem).collect();
+    let t = strings::of(lang);
+    let problems: Vec<String> =
+        files::take_problems().into_iter().map(|p| fill(t.file_not_loaded, &[&p])).chain(problem).collect();
     ctx.error.set((!problems.is_empty()).then(|| problems.join("\n")));
     provide_context(ctx);
     let catalog = state::catalog();
@@ -339,7 +341,7 @@ pub fn App() -> impl IntoView {
                     ctx.speed_log.set(state::SPEED_LOG_DEFAULT);
                     ctx.take_step(0);
                 }
-                Err(e) => ctx.warn(e),
+                Err(e) => ctx.warn(fill(ctx.t().file_not_loaded, &[&e])),
             }
         });
     };
