@@ -10,6 +10,7 @@
 
 use crate::scenario::Scenario;
 use crate::text::Text;
+use crate::trace::Fingerprint;
 use serde::{Deserialize, Serialize};
 
 /// Where the files go, under the page's own URL (and under the export
@@ -115,14 +116,14 @@ pub fn markdown_texts(scenario: &Scenario) -> Vec<&str> {
     out
 }
 
-/// The key a step text's HTML is found by: its length and a 64-bit FNV-1a
-/// hash of its bytes, so a published file does not carry every Markdown
+/// The key a step text's HTML is found by: its length and its
+/// [`Fingerprint`], so a published file does not carry every Markdown
 /// source a second time. The exporter refuses a file in which two texts
 /// share a key.
 pub fn text_key(markdown: &str) -> (u32, u64) {
-    let hash =
-        markdown.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    (markdown.len() as u32, hash)
+    let mut f = Fingerprint::default();
+    f.text(markdown);
+    (markdown.len() as u32, f.finish())
 }
 
 #[cfg(test)]

@@ -143,8 +143,8 @@ pub struct LessonView {
     pub summary: Option<String>,
     /// The step's heading.
     pub heading: Option<String>,
-    /// The step's text as safe HTML (rendered when the lesson was published).
-    pub html: String,
+    /// The step's Markdown (its HTML is in [`Lab::source`]).
+    pub markdown: String,
     /// Whether the step is a challenge.
     pub challenge: bool,
     /// Where the step stands.
@@ -296,7 +296,7 @@ impl Lab {
             count: lesson.steps.len(),
             summary: lesson.summary.as_ref().filter(|_| index == 0).map(|t| t.get(lang).to_string()),
             heading: step.title.as_ref().map(|t| t.get(lang).to_string()),
-            html: self.source.html_of(step.text.get(lang)),
+            markdown: step.text.get(lang).to_string(),
             challenge: step.challenge,
             state,
             wait,

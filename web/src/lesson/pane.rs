@@ -132,7 +132,8 @@ pub fn LessonPane(
         let last = l.index + 1 >= l.count;
         let waiting = matches!(l.state, StepState::Waiting { .. });
         let index = l.index;
-        let html = l.html.clone();
+        // Looked up when the step is rebuilt, not every frame.
+        let html = ctx.with_lab(|lab| lab.source.html_of(&l.markdown)).unwrap_or_default();
         // At the end: the next lesson in the catalog's order.
         let file = ctx.with_lab(|lab| lab.file.clone()).unwrap_or_default();
         let next = lessons.with_value(|ls| {
