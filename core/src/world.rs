@@ -351,10 +351,35 @@ impl Window {
 
 #[derive(Clone, Debug)]
 struct PendingRequest {
-    text: Rc<str>,
+    text: RequestText,
     /// The parsed request's handle in the host.
     request: u32,
     attempt: u8,
+}
+
+/// A pending request's text, kept for the notes that name it. A workload
+/// request keeps its template and number instead of a copy of the text, so
+/// the steady client load allocates nothing per request.
+#[derive(Clone, Debug)]
+enum RequestText {
+    /// Given whole (a `request` command).
+    Given(Rc<str>),
+    /// Workload template `template` filled with request number `n`.
+    Workload { template: u32, n: u64 },
+}
+
+/// Writes `template` with every `{n}` replaced by `n` into `out` (cleared first).
+fn fill_template(template: &str, n: u64, out: &mut String) {
+    use std::fmt::Write as _;
+    out.clear();
+    let mut parts = template.split("{n}");
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        let _ = write!(out, "{n}");
+        out.push_str(part);
+    }
 }
 
 /// Something worth telling the user that is not an error of the run (a
@@ -401,6 +426,8 @@ pub struct World {
     /// The effects being applied (swapped with the host's after a handler).
     outbox: Outbox,
     found: Vec<Violation>,
+    /// Reused for each workload request's text.
+    scratch: String,
 }
 
 /// What [`World::apply`] did, for the engine's command log.
@@ -468,6 +495,7 @@ impl World {
             workload_rng,
             outbox: Outbox::default(),
             found: Vec::new(),
+            scratch: String::new(),
             setup: Rc::new(setup),
         };
         let mut trace = trace;
@@ -897,16 +925,17 @@ impl World {
         }
         let k = self.workload_rng.index(w.requests.len());
         let n = self.next_request + 1;
-        let template = &w.requests[k];
-        let text = if template.contains("{n}") { template.replace("{n}", &n.to_string()) } else { template.clone() };
+        let mut text = std::mem::take(&mut self.scratch);
+        fill_template(&w.requests[k], n, &mut text);
         let target = match (self.info.clients, self.leader_hint) {
             (Clients::Fixed(n), _) if n.index() < self.slots.len() => n,
             (_, Some(l)) => l,
             (_, None) => NodeId::from_index(self.workload_rng.index(self.slots.len())),
         };
         if let Ok(request) = self.host.parse_request(&text) {
-            self.issue_request(target, text.into(), request);
+            self.issue_request(target, RequestText::Workload { template: k as u32, n }, request);
         }
+        self.scratch = text;
         let half = w.gap.0 / 2;
         let gap = Micros(self.workload_rng.range_inclusive(half.max(1), w.gap.0.saturating_add(half).max(1)));
         let next = self.now.saturating_add(gap);
@@ -916,7 +945,20 @@ impl World {
         Ok(())
     }
 
-    fn issue_request(&mut self, node: NodeId, text: Rc<str>, request: u32) -> RequestId {
+    /// A pending request's text, as the client sent it.
+    fn request_text(&self, text: &RequestText) -> String {
+        match text {
+            RequestText::Given(t) => t.to_string(),
+            RequestText::Workload { template, n } => {
+                let template = self.setup.workload.as_ref().and_then(|w| w.requests.get(*template as usize));
+                let mut out = String::new();
+                fill_template(template.map_or("", |t| t.as_str()), *n, &mut out);
+                out
+            }
+        }
+    }
+
+    fn issue_request(&mut self, node: NodeId, text: RequestText, request: u32) -> RequestId {
         self.next_request += 1;
         let id = RequestId(self.next_request);
         self.requests.insert(id, PendingRequest { text, request, attempt: 0 });
@@ -976,7 +1018,8 @@ impl World {
             Reply::Failed(why) => {
                 if let Some(req) = self.requests.remove(&id) {
                     self.host.forget_request(req.request);
-                    self.note(format!("client request {id} ({}) failed at {node}: {why}", req.text));
+                    let text = self.request_text(&req.text);
+                    self.note(format!("client request {id} ({text}) failed at {node}: {why}"));
                 }
                 Ok(())
             }
@@ -997,7 +1040,8 @@ impl World {
         let Some(req) = self.requests.get_mut(&id) else { return Ok(()) };
         req.attempt = req.attempt.saturating_add(1);
         if req.attempt >= max {
-            let (text, request) = (format!("client gave up on {id} ({}) after {max} attempts", req.text), req.request);
+            let (text, request) = (req.text.clone(), req.request);
+            let text = format!("client gave up on {id} ({}) after {max} attempts", self.request_text(&text));
             self.requests.remove(&id);
             self.host.forget_request(request);
             self.note(text);
@@ -1310,7 +1354,7 @@ impl World {
             Command::Request { node, op } => {
                 let id = id_of(&node);
                 let request = self.host.parse_request(&op).map_err(SimError::Command)?;
-                self.issue_request(id, op.into(), request);
+                self.issue_request(id, RequestText::Given(op.into()), request);
             }
             Command::Timeout { node, timer } => {
                 let id = id_of(&node);
@@ -1419,5 +1463,23 @@ impl World {
     /// The current network parameters.
     pub fn network(&self) -> &NetworkParams {
         self.net.params()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_template;
+
+    #[test]
+    fn a_template_is_filled_at_every_hole_and_the_buffer_is_reused() {
+        let mut out = String::from("left over");
+        fill_template("set x {n}", 42, &mut out);
+        assert_eq!(out, "set x 42");
+        fill_template("{n}:{n}", 7, &mut out);
+        assert_eq!(out, "7:7");
+        fill_template("get x", 7, &mut out);
+        assert_eq!(out, "get x");
+        fill_template("", 7, &mut out);
+        assert_eq!(out, "");
     }
 }

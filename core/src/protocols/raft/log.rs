@@ -93,16 +93,16 @@ pub enum Op {
 impl Op {
     /// Parses `set KEY VALUE` or `get KEY`.
     pub fn parse(text: &str) -> Result<Op, Text> {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        match words.as_slice() {
-            ["set", key, value] => {
+        let mut words = text.split_whitespace();
+        match (words.next(), words.next(), words.next(), words.next()) {
+            (Some("set"), Some(key), Some(value), None) => {
                 let key = Key::parse(key)?;
                 let value = value.parse::<i64>().map_err(|_| {
                     Text::new(format!("value '{value}' is not a whole number"), format!("值“{value}”不是整数"))
                 })?;
                 Ok(Op::Set { key, value })
             }
-            ["get", key] => Ok(Op::Get { key: Key::parse(key)? }),
+            (Some("get"), Some(key), None, None) => Ok(Op::Get { key: Key::parse(key)? }),
             _ => Err(Text::new(
                 format!("unknown request '{text}'; Raft accepts 'set KEY NUMBER' or 'get KEY'"),
                 format!("未知的请求“{text}”；Raft 接受“set 键 数字”或“get 键”"),
@@ -195,6 +195,15 @@ impl RaftLog {
             return Some(PREFIX_SEED);
         }
         self.entries.get(index.0 as usize - 1).map(|s| s.prefix)
+    }
+
+    /// The term and the prefix fingerprint at `index` in one lookup (index 0
+    /// is the empty prefix).
+    pub fn term_and_prefix(&self, index: LogIndex) -> Option<(Term, u64)> {
+        if index.0 == 0 {
+            return Some((Term(0), PREFIX_SEED));
+        }
+        self.entries.get(index.0 as usize - 1).map(|s| (s.entry.term, s.prefix))
     }
 
     fn mark(&self, index: u64) {
@@ -308,5 +317,9 @@ mod tests {
         assert!(Op::parse("set x five").unwrap_err().en.contains("whole number"));
         assert!(Op::parse("set averyveryverylongkey 1").unwrap_err().en.contains("1 to 15"));
         assert!(Op::parse("").is_err());
+        // A word too many or too few is not a request.
+        assert!(Op::parse("set x 1 2").unwrap_err().en.contains("set KEY NUMBER"));
+        assert!(Op::parse("get x y").unwrap_err().en.contains("set KEY NUMBER"));
+        assert!(Op::parse("set x").unwrap_err().en.contains("set KEY NUMBER"));
     }
 }

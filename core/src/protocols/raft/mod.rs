@@ -426,16 +426,20 @@ impl RaftNode {
     /// §5.3/§5.4.2: the highest index stored on a majority whose entry is from
     /// the current term becomes committed (with the break switch, any term).
     fn advance_commit(&mut self, cx: &mut Context<'_, Raft>) {
-        let mut n = self.log.last_index();
-        while n > self.commit_index {
-            let replicas = self.match_index.iter().filter(|m| **m >= n).count();
-            let term_ok = cx.config().break_commit_rule || self.log.term_at(n) == Some(self.term);
-            if replicas >= self.majority() && term_ok {
-                self.commit_index = n;
-                self.apply(cx);
-                return;
+        // The highest index a majority holds is the majority-th largest
+        // match index. Terms never fall along a log, so if the entry there is
+        // not of the current term, no lower one is either (§5.4.2).
+        let majority = self.majority();
+        let mut held = LogIndex(0);
+        for &v in &self.match_index {
+            if v > held && self.match_index.iter().filter(|m| **m >= v).count() >= majority {
+                held = v;
             }
-            n = LogIndex(n.0 - 1);
+        }
+        let n = held.min(self.log.last_index());
+        if n > self.commit_index && (cx.config().break_commit_rule || self.log.term_at(n) == Some(self.term)) {
+            self.commit_index = n;
+            self.apply(cx);
         }
     }
 

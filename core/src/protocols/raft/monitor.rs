@@ -244,8 +244,10 @@ impl RaftMonitor {
             let top = last.min(other.log.last_index().0);
             for idx in from.0.max(1)..=top {
                 let at = LogIndex(idx);
-                if node.log.term_at(at) == other.log.term_at(at)
-                    && node.log.prefix_hash(at) != other.log.prefix_hash(at)
+                let (mine, theirs) = (node.log.term_and_prefix(at), other.log.term_and_prefix(at));
+                if let (Some((my_term, my_prefix)), Some((their_term, their_prefix))) = (mine, theirs)
+                    && my_term == their_term
+                    && my_prefix != their_prefix
                 {
                     let (a, b) = (me.min(other_id), me.max(other_id));
                     if self.once(2, u64::from(a.0), u64::from(b.0)) {
