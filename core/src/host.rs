@@ -138,8 +138,10 @@ impl<P: Protocol> Hosted<P> {
     /// After a handler on node `i`: the framework observes the role when
     /// it changed, after the handler's own observations.
     fn observe_role(&mut self, i: usize) {
+        // Keys are static strings, so the same role is almost always the same
+        // pointer: the text is compared only when the pointers differ.
         if let Some(role) = self.states[i].as_ref().map(|st| P::role(st).key())
-            && self.role_seen[i] != Some(role)
+            && !self.role_seen[i].is_some_and(|seen| std::ptr::eq(seen, role) || seen == role)
         {
             self.role_seen[i] = Some(role);
             self.effects.out.observations.push(("role", Obs::Str(role)));

@@ -174,7 +174,7 @@ enum EventKind {
     Deliver(MsgId, u32),
     Timer {
         node: u32,
-        slot: u32,
+        slot: u16,
         generation: u64,
     },
     Scheduled(u32),
@@ -190,12 +190,15 @@ enum EventKind {
     },
 }
 
+/// A queue entry: 32 bytes (the kind fits in 16), so a heap pop moves little.
 #[derive(Copy, Clone, Debug)]
 struct Event {
     time: Micros,
     seq: u64,
     kind: EventKind,
 }
+
+const _: () = assert!(std::mem::size_of::<Event>() == 32);
 
 impl PartialEq for Event {
     fn eq(&self, other: &Event) -> bool {
@@ -368,18 +371,31 @@ enum RequestText {
     Workload { template: u32, n: u64 },
 }
 
-/// Writes `template` with every `{n}` replaced by `n` into `out` (cleared first).
+/// Writes `template` with every `{n}` replaced by `n` into `out` (cleared
+/// first). The workload calls this once per request, so it scans bytes and
+/// writes digits itself rather than going through a substring searcher and
+/// the formatter (together 4 % of the benchmark's instructions).
 fn fill_template(template: &str, n: u64, out: &mut String) {
-    use std::fmt::Write as _;
     out.clear();
-    let mut parts = template.split("{n}");
-    if let Some(first) = parts.next() {
-        out.push_str(first);
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut v = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
     }
-    for part in parts {
-        let _ = write!(out, "{n}");
-        out.push_str(part);
+    let number = std::str::from_utf8(&digits[at..]).unwrap_or("0");
+    let mut rest = template;
+    while let Some(p) = rest.as_bytes().windows(3).position(|w| w == b"{n}") {
+        out.push_str(&rest[..p]);
+        out.push_str(number);
+        rest = &rest[p + 3..];
     }
+    out.push_str(rest);
 }
 
 /// Something worth telling the user that is not an error of the run (a
@@ -787,10 +803,7 @@ impl World {
                                     fires_at,
                                     queued_at: fires_at,
                                 });
-                                self.push(
-                                    fires_at,
-                                    EventKind::Timer { node: i as u32, slot: u32::from(slot_ix), generation },
-                                );
+                                self.push(fires_at, EventKind::Timer { node: i as u32, slot: slot_ix, generation });
                             }
                         }
                     }
@@ -1481,5 +1494,11 @@ mod tests {
         assert_eq!(out, "get x");
         fill_template("", 7, &mut out);
         assert_eq!(out, "");
+        fill_template("n={n}", 0, &mut out);
+        assert_eq!(out, "n=0");
+        fill_template("{n} {n", u64::MAX, &mut out);
+        assert_eq!(out, "18446744073709551615 {n");
+        fill_template("令{n}牌", 12, &mut out);
+        assert_eq!(out, "令12牌");
     }
 }
