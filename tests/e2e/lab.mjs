@@ -1,8 +1,8 @@
 // End-to-end test of the lab in real Chromium: elect a leader, crash it
 // through the UI and see a new leader in a higher term, rewind, drop a
 // message, open a share link and find the same state, open a broken link,
-// load ?embed=1 inside a sandboxed iframe, switch to zh-CN, play a lesson
-// step. Screenshots go to test-output/ (lab-*.png). Exits non-zero on any
+// load ?embed=1 inside a sandboxed iframe, open lessons over a slow or
+// broken network, switch to zh-CN, play a lesson step. Screenshots go to test-output/ (lab-*.png). Exits non-zero on any
 // failure, with every failure listed.
 import fs from "node:fs";
 import { serve } from "./serve.mjs";
@@ -172,6 +172,51 @@ try {
   await shot(host, "7-embedded");
   errors.push(...errors3);
 
+  // 8b. Lesson files come over the network. A slow one says it is coming and
+  // goes when it has arrived; a later choice wins over a slower earlier one;
+  // a deploy without lessons/ still mounts the lab with a clear message.
+  {
+    const slow = await context.newPage();
+    const errs = watchErrors(slow);
+    const delay = (ms) => async (route) => {
+      await new Promise((r) => setTimeout(r, ms));
+      await route.continue();
+    };
+    await slow.route("**/lessons/raft/01-leader-election.toml.json", delay(1500));
+    await slow.route("**/lessons/raft/02-log-replication.toml.json", delay(2500));
+    await slow.goto(url);
+    await slow.click('[data-testid="home-lesson-raft-01-leader-election-toml"] button');
+    const coming = await slow.textContent('[data-testid="notice"]', { timeout: 1000 }).catch(() => null);
+    check(coming && /Opening “Raft 1: electing a leader”/.test(coming), `no loading notice while a lesson file is fetched (got ${coming})`);
+    await shot(slow, "7b-loading");
+    await slow.waitForSelector('[data-testid="lesson-text"]', { timeout: 10_000 });
+    check((await slow.locator('[data-testid="notice"]').count()) === 0, "the loading notice stayed after the lesson opened");
+    // Pick lesson 2 (slow), then lesson 1 (already here) before 2 arrives.
+    await slow.click('[data-testid="lessons-open"]');
+    await slow.click('[data-testid="home-lesson-raft-02-log-replication-toml"] button');
+    await slow.click('[data-testid="home-lesson-raft-01-leader-election-toml"] button');
+    await slow.waitForTimeout(3500);
+    check(slow.url().includes("01-leader-election"), `a slower earlier choice replaced the later one: ${slow.url()}`);
+    check(/follower/i.test((await slow.textContent('[data-testid="lesson-text"]')) ?? ""), "lesson 1 is not what shows");
+    errors.push(...errs);
+    await slow.close();
+
+    const bare = await context.newPage();
+    const bareErrors = [];
+    bare.on("pageerror", (e) => bareErrors.push(`page error: ${e.message}`));
+    await bare.route("**/lessons/**", (route) => route.fulfill({ status: 404, body: "not found" }));
+    await bare.goto(url + "?open=raft/01-leader-election.toml");
+    await bare.waitForSelector('[data-testid="play"]', { timeout: 20_000 });
+    const said = await bare.textContent('[data-testid="error"]').catch(() => null);
+    check(
+      said && /could not be loaded \(lessons\/catalog\.json: HTTP 404/.test(said) && /could not be loaded \(raft\/playground\.toml\)/.test(said),
+      `a deploy without lessons/ gave no clear message (got ${said})`,
+    );
+    await shot(bare, "7c-no-lessons");
+    check(bareErrors.length === 0, `a deploy without lessons/ raised: ${bareErrors.join("; ")}`);
+    await bare.close();
+  }
+
   // 9. zh-CN, kept after a reload.
   await page.selectOption('[data-testid="lang"]', "zh-CN");
   check((await page.textContent('[data-testid="share"]')) === "分享", "the UI did not switch to zh-CN");
@@ -311,4 +356,4 @@ try {
   await browser.close();
   server.close();
 }
-finish("leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, zh-CN, lesson, network panel, violation and its message; screenshots in test-output/");
+finish("leader, crash, re-election, rewind, fork, drop, exports, share, broken links, embed, slow and missing lesson files, zh-CN, lesson, network panel, violation and its message; screenshots in test-output/");

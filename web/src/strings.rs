@@ -208,6 +208,8 @@ pub struct Strings {
     pub link_unknown_file: Tpl<1>,
     /// A lesson file could not be fetched (the technical reason follows).
     pub file_not_loaded: Tpl<1>,
+    /// Shown while a lesson file not yet fetched is on its way (its title).
+    pub file_loading: Tpl<1>,
     pub link_file_changed: Tpl<1>,
     pub link_replay_failed: Tpl<1>,
     /// A waiting step: what it waits for.
@@ -425,6 +427,7 @@ pub static EN: Strings = Strings {
     link_not_understood: Tpl::new("its contents are not understood ({})."),
     link_unknown_file: Tpl::new("it names '{}', which this build does not have."),
     file_not_loaded: Tpl::new("A lesson file could not be loaded ({})."),
+    file_loading: Tpl::new("Opening “{}”…"),
     link_file_changed: Tpl::new("'{}' has changed since the link was made, so the run cannot be replayed exactly."),
     link_replay_failed: Tpl::new("replaying it failed: {}"),
     waiting_for: Tpl::new("Waiting for: {}."),
@@ -603,6 +606,7 @@ pub static ZH_CN: Strings = Strings {
     link_not_understood: Tpl::new("无法理解链接内容（{}）。"),
     link_unknown_file: Tpl::new("它指向“{}”，但当前版本中没有这个文件。"),
     file_not_loaded: Tpl::new("课程文件加载失败（{}）。"),
+    file_loading: Tpl::new("正在打开“{}”…"),
     link_file_changed: Tpl::new("“{}”在生成链接之后被修改过，无法精确重放这次运行。"),
     link_replay_failed: Tpl::new("重放失败：{}"),
     waiting_for: Tpl::new("正在等待：{}。"),

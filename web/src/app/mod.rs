@@ -14,7 +14,7 @@ use crate::panels::{Figures, Inspector, Invariants, NetworkPanel};
 use crate::prefs::{media, storage_get, storage_set, window};
 use crate::stage::cluster::{ClusterView, Legend};
 use crate::state::{self, Ctx, Lab, Selection};
-use crate::strings::{self, fill};
+use crate::strings::{self, Strings, fill};
 use crate::timeline::spacetime::SpaceTime;
 use crate::timeline::transport::Transport;
 use distlab_core::Micros;
@@ -57,9 +57,9 @@ pub fn wanted_files(search: &str, hash: &str) -> Vec<String> {
     out
 }
 
-/// Opens `file` if the store has it.
-fn open_cached(file: &str, seed: Option<u64>) -> Result<Lab, String> {
-    let source = files::cached(file).ok_or_else(|| format!("'{file}' could not be loaded"))?;
+/// Opens `file` if the store has it (else says so in the reader's language).
+fn open_cached(file: &str, seed: Option<u64>, t: &Strings) -> Result<Lab, String> {
+    let source = files::cached(file).ok_or_else(|| fill(t.file_not_loaded, &[&file]))?;
     Lab::open(file, source, seed)
 }
 
@@ -74,13 +74,13 @@ fn first_lab(search: &str, hash: &str, lang: Lang) -> (Option<Lab>, Option<Strin
         && share::decode(hash).is_none()
     {
         let why = LinkError::UnknownFile(file.clone()).say(t);
-        return match open_cached(files::DEFAULT, None) {
+        return match open_cached(files::DEFAULT, None, t) {
             Ok(l) => (Some(l), Some(fill(t.bad_link, &[&why]))),
             Err(e) => (None, Some(e)),
         };
     }
     let start = asked.filter(|f| files::cached(f).is_some()).unwrap_or_else(|| files::DEFAULT.to_string());
-    let fresh = || open_cached(&start, None);
+    let fresh = || open_cached(&start, None, t);
     let restored = share::decode(hash).map(|r| {
         r.and_then(|s: Shared| {
             let source = files::cached(&s.f).ok_or_else(|| LinkError::UnknownFile(s.f.clone()))?;
@@ -322,12 +322,43 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Counts opens, so that when the learner picks another file while one
+    // is still being fetched, the later choice wins whichever arrives last.
+    let opening = StoredValue::new(0u64);
+    // The notice saying a file is on its way (its notice serial), if shown;
+    // `settle` takes it down unless a newer notice replaced it.
+    let loading = StoredValue::new(None::<u64>);
+    let settle = move || {
+        if let Some(serial) = loading.try_get_value().flatten() {
+            if ctx.notice_serial.try_get_untracked() == Some(serial) {
+                ctx.notice.set(None);
+            }
+            loading.set_value(None);
+        }
+    };
     // Opens a file (a lesson starts playing if its first step waits for
     // the simulation); `push` adds a history entry for it.
     let open_lab = move |file: String, seed: Option<u64>, push: bool| {
-        // A file not yet fetched is fetched first (kept for the visit).
+        let serial = opening.get_value() + 1;
+        opening.set_value(serial);
+        // A file not yet fetched is fetched first (kept for the visit); on a
+        // slow link the learner sees that it is coming.
+        settle();
+        if files::cached(&file).is_none() {
+            let title = files::catalog()
+                .into_iter()
+                .find(|r| r.path == file)
+                .map_or_else(|| file.clone(), |r| r.title.get(ctx.lang.get_untracked()).to_string());
+            ctx.warn(fill(ctx.t().file_loading, &[&title]));
+            loading.set_value(Some(ctx.notice_serial.get_untracked()));
+        }
         wasm_bindgen_futures::spawn_local(async move {
-            match files::file(&file).await.and_then(|source| Lab::open(&file, source, seed)) {
+            let opened = files::file(&file).await.and_then(|source| Lab::open(&file, source, seed));
+            if opening.try_get_value() != Some(serial) {
+                return;
+            }
+            settle();
+            match opened {
                 Ok(lab) => {
                     seed_text.set(lab.sim.seed().to_string());
                     current_file.set(lab.file.clone());
@@ -349,6 +380,9 @@ pub fn App() -> impl IntoView {
     // it as it was (reopening would throw its run away).
     let open_file = move |file: String, seed: Option<u64>| {
         if seed.is_none() && home.get_untracked() && current_file.get_untracked() == file {
+            // Whatever was still being fetched is no longer wanted.
+            opening.update_value(|n| *n += 1);
+            settle();
             home.set(false);
             push_url(Some(&file), embed);
         } else {
