@@ -2,8 +2,9 @@
 // through the UI and see a new leader in a higher term, rewind, drop a
 // message, open a share link and find the same state, open a broken link,
 // load ?embed=1 inside a sandboxed iframe, open lessons over a slow or
-// broken network, switch to zh-CN, play a lesson step. Screenshots go to test-output/ (lab-*.png). Exits non-zero on any
-// failure, with every failure listed.
+// broken network, switch to zh-CN, play a lesson step. Screenshots go to
+// test-output/ (lab-*.png). Exits non-zero on any failure, with every
+// failure listed.
 import fs from "node:fs";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";

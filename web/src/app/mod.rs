@@ -345,10 +345,8 @@ pub fn App() -> impl IntoView {
         // slow link the learner sees that it is coming.
         settle();
         if files::cached(&file).is_none() {
-            let title = files::catalog()
-                .into_iter()
-                .find(|r| r.path == file)
-                .map_or_else(|| file.clone(), |r| r.title.get(ctx.lang.get_untracked()).to_string());
+            let title =
+                files::row(&file).map_or_else(|| file.clone(), |r| r.title.get(ctx.lang.get_untracked()).to_string());
             ctx.warn(fill(ctx.t().file_loading, &[&title]));
             loading.set_value(Some(ctx.notice_serial.get_untracked()));
         }

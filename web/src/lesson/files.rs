@@ -32,6 +32,11 @@ pub fn catalog() -> Vec<CatalogRow> {
     STORE.with(|s| s.borrow().catalog.clone())
 }
 
+/// The catalogue's row for `path`.
+pub fn row(path: &str) -> Option<CatalogRow> {
+    STORE.with(|s| s.borrow().catalog.iter().find(|r| r.path == path).cloned())
+}
+
 /// Whether the catalogue lists `path`.
 pub fn listed(path: &str) -> bool {
     STORE.with(|s| s.borrow().catalog.iter().any(|r| r.path == path))

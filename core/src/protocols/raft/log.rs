@@ -191,10 +191,7 @@ impl RaftLog {
 
     /// Fingerprint of every entry up to `index` (index 0: the empty prefix).
     pub fn prefix_hash(&self, index: LogIndex) -> Option<u64> {
-        if index.0 == 0 {
-            return Some(PREFIX_SEED);
-        }
-        self.entries.get(index.0 as usize - 1).map(|s| s.prefix)
+        self.term_and_prefix(index).map(|(_, prefix)| prefix)
     }
 
     /// The term and the prefix fingerprint at `index` in one lookup (index 0
