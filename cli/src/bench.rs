@@ -77,6 +77,9 @@ struct Browser {
     seek_max_ms: f64,
     bundle_gzip_bytes: u64,
     bundle: Vec<(String, u64)>,
+    /// The code the first load leaves out (web/src/code.rs).
+    #[serde(default)]
+    deferred: Vec<(String, u64)>,
     frame_ms_median: f64,
     frame_ms_p95: f64,
     frames: u64,
@@ -116,8 +119,9 @@ fn browser(args: &BenchArgs) -> Result<Browser, String> {
     serde_json::from_str(last).map_err(|e| format!("bad output from tests/e2e/bench.mjs ({e}): {last}"))
 }
 
-/// Gzip bytes of the first load of the page in `dist` (tests/e2e/bundle.mjs).
-fn first_load(dist: &std::path::Path) -> Result<u64, String> {
+/// Gzip bytes of the first load of the page in `dist`, and of the code it
+/// leaves out (tests/e2e/bundle.mjs).
+fn first_load(dist: &std::path::Path) -> Result<Load, String> {
     let out = Command::new("node")
         .arg("tests/e2e/bundle.mjs")
         .arg(dist)
@@ -126,15 +130,23 @@ fn first_load(dist: &std::path::Path) -> Result<u64, String> {
     #[derive(Deserialize)]
     struct Sizes {
         total: u64,
+        deferred: Vec<(String, u64)>,
     }
     let sizes: Sizes = serde_json::from_slice(&out.stdout).map_err(|e| format!("tests/e2e/bundle.mjs: {e}"))?;
-    Ok(sizes.total)
+    Ok(Load { first: sizes.total, deferred: sizes.deferred.iter().map(|d| d.1).sum() })
+}
+
+/// A page's size, gzip: its first load and the code fetched on demand.
+#[derive(Clone, Copy)]
+struct Load {
+    first: u64,
+    deferred: u64,
 }
 
 /// The first load of the page built without the protocols in `without`
 /// (`DISTLAB_WITHOUT`, see core/build.rs), into a scratch directory next to
 /// the build output.
-fn first_load_without(without: &[&str], label: &str) -> Result<u64, String> {
+fn first_load_without(without: &[&str], label: &str) -> Result<Load, String> {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     let dist = target.join("bench-pages").join(label);
     let mut trunk = Command::new("trunk");
@@ -147,19 +159,22 @@ fn first_load_without(without: &[&str], label: &str) -> Result<u64, String> {
     first_load(&dist)
 }
 
-/// Rows of what each protocol adds to the first load: the page built
-/// without it, subtracted from the page with all of them (`full`), and the
-/// page with none (the engine, the loader and the UI alone).
-fn marginal_rows(full: u64) {
+/// Rows of what each protocol adds to the page, to its first load and to
+/// the code fetched on demand: the page built without it, subtracted from
+/// the page with all of them (`full`), and the page with none (the engine,
+/// the loader and the UI alone).
+fn marginal_rows(full: Load) {
     let names: Vec<&str> = distlab_core::protocols::all().iter().map(|p| (p.info)().name).collect();
     let kb = |b: i64| format!("{:.1} KB", b as f64 / 1024.0);
-    row("what each protocol adds to the first load (its code and its lessons), gzip", String::new(), "", None);
-    let mut own = Some(0i64);
+    let both = |first: i64, deferred: i64| format!("{} first load, {} on demand", kb(first), kb(deferred));
+    row("what each protocol adds (its code and its lessons), gzip", String::new(), "", None);
+    let mut own = Some((0i64, 0i64));
     for name in &names {
         match first_load_without(&[name], name) {
             Ok(without) => {
-                row(&format!("  {name}"), kb(full as i64 - without as i64), "", None);
-                own = own.map(|o| o + full as i64 - without as i64);
+                let d = (full.first as i64 - without.first as i64, full.deferred as i64 - without.deferred as i64);
+                row(&format!("  {name}"), both(d.0, d.1), "", None);
+                own = own.map(|o| (o.0 + d.0, o.1 + d.1));
             }
             Err(e) => {
                 eprintln!("bench: {e}");
@@ -172,9 +187,11 @@ fn marginal_rows(full: u64) {
             // Code two or more protocols use (fencing, the hashing library)
             // is in no single protocol's row.
             if let Some(own) = own {
-                row("  shared by several protocols", kb(full as i64 - none as i64 - own), "", None);
+                let first = full.first as i64 - none.first as i64 - own.0;
+                let deferred = full.deferred as i64 - none.deferred as i64 - own.1;
+                row("  shared by several protocols", both(first, deferred), "", None);
             }
-            row("  the page with no protocol (engine, loader, UI)", kb(none as i64), "", None);
+            row("  the page with no protocol (engine, loader, UI)", kb(none.first as i64), "", None);
         }
         Err(e) => eprintln!("bench: {e}"),
     }
@@ -332,8 +349,18 @@ pub fn main(args: BenchArgs) -> ExitCode {
             for (name, bytes) in &b.bundle {
                 row(&format!("  {name}"), format!("{:.1} KB", *bytes as f64 / 1024.0), "", None);
             }
+            let deferred: u64 = b.deferred.iter().map(|d| d.1).sum();
+            row(
+                "code fetched when a protocol outside the first load opens, gzip",
+                format!("{:.1} KB", deferred as f64 / 1024.0),
+                "",
+                None,
+            );
+            for (name, bytes) in &b.deferred {
+                row(&format!("  {name}"), format!("{:.1} KB", *bytes as f64 / 1024.0), "", None);
+            }
             if args.marginal {
-                marginal_rows(b.bundle_gzip_bytes);
+                marginal_rows(Load { first: b.bundle_gzip_bytes, deferred });
             }
             row("per protocol, own workload (tests/bench/), trace stored", String::new(), "", None);
             per_protocol_rows(&b.per_protocol);

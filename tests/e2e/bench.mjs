@@ -9,7 +9,7 @@
 // timed after an untimed warm-up of WARM_UP events, as the native side is.
 import fs from "node:fs";
 import path from "node:path";
-import { bundleSizes } from "./bundle.mjs";
+import { bundleSizes, deferredSizes } from "./bundle.mjs";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
 
@@ -20,6 +20,7 @@ if (!fs.existsSync(path.join(dist, "index.html"))) {
 }
 
 const bundle = bundleSizes(dist);
+const deferred = deferredSizes(dist);
 
 // Frame gaps over 5 s of requestAnimationFrame on `page`, with the median
 // of `countSrc` (a function's source, sampled every frame).
@@ -59,6 +60,9 @@ try {
   const errors = watchErrors(page);
   await page.goto(`http://127.0.0.1:${server.address().port}/?bench`);
   await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.bench_throughput, null, { timeout: 30_000 });
+  // The first load leaves some protocols' code out (web/src/code.rs); load it all first.
+  const notReady = await page.evaluate(() => window.wasmBindings.bench_ready());
+  if (notReady) throw new Error(`bench: the page could not load its protocols: ${notReady}`);
   const result = await page.evaluate(
     ([events, warmUp, seekEvents, seeks]) => {
       const b = window.wasmBindings;
@@ -113,7 +117,7 @@ try {
   });
   if (errors.length) throw new Error(errors.join("\n"));
   const total = bundle.reduce((a, [, n]) => a + n, 0);
-  console.log(JSON.stringify({ ...result, bundle_gzip_bytes: total, bundle }));
+  console.log(JSON.stringify({ ...result, bundle_gzip_bytes: total, bundle, deferred }));
 } finally {
   await browser.close();
   server.close();

@@ -22,6 +22,9 @@ export function watchErrors(page) {
   const errors = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    // Code the first load leaves out, called before the page loaded it
+    // (web/src/code.rs): the page survives, but the split is wrong.
+    if (m.type() === "warning" && m.text().includes("loaded it synchronously")) errors.push(`console: ${m.text()}`);
   });
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
   return errors;

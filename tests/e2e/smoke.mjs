@@ -29,6 +29,12 @@ const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = watchErrors(page);
+  // The code of protocols the default scenario does not use is fetched
+  // only when one of them opens (web/src/code.rs).
+  const deferred = [];
+  page.on("request", (r) => {
+    if (/\/deferred-[0-9a-f]+\.wasm$/.test(r.url())) deferred.push(r.url());
+  });
   await page.goto(url);
   // The start page first: what DistLab is, the families, the lessons.
   await page.waitForSelector('[data-testid="home"]', { timeout: 20_000 }).catch(() => fail("no start page"));
@@ -57,8 +63,23 @@ try {
   if (await page.locator('[data-testid="error"]').count()) {
     fail(`the page shows an error: ${await page.textContent('[data-testid="error"]')}`);
   }
+  const split = fs.readdirSync(dist).some((f) => /^deferred-.*\.wasm$/.test(f));
+  if (deferred.length) fail(`the Raft playground fetched code it does not need: ${deferred.join(", ")}`);
+  // A protocol outside the first load: its code arrives once, then it runs.
+  await page.goto(`${url}?open=locks/queue-lock.toml`);
+  await page.waitForSelector('[data-testid="cluster"] [data-testid^="node-"]', { timeout: 20_000 }).catch(() => fail("the queue lock did not open"));
+  await page.click('[data-testid="play"]');
+  await page.waitForTimeout(500);
+  await page.click('[data-testid="play"]');
+  if (split && deferred.length !== 1) fail(`opening the queue lock fetched ${deferred.length} code files, expected 1`);
+  if (!split) console.log("smoke: this build is not split (no deferred-*.wasm in dist/)");
+  await page.screenshot({ path: path.join(out, "smoke-queue-lock.png") });
+
+  if (await page.locator('[data-testid="error"]').count()) {
+    fail(`the page shows an error: ${await page.textContent('[data-testid="error"]')}`);
+  }
   if (errors.length) fail(errors.join("\n"));
-  if (!process.exitCode) console.log(`smoke: ok (${nodes} nodes, leader with ${term}, screenshots in test-output/)`);
+  if (!process.exitCode) console.log(`smoke: ok (${nodes} nodes, leader with ${term}, queue lock loaded its code on demand, screenshots in test-output/)`);
 } finally {
   await browser.close();
   server.close();

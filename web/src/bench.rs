@@ -23,6 +23,19 @@ pub fn bench_protocols() -> String {
     format!("[{}]", names.join(","))
 }
 
+/// Loads the code of every protocol with a workload (the first load
+/// leaves some out, see [`crate::code`]); resolves to an error text, empty
+/// when all is ready. The benchmark awaits it before the per-protocol rows.
+#[wasm_bindgen]
+pub async fn bench_ready() -> String {
+    for w in bench::workloads() {
+        if let Err(e) = crate::code::ensure(w.protocol).await {
+            return e;
+        }
+    }
+    String::new()
+}
+
 fn error(e: String) -> String {
     format!("{{\"error\":{e:?}}}")
 }

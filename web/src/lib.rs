@@ -9,6 +9,7 @@
 pub mod app;
 pub mod bench;
 pub mod clock;
+pub mod code;
 pub mod lesson;
 pub mod palette;
 pub mod panels;

@@ -71,15 +71,23 @@ pub fn preload(files: &[(&str, &str)]) {
     });
 }
 
-async fn fetch_text(url: &str, limit: usize) -> Result<String, String> {
+async fn fetch(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let said = |e: wasm_bindgen::JsValue| format!("{url}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")));
-    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(said)?;
-    let response: web_sys::Response = response.dyn_into().map_err(said)?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| said(url, e))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|e| said(url, e))?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {} {}", response.status(), response.status_text()));
     }
-    let text = JsFuture::from(response.text().map_err(said)?).await.map_err(said)?;
+    Ok(response)
+}
+
+fn said(url: &str, e: wasm_bindgen::JsValue) -> String {
+    format!("{url}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+async fn fetch_text(url: &str, limit: usize) -> Result<String, String> {
+    let response = fetch(url).await?;
+    let text = JsFuture::from(response.text().map_err(|e| said(url, e))?).await.map_err(|e| said(url, e))?;
     let text = text.as_string().unwrap_or_default();
     if text.len() > limit {
         return Err(format!("{url}: {} bytes; the limit is {limit}", text.len()));
@@ -87,9 +95,29 @@ async fn fetch_text(url: &str, limit: usize) -> Result<String, String> {
     Ok(text)
 }
 
+/// Fetches `url` (relative to the page) as bytes, at most `limit` of them.
+pub async fn fetch_bytes(url: &str, limit: usize) -> Result<Vec<u8>, String> {
+    let response = fetch(url).await?;
+    let buffer = response.array_buffer().map_err(|e| said(url, e))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| said(url, e))?;
+    let bytes = js_sys::Uint8Array::new(&buffer);
+    if bytes.length() as usize > limit {
+        return Err(format!("{url}: {} bytes; the limit is {limit}", bytes.length()));
+    }
+    Ok(bytes.to_vec())
+}
+
 /// Fetches `path` (a path under tutorials/ the catalogue lists), or returns
-/// it from the store.
+/// it from the store, once its protocol's code is loaded ([`crate::code`]).
 pub async fn file(path: &str) -> Result<Rc<PublishedFile>, String> {
+    // The protocol's code first, if the first load left it out: every
+    // scenario the page opens comes through here (or from `preload`).
+    if let Some(r) = row(path) {
+        crate::code::ensure(&r.protocol).await?;
+        if r.lesson {
+            crate::code::ensure(crate::code::LESSONS).await?;
+        }
+    }
     if let Some(f) = cached(path) {
         return Ok(f);
     }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Trunk's post_build hook (Trunk.toml), on Trunk's staging directory
+# ($TRUNK_STAGING_DIR, or the first argument):
+#
+# 1. Publishes tutorials/ into lessons/ (`distlab export-lessons`): the page
+#    fetches its catalogue and the file it opens (web/src/lesson/files.rs).
+# 2. In a release build, moves the code of every protocol but the default
+#    scenario's out of the page's wasm into deferred-<tag>.wasm
+#    (tools/split), which the page fetches when it opens one of them
+#    (web/src/code.rs), then optimises both modules with wasm-opt (Trunk's
+#    own wasm-opt step is off, index.html data-wasm-opt="0", because the
+#    split needs the function names wasm-opt strips).
+#
+# DISTLAB_WITHOUT (bench --marginal builds the page without a protocol) is
+# dropped for the CLI so it is not rebuilt; a protocol the page lacks
+# matches no function and is simply not deferred.
+set -euo pipefail
+
+dir="${1:-${TRUNK_STAGING_DIR:?usage: scripts/post-build.sh STAGING_DIR}}"
+# The protocol of the default scenario (web/src/lesson/files.rs DEFAULT):
+# its code stays in the first load.
+first=raft
+cli=(env -u DISTLAB_WITHOUT cargo run --quiet --release --offline -p distlab-cli --)
+
+"${cli[@]}" export-lessons tutorials "$dir/lessons"
+
+[ "${TRUNK_PROFILE:-release}" = "release" ] || exit 0
+shopt -s nullglob
+wasm=("$dir"/*_bg.wasm)
+[ "${#wasm[@]}" -eq 1 ] || { echo "post-build: expected one *_bg.wasm in $dir, found ${#wasm[@]}" >&2; exit 1; }
+wasm="${wasm[0]}"
+rm -f "$dir"/deferred-*.wasm
+
+# What moves (name substrings; crate hashes are left out of the names).
+# A protocol's own code, labelled with the protocol: kept where code that
+# stays calls it directly (a body folded with a shared one).
+defer=()
+for p in $("${cli[@]}" protocols --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s))console.log(p.name)})'); do
+  [ "$p" = "$first" ] || defer+=(--defer "$p=::protocols::$p::")
+done
+# Code the page reaches only once it has loaded the second module: lessons
+# (the page loads it before it opens a lesson file) and the stage views of
+# deferred protocols (drawn only for their scenarios).
+for s in distlab_core::lesson::Lesson distlab_core::lesson::Condition distlab_core::scenario::action:: distlab_core::scenario::condition:: \
+  ::LessonSpec ::StepSpec ::ActionSpec ::ConditionSpec; do
+  defer+=(--defer-called "lesson=$s")
+done
+for s in distlab_web::stage::locks:: distlab_web::stage::ring::; do
+  defer+=(--defer-called "stage=$s")
+done
+# Kept whatever their name, with all they call: what the page calls before
+# it loads the second module. The start page lists every protocol's title
+# and family (`Protocol::info`, built once in a LazyLock `INFO`); drop glue
+# runs wherever a value of an optional lesson type goes away.
+keep=(--keep ">::info" --keep "::INFO::" --keep "drop_in_place")
+map="${CARGO_TARGET_DIR:-target}/distlab-split.map"
+env -u DISTLAB_WITHOUT cargo run --quiet --release --offline -p distlab-split -- \
+  "$wasm" --primary "$wasm.split" --out-dir "$dir" --map "$map" --loader distlab_code_load_now "${defer[@]}" "${keep[@]}"
+mv "$wasm.split" "$wasm"
+
+# DISTLAB_WASM_NAMES=1 keeps the function names (a trap's stack then says
+# which function; the page is bigger).
+opt=(-Oz --enable-reference-types)
+[ -z "${DISTLAB_WASM_NAMES:-}" ] || opt+=(-g)
+for m in "$wasm" "$dir"/deferred-*.wasm; do
+  wasm-opt "${opt[@]}" "$m" -o "$m"
+done
