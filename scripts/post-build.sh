@@ -60,7 +60,7 @@ mv "$wasm.split" "$wasm"
 
 # DISTLAB_WASM_NAMES=1 keeps the function names (a trap's stack then says
 # which function; the page is bigger).
-opt=(-Oz --enable-reference-types)
+opt=(-Oz --enable-reference-types --strip-producers --strip-target-features)
 [ -z "${DISTLAB_WASM_NAMES:-}" ] || opt+=(-g)
 for m in "$wasm" "$dir"/deferred-*.wasm; do
   wasm-opt "${opt[@]}" "$m" -o "$m"

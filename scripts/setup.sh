@@ -40,6 +40,11 @@ for c in rustfmt clippy; do
   fi
 done
 
+# The builds run with --offline (Trunk passes it to cargo, and so does the
+# post-build hook), so every crate of Cargo.lock must be here first. Quick
+# when they are.
+cargo fetch --locked --quiet
+
 installed_version() { "$1" --version 2>/dev/null | head -n1 | awk '{print $2}'; }
 
 if [ "$(installed_version trunk)" != "$TRUNK_VERSION" ]; then

@@ -676,3 +676,174 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_encoder::{MemoryType, NameMap, NameSection, TableType, ValType};
+
+    /// A small page: `load` (the loader), `main` (stays), a protocol
+    /// handler in table slot 1 that calls a helper only it uses, and a
+    /// function named after the protocol that `main` calls directly (as a
+    /// body the compiler folded would be).
+    fn page() -> Vec<u8> {
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        types.ty().function([ValType::I32], [ValType::I32]);
+        m.section(&types);
+        let mut funcs = FunctionSection::new();
+        for t in [0, 1, 1, 1, 1] {
+            funcs.function(t);
+        }
+        m.section(&funcs);
+        let mut tables = TableSection::new();
+        tables.table(TableType {
+            element_type: wasm_encoder::RefType::FUNCREF,
+            minimum: 2,
+            maximum: Some(2),
+            table64: false,
+            shared: false,
+        });
+        m.section(&tables);
+        let mut mems = wasm_encoder::MemorySection::new();
+        mems.memory(MemoryType { minimum: 1, maximum: None, memory64: false, shared: false, page_size_log2: None });
+        m.section(&mems);
+        let mut globals = GlobalSection::new();
+        globals
+            .global(GlobalType { val_type: ValType::I32, mutable: true, shared: false }, &ConstExpr::i32_const(1024));
+        m.section(&globals);
+        let mut exports = ExportSection::new();
+        exports.export("load", ExportKind::Func, 0).export("main", ExportKind::Func, 1);
+        m.section(&exports);
+        let mut elems = ElementSection::new();
+        elems.active(None, &ConstExpr::i32_const(1), Elements::Functions(vec![2].into()));
+        m.section(&elems);
+        let mut code = CodeSection::new();
+        let mut load = Function::new([]);
+        load.instruction(&Instruction::End);
+        code.function(&load);
+        let mut main = Function::new([]);
+        main.instruction(&Instruction::LocalGet(0))
+            .instruction(&Instruction::Call(4))
+            .instruction(&Instruction::I32Const(1))
+            .instruction(&Instruction::CallIndirect { type_index: 1, table_index: 0 })
+            .instruction(&Instruction::End);
+        code.function(&main);
+        let mut handler = Function::new([]);
+        handler
+            .instruction(&Instruction::LocalGet(0))
+            .instruction(&Instruction::Call(3))
+            .instruction(&Instruction::End);
+        code.function(&handler);
+        let mut helper = Function::new([]);
+        helper
+            .instruction(&Instruction::LocalGet(0))
+            .instruction(&Instruction::GlobalGet(0))
+            .instruction(&Instruction::I32Add)
+            .instruction(&Instruction::End);
+        code.function(&helper);
+        let mut folded = Function::new([]);
+        folded.instruction(&Instruction::LocalGet(0)).instruction(&Instruction::End);
+        code.function(&folded);
+        m.section(&code);
+        let mut names = NameMap::new();
+        for (i, n) in [
+            "page::load",
+            "page[0123456789abcdef]::main",
+            "distlab_core[0123456789abcdef]::protocols::toy::handler",
+            "helper",
+            "<alloc::RawVec<distlab_core[0123456789abcdef]::protocols::toy::Msg>>::grow_one",
+        ]
+        .iter()
+        .enumerate()
+        {
+            names.append(i as u32, n);
+        }
+        let mut ns = NameSection::new();
+        ns.functions(&names);
+        m.section(&ns);
+        m.finish()
+    }
+
+    fn args(defer: &[(&str, &str)]) -> Args {
+        Args {
+            input: PathBuf::new(),
+            primary: PathBuf::new(),
+            out_dir: PathBuf::new(),
+            defer: defer.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            defer_called: Vec::new(),
+            keep: Vec::new(),
+            map: None,
+            loader: "load".into(),
+        }
+    }
+
+    /// (exports, table 0's minimum, imports as (module, name), code bodies).
+    type Shape = (Vec<String>, u64, Vec<(String, String)>, Vec<Vec<u8>>);
+
+    fn shape(bytes: &[u8]) -> Shape {
+        let (mut exports, mut min, mut imports, mut bodies) = (Vec::new(), 0, Vec::new(), Vec::new());
+        for p in Parser::new(0).parse_all(bytes) {
+            match p.unwrap() {
+                Payload::ExportSection(r) => exports.extend(r.into_iter().map(|x| x.unwrap().name.to_string())),
+                Payload::TableSection(r) => min = r.into_iter().next().unwrap().unwrap().ty.initial,
+                Payload::ImportSection(r) => imports
+                    .extend(r.into_iter().map(|i| i.unwrap()).map(|i| (i.module.to_string(), i.name.to_string()))),
+                Payload::CodeSectionEntry(b) => bodies.push(bytes[b.range()].to_vec()),
+                _ => {}
+            }
+        }
+        (exports, min, imports, bodies)
+    }
+
+    #[test]
+    fn moves_the_protocol_and_what_only_it_uses() {
+        let (first, second, report) = split(&args(&[("toy", "::protocols::toy::")]), &page()).unwrap();
+        assert!(report.starts_with("2 functions moved (1 by name, 1 they alone use), 1 still reached"), "{report}");
+        let (exports, min, imports, bodies) = shape(&first);
+        assert!(imports.is_empty());
+        // One forwarding slot after the table's two.
+        assert_eq!(min, 3);
+        for x in ["load", "main", "@m0", "@t0", "@g0", "distlab_deferred", "distlab_deferred:toy"] {
+            assert!(exports.iter().any(|e| e == x), "{x} not exported: {exports:?}");
+        }
+        // The handler forwards through slot 2; the helper only it used traps;
+        // the folded body main calls stays whole.
+        assert!(bodies[2].contains(&0x11), "no call_indirect in the forwarder");
+        assert_eq!(bodies[3], [0, 0x00, 0x0b]);
+        assert_eq!(bodies[4], page_body(4));
+        let (exports2, _, imports2, bodies2) = shape(&second);
+        assert!(exports2.is_empty());
+        let names: Vec<&str> = imports2
+            .iter()
+            .map(|(m, n)| {
+                assert_eq!(m, PRIMARY);
+                n.as_str()
+            })
+            .collect();
+        assert_eq!(names, ["@m0", "@t0", "@g0"]);
+        assert_eq!(bodies2.len(), 2);
+        assert!(report.ends_with(&format!("deferred-{:08x}.wasm", fnv(&second))));
+    }
+
+    fn page_body(i: usize) -> Vec<u8> {
+        shape(&page()).3[i].clone()
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_split() {
+        assert_eq!(split(&args(&[("toy", "::protocols::none::")]), &page()).unwrap_err(), "nothing matched --defer");
+        let mut a = args(&[("toy", "::protocols::toy::")]);
+        a.loader = "main".into();
+        assert!(split(&a, &page()).unwrap_err().contains("take and return nothing"));
+        a.loader = "nope".into();
+        assert!(split(&a, &page()).unwrap_err().contains("exports no function nope"));
+    }
+
+    #[test]
+    fn names_lose_crate_hashes_only() {
+        assert_eq!(plain("distlab_core[d9b2b354eda91e36]::lesson::X<[u8]>"), "distlab_core::lesson::X<[u8]>");
+        assert_eq!(plain("a[12]::b"), "a[12]::b");
+    }
+}
