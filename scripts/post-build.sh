@@ -42,7 +42,7 @@ done
 # (the page loads it before it opens a lesson file) and the stage views of
 # deferred protocols (drawn only for their scenarios).
 for s in distlab_core::lesson::Lesson distlab_core::lesson::Condition distlab_core::scenario::action:: distlab_core::scenario::condition:: \
-  ::LessonSpec ::StepSpec ::ActionSpec ::ConditionSpec; do
+  ::LessonSpec ::StepSpec ::ActionSpec ::ConditionSpec distlab_web::lesson::pane::open_pane; do
   defer+=(--defer-called "lesson=$s")
 done
 for s in distlab_web::stage::locks:: distlab_web::stage::ring::; do

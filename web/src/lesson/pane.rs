@@ -129,63 +129,75 @@ pub fn LessonPane(
                 .into_any(),
             );
         }
-        let last = l.index + 1 >= l.count;
-        let waiting = matches!(l.state, StepState::Waiting { .. });
-        let index = l.index;
-        // Looked up when the step is rebuilt, not every frame.
-        let html = ctx.with_lab(|lab| lab.source.html_of(&l.markdown)).unwrap_or_default();
-        // At the end: the next lesson in the catalog's order.
-        let file = ctx.with_lab(|lab| lab.file.clone()).unwrap_or_default();
-        let next = lessons.with_value(|ls| {
-            let i = ls.iter().position(|c| c.path == file)?;
-            ls.get(i + 1).map(|c| (c.path.clone(), c.title_in(ctx.lang.get()).to_string()))
-        });
-        let forward = if last {
-            match next {
-                Some((path, title)) => view! {
-                    <button class="primary" data-testid="lesson-next" disabled=waiting
-                        on:click=move |_| on_open.run(path.to_string())>{fill(t.next_lesson, &[&title])}</button>
-                }
-                .into_any(),
-                None => view! {
-                    <button class="primary" data-testid="lesson-next" disabled=waiting
-                        on:click=move |_| on_home.run(())>{t.all_lessons}</button>
-                }
-                .into_any(),
-            }
-        } else {
-            view! {
-                <button class="primary" data-testid="lesson-continue" disabled=waiting
-                    on:click=move |_| ctx.continue_to(index + 1)>{format!("{} →", t.continue_)}</button>
-            }
-            .into_any()
-        };
-        Some(
-            view! {
-                <aside class="panel lesson" data-testid="lesson">
-                    <div class="lesson-head bar">
-                        <h2>{l.title.clone()}</h2>
-                        <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.lesson_open.set(false)>{t.hide}</button>
-                    </div>
-                    <div class="lesson-body" data-testid="lesson-body">
-                        <p class="muted step-of" data-testid="step-of">{fill(t.step_of, &[&(l.index + 1), &l.count])}</p>
-                        {l.summary.clone().map(|s| view! { <p class="summary-text" data-testid="lesson-summary">{s}</p> })}
-                        {l.challenge.then(|| view! { <p class="challenge-tag">{format!("★ {}", t.challenge)}</p> })}
-                        {l.heading.clone().map(|h| view! { <h3>{h}</h3> })}
-                        <div class="markdown" data-testid="lesson-text" inner_html=html></div>
-                        {switches(ctx, &l)}
-                    </div>
-                    <div class="lesson-foot" data-testid="lesson-foot">
-                        {(!(l.finished && last)).then(|| status(ctx, &l))}
-                        {(l.finished && last).then(|| view! { <p class="status met" data-testid="lesson-finished">{t.finished}</p> })}
-                        <div class="actions">
-                            <button data-testid="lesson-back" disabled=!l.can_back on:click=move |_| ctx.back_to(index.saturating_sub(1))>{format!("← {}", t.back)}</button>
-                            {forward}
-                        </div>
-                    </div>
-                </aside>
+        Some(open_pane(ctx, l, lessons, on_open, on_home))
+    }
+}
+
+/// The open pane of a lesson's step. Apart from [`LessonPane`] so the page
+/// can leave it out of its first load (scripts/post-build.sh): it runs
+/// only once a lesson file has been opened, which loads that code first.
+fn open_pane(
+    ctx: Ctx,
+    l: LessonView,
+    lessons: StoredValue<Vec<CatalogEntry>>,
+    on_open: Callback<String>,
+    on_home: Callback<()>,
+) -> AnyView {
+    let t = ctx.t();
+    let last = l.index + 1 >= l.count;
+    let waiting = matches!(l.state, StepState::Waiting { .. });
+    let index = l.index;
+    // Looked up when the step is rebuilt, not every frame.
+    let html = ctx.with_lab(|lab| lab.source.html_of(&l.markdown)).unwrap_or_default();
+    // At the end: the next lesson in the catalog's order.
+    let file = ctx.with_lab(|lab| lab.file.clone()).unwrap_or_default();
+    let next = lessons.with_value(|ls| {
+        let i = ls.iter().position(|c| c.path == file)?;
+        ls.get(i + 1).map(|c| (c.path.clone(), c.title_in(ctx.lang.get()).to_string()))
+    });
+    let forward = if last {
+        match next {
+            Some((path, title)) => view! {
+                <button class="primary" data-testid="lesson-next" disabled=waiting
+                    on:click=move |_| on_open.run(path.to_string())>{fill(t.next_lesson, &[&title])}</button>
             }
             .into_any(),
-        )
+            None => view! {
+                <button class="primary" data-testid="lesson-next" disabled=waiting
+                    on:click=move |_| on_home.run(())>{t.all_lessons}</button>
+            }
+            .into_any(),
+        }
+    } else {
+        view! {
+            <button class="primary" data-testid="lesson-continue" disabled=waiting
+                on:click=move |_| ctx.continue_to(index + 1)>{format!("{} →", t.continue_)}</button>
+        }
+        .into_any()
+    };
+    view! {
+        <aside class="panel lesson" data-testid="lesson">
+            <div class="lesson-head bar">
+                <h2>{l.title.clone()}</h2>
+                <button class="link" data-testid="lesson-hide" on:click=move |_| ctx.lesson_open.set(false)>{t.hide}</button>
+            </div>
+            <div class="lesson-body" data-testid="lesson-body">
+                <p class="muted step-of" data-testid="step-of">{fill(t.step_of, &[&(l.index + 1), &l.count])}</p>
+                {l.summary.clone().map(|s| view! { <p class="summary-text" data-testid="lesson-summary">{s}</p> })}
+                {l.challenge.then(|| view! { <p class="challenge-tag">{format!("★ {}", t.challenge)}</p> })}
+                {l.heading.clone().map(|h| view! { <h3>{h}</h3> })}
+                <div class="markdown" data-testid="lesson-text" inner_html=html></div>
+                {switches(ctx, &l)}
+            </div>
+            <div class="lesson-foot" data-testid="lesson-foot">
+                {(!(l.finished && last)).then(|| status(ctx, &l))}
+                {(l.finished && last).then(|| view! { <p class="status met" data-testid="lesson-finished">{t.finished}</p> })}
+                <div class="actions">
+                    <button data-testid="lesson-back" disabled=!l.can_back on:click=move |_| ctx.back_to(index.saturating_sub(1))>{format!("← {}", t.back)}</button>
+                    {forward}
+                </div>
+            </div>
+        </aside>
     }
+    .into_any()
 }
