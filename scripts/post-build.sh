@@ -35,7 +35,11 @@ rm -f "$dir"/deferred-*.wasm
 # A protocol's own code, labelled with the protocol: kept where code that
 # stays calls it directly (a body folded with a shared one).
 defer=()
-for p in $("${cli[@]}" protocols --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s))console.log(p.name)})'); do
+# (An assignment, so a failing CLI or node stops the build; a command
+# substitution in a for list would not.)
+names=$("${cli[@]}" protocols --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s))console.log(p.name)})')
+[ -n "$names" ] || { echo "post-build: distlab protocols listed no protocol" >&2; exit 1; }
+for p in $names; do
   [ "$p" = "$first" ] || defer+=(--defer "$p=::protocols::$p::")
 done
 # Code the page reaches only once it has loaded the second module: lessons
@@ -62,6 +66,13 @@ mv "$wasm.split" "$wasm"
 # which function; the page is bigger).
 opt=(-Oz --enable-reference-types --strip-producers --strip-target-features)
 [ -z "${DISTLAB_WASM_NAMES:-}" ] || opt+=(-g)
+# binaryen 132 from npm (package.json), whatever else is on PATH: Debian's
+# binaryen 108 breaks the page (ARCHITECTURE.md).
+wasm_opt="$PWD/node_modules/.bin/wasm-opt"
+case "$("$wasm_opt" --version 2>/dev/null)" in
+  *"version 132"*) ;;
+  *) echo "post-build: $wasm_opt is not binaryen 132 (run scripts/setup.sh web)" >&2; exit 1 ;;
+esac
 for m in "$wasm" "$dir"/deferred-*.wasm; do
-  wasm-opt "${opt[@]}" "$m" -o "$m"
+  "$wasm_opt" "${opt[@]}" "$m" -o "$m"
 done

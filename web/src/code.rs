@@ -12,9 +12,12 @@
 //! fold identical functions of two protocols into one, named after either),
 //! the forwarder finds its table slot empty and calls
 //! [`distlab_code_load_now`], which loads the module synchronously and says
-//! so on the console; the page never traps on missing code. A build that
-//! was not split (the web tests, a debug build) has no marker, and
-//! [`ensure`] returns at once.
+//! so on the console, so the page does not trap on code it has not loaded.
+//! Only if that load fails too (the file is gone after a redeploy, the
+//! network is down, an embedder forbids synchronous requests) does the
+//! call end in a JavaScript error naming the file. A build that was not
+//! split (the web tests, a debug build) has no marker, and [`ensure`]
+//! returns at once.
 
 use js_sys::{Object, Promise, Reflect, WebAssembly};
 use std::cell::{Cell, RefCell};
@@ -29,8 +32,9 @@ const PRIMARY: &str = "p";
 /// The label of the lesson code (steps, conditions, the lesson pane) in
 /// the second module.
 pub const LESSONS: &str = "lesson";
-/// The largest second module the page accepts.
-pub const MAX_BYTES: usize = 16 << 20;
+/// The largest second module the page accepts (Chromium compiles at most
+/// 8 MB synchronously, which the fallback does).
+pub const MAX_BYTES: usize = 8 << 20;
 
 thread_local! {
     static LOADED: Cell<bool> = const { Cell::new(false) };
@@ -52,13 +56,8 @@ pub fn deferred(label: &str) -> bool {
     Reflect::has(&wasm_bindgen::exports(), &format!("{MARKER}:{label}").into()).unwrap_or(false)
 }
 
-/// Whether the second module has been loaded (or there is none).
-pub fn loaded() -> bool {
-    LOADED.get() || tag().is_none()
-}
-
 /// The second module's file, relative to the page.
-pub fn url() -> Option<String> {
+fn url() -> Option<String> {
     tag().map(|t| format!("deferred-{t:08x}.wasm"))
 }
 
@@ -78,15 +77,16 @@ pub async fn ensure(label: &str) -> Result<(), String> {
             })
             .clone()
     });
-    let done = JsFuture::from(promise).await;
-    LOADING.with(|l| *l.borrow_mut() = None);
-    match done {
-        Ok(_) => {
-            LOADED.set(true);
-            Ok(())
+    let done = JsFuture::from(promise.clone()).await;
+    // Forget this load (only this one: a later one may be under way), so a
+    // failed load can be tried again.
+    LOADING.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.as_ref().is_some_and(|p| js_sys::Object::is(p, &promise)) {
+            *l = None;
         }
-        Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
-    }
+    });
+    done.map(|_| ()).map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
 fn said(url: &str, e: JsValue) -> String {
@@ -109,6 +109,7 @@ async fn load() -> Result<(), String> {
     // Instantiating runs the module's element segments, which fill the
     // page's table slots for the moved functions.
     JsFuture::from(WebAssembly::instantiate_buffer(&bytes, &imports(&url)?)).await.map_err(|e| said(&url, e))?;
+    LOADED.set(true);
     Ok(())
 }
 

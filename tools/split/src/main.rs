@@ -12,9 +12,10 @@
 //! and globals, and the functions the moved code calls, by export names
 //! this tool adds; its element segments also write the moved functions
 //! over their original table slots, so a virtual call reaches them
-//! directly once loaded. Until it is loaded, a call into moved code traps
-//! on a null table slot: the page must load it first, which is what the
-//! `distlab_deferred:<protocol>` exports are for.
+//! directly once loaded. The page loads it before it runs moved code (the
+//! `distlab_deferred:<label>` exports say what moved); a forwarder that
+//! still finds its slot empty calls the page's loader (`--loader`), which
+//! loads it synchronously, before it calls through the slot.
 
 #![forbid(unsafe_code)]
 
@@ -114,8 +115,8 @@ struct Input<'a> {
     globals: Vec<EntityType>,
     exports: Vec<(String, ExternalKind, u32)>,
     start: Option<u32>,
-    /// Functions named in element segments, and where in table 0 (active,
-    /// constant offset) each one sits.
+    /// Functions named in element segments or global initialisers, and
+    /// where in table 0 (active, constant offset) each one sits.
     in_elements: BTreeSet<u32>,
     slots: BTreeMap<u32, Vec<u32>>,
     bodies: Vec<wasmparser::FunctionBody<'a>>,
@@ -187,7 +188,13 @@ fn read(bytes: &[u8]) -> Result<Input<'_>, String> {
             }
             Payload::GlobalSection(r) => {
                 for g in r {
-                    m.globals.push(EntityType::Global(rt.global_type(g.map_err(e)?.ty).map_err(|e| e.to_string())?));
+                    let g = g.map_err(e)?;
+                    for op in g.init_expr.get_operators_reader() {
+                        if let Operator::RefFunc { function_index } = op.map_err(e)? {
+                            m.in_elements.insert(function_index);
+                        }
+                    }
+                    m.globals.push(EntityType::Global(rt.global_type(g.ty).map_err(|e| e.to_string())?));
                 }
             }
             Payload::ExportSection(r) => {
@@ -204,8 +211,10 @@ fn read(bytes: &[u8]) -> Result<Input<'_>, String> {
                         wasmparser::ElementKind::Active { table_index, offset_expr }
                             if table_index.unwrap_or(0) == 0 =>
                         {
-                            match offset_expr.get_operators_reader().read().map_err(e)? {
-                                Operator::I32Const { value } => Some(value as u32),
+                            // Only a plain constant (an extended-const sum is not read).
+                            let mut ops = offset_expr.get_operators_reader();
+                            match (ops.read().map_err(e)?, ops.read().map_err(e)?) {
+                                (Operator::I32Const { value }, Operator::End) => Some(value as u32),
                                 _ => None,
                             }
                         }
@@ -810,7 +819,14 @@ mod tests {
         }
         // The handler forwards through slot 2; the helper only it used traps;
         // the folded body main calls stays whole.
-        assert!(bodies[2].contains(&0x11), "no call_indirect in the forwarder");
+        // No locals; slot 2 empty? call the loader (function 0); then the
+        // argument and call_indirect (type 1, table 0) through slot 2.
+        #[rustfmt::skip]
+        let forwarder = [
+            0x00, 0x41, 0x02, 0x25, 0x00, 0xd1, 0x04, 0x40, 0x10, 0x00, 0x0b,
+            0x20, 0x00, 0x41, 0x02, 0x11, 0x01, 0x00, 0x0b,
+        ];
+        assert_eq!(bodies[2], forwarder);
         assert_eq!(bodies[3], [0, 0x00, 0x0b]);
         assert_eq!(bodies[4], page_body(4));
         let (exports2, _, imports2, bodies2) = shape(&second);
@@ -824,7 +840,31 @@ mod tests {
             .collect();
         assert_eq!(names, ["@m0", "@t0", "@g0"]);
         assert_eq!(bodies2.len(), 2);
+        // The handler (its function 0 there) fills its forwarding slot and
+        // its own slot 1.
+        assert_eq!(elements(&second), [(2, vec![0]), (1, vec![0])]);
+        // The handler calls the helper, now its function 1.
+        assert_eq!(bodies2[0], [0x00, 0x20, 0x00, 0x10, 0x01, 0x0b]);
         assert!(report.ends_with(&format!("deferred-{:08x}.wasm", fnv(&second))));
+    }
+
+    /// (offset, functions) of every active element segment of table 0.
+    fn elements(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
+        let mut out = Vec::new();
+        for p in Parser::new(0).parse_all(bytes) {
+            if let Payload::ElementSection(r) = p.unwrap() {
+                for el in r {
+                    let el = el.unwrap();
+                    let wasmparser::ElementKind::Active { offset_expr, .. } = el.kind else { panic!("not active") };
+                    let Operator::I32Const { value } = offset_expr.get_operators_reader().read().unwrap() else {
+                        panic!("not a constant offset")
+                    };
+                    let wasmparser::ElementItems::Functions(fs) = el.items else { panic!("not functions") };
+                    out.push((value as u32, fs.into_iter().map(Result::unwrap).collect()));
+                }
+            }
+        }
+        out
     }
 
     fn page_body(i: usize) -> Vec<u8> {

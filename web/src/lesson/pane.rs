@@ -136,6 +136,8 @@ pub fn LessonPane(
 /// The open pane of a lesson's step. Apart from [`LessonPane`] so the page
 /// can leave it out of its first load (scripts/post-build.sh): it runs
 /// only once a lesson file has been opened, which loads that code first.
+/// Never inlined, so it keeps its own name.
+#[inline(never)]
 fn open_pane(
     ctx: Ctx,
     l: LessonView,
