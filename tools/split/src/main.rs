@@ -729,32 +729,20 @@ mod tests {
         elems.active(None, &ConstExpr::i32_const(1), Elements::Functions(vec![2].into()));
         m.section(&elems);
         let mut code = CodeSection::new();
-        let mut load = Function::new([]);
-        load.instruction(&Instruction::End);
-        code.function(&load);
-        let mut main = Function::new([]);
-        main.instruction(&Instruction::LocalGet(0))
-            .instruction(&Instruction::Call(4))
-            .instruction(&Instruction::I32Const(1))
-            .instruction(&Instruction::CallIndirect { type_index: 1, table_index: 0 })
-            .instruction(&Instruction::End);
-        code.function(&main);
-        let mut handler = Function::new([]);
-        handler
-            .instruction(&Instruction::LocalGet(0))
-            .instruction(&Instruction::Call(3))
-            .instruction(&Instruction::End);
-        code.function(&handler);
-        let mut helper = Function::new([]);
-        helper
-            .instruction(&Instruction::LocalGet(0))
-            .instruction(&Instruction::GlobalGet(0))
-            .instruction(&Instruction::I32Add)
-            .instruction(&Instruction::End);
-        code.function(&helper);
-        let mut folded = Function::new([]);
-        folded.instruction(&Instruction::LocalGet(0)).instruction(&Instruction::End);
-        code.function(&folded);
+        use Instruction::{Call, CallIndirect, End, GlobalGet, I32Add, I32Const, LocalGet};
+        for body in [
+            &[End][..],
+            &[LocalGet(0), Call(4), I32Const(1), CallIndirect { type_index: 1, table_index: 0 }, End],
+            &[LocalGet(0), Call(3), End],
+            &[LocalGet(0), GlobalGet(0), I32Add, End],
+            &[LocalGet(0), End],
+        ] {
+            let mut f = Function::new([]);
+            for i in body {
+                f.instruction(i);
+            }
+            code.function(&f);
+        }
         m.section(&code);
         let mut names = NameMap::new();
         for (i, n) in [
