@@ -171,6 +171,21 @@ try {
   await frame.locator('[data-testid="play"]').click();
   await host.waitForTimeout(500);
   await shot(host, "7-embedded");
+  // A lock lesson in the same kind of frame: its code is not in the first
+  // load, and the frame's opaque origin fetches it like the lesson file.
+  const fetched = [];
+  host.on("requestfinished", (r) => {
+    if (/\/deferred-[0-9a-f]+\.wasm$/.test(r.url())) fetched.push(r.url());
+  });
+  await host.setContent(
+    `<iframe id="lab" src="${url}?open=locks/01-gc-pause.toml&embed=1" width="800" height="580" sandbox="allow-scripts" style="border:1px solid #ccc"></iframe>`,
+  );
+  await frame.locator('[data-testid="cluster"] [data-testid^="node-"]').first().waitFor({ timeout: 20_000 });
+  await frame.locator('[data-testid="lesson"]').waitFor({ timeout: 20_000 }).catch(() => {});
+  check((await frame.locator('[data-testid="lesson"]').count()) === 1, "the embedded lock lesson shows no lesson pane");
+  const split = fs.readdirSync(dist).some((f) => /^deferred-.*\.wasm$/.test(f));
+  check(!split || fetched.length === 1, `the embedded lock lesson fetched ${fetched.length} code files, expected 1`);
+  await shot(host, "7d-embedded-lock-lesson");
   errors.push(...errors3);
 
   // 8b. Lesson files come over the network. A slow one says it is coming and
