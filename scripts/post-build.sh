@@ -5,7 +5,8 @@
 # 1. Publishes tutorials/ into lessons/ (`distlab export-lessons`): the page
 #    fetches its catalogue and the file it opens (web/src/lesson/files.rs).
 # 2. In a release build, moves the code of every protocol but the default
-#    scenario's out of the page's wasm into deferred-<tag>.wasm
+#    scenario's, of lessons and of the stage views only those protocols
+#    draw, out of the page's wasm into deferred-<tag>.wasm
 #    (tools/split), which the page fetches when it opens one of them
 #    (web/src/code.rs), then optimises both modules with wasm-opt (Trunk's
 #    own wasm-opt step is off, index.html data-wasm-opt="0", because the
@@ -17,12 +18,18 @@
 set -euo pipefail
 
 dir="${1:-${TRUNK_STAGING_DIR:?usage: scripts/post-build.sh STAGING_DIR}}"
-# The protocol of the default scenario (web/src/lesson/files.rs DEFAULT):
-# its code stays in the first load.
-first=raft
 cli=(env -u DISTLAB_WITHOUT cargo run --quiet --release --offline -p distlab-cli --)
 
 "${cli[@]}" export-lessons tutorials "$dir/lessons"
+
+# The default scenario (web/src/lesson/files.rs DEFAULT) and, from the
+# catalogue just written, its protocol: that protocol's code stays in the
+# first load.
+default=$(sed -n 's/^pub const DEFAULT: &str = "\(.*\)";$/\1/p' web/src/lesson/files.rs)
+first=$(node -e 'const [c, d] = process.argv.slice(1);
+  const row = JSON.parse(require("fs").readFileSync(c, "utf8")).find((r) => r.path === d);
+  if (!row) { console.error(`post-build: the default scenario "${d}" is not in ${c}`); process.exit(1); }
+  console.log(row.protocol);' "$dir/lessons/catalog.json" "$default")
 
 [ "${TRUNK_PROFILE:-release}" = "release" ] || exit 0
 shopt -s nullglob

@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 const FETCHED_AT_LOAD = ["lessons/catalog.json", "lessons/raft/playground.toml.json"];
 
 const DEFERRED = /^deferred-.*\.wasm$/;
+/** Matches the address of a page's deferred module (for request counts). */
+export const DEFERRED_URL = /\/deferred-[0-9a-f]+\.wasm$/;
 const gzipped = (dist) => (f) => [f, zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length];
 
 /** [[file, gzip bytes], ...] of the first load of the page in `dist`. */
@@ -23,9 +25,14 @@ export function bundleSizes(dist) {
   return [...code, ...FETCHED_AT_LOAD.filter((f) => fs.existsSync(path.join(dist, f)))].map(gzipped(dist));
 }
 
+/** The files of the code the first load of `dist` leaves out (none if the build was not split). */
+export function deferredFiles(dist) {
+  return fs.readdirSync(dist).filter((f) => DEFERRED.test(f));
+}
+
 /** [[file, gzip bytes], ...] of the code the first load of `dist` leaves out. */
 export function deferredSizes(dist) {
-  return fs.readdirSync(dist).filter((f) => DEFERRED.test(f)).map(gzipped(dist));
+  return deferredFiles(dist).map(gzipped(dist));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

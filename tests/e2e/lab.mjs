@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
+import { DEFERRED_URL, deferredFiles } from "./bundle.mjs";
 import { dist, harness, pause, play } from "./harness.mjs";
 
 const { failures, check, shot, finish } = harness("lab");
@@ -175,7 +176,7 @@ try {
   // load, and the frame's opaque origin fetches it like the lesson file.
   const fetched = [];
   host.on("requestfinished", (r) => {
-    if (/\/deferred-[0-9a-f]+\.wasm$/.test(r.url())) fetched.push(r.url());
+    if (DEFERRED_URL.test(r.url())) fetched.push(r.url());
   });
   await host.setContent(
     `<iframe id="lab" src="${url}?open=locks/01-gc-pause.toml&embed=1" width="800" height="580" sandbox="allow-scripts" style="border:1px solid #ccc"></iframe>`,
@@ -183,7 +184,7 @@ try {
   await frame.locator('[data-testid="cluster"] [data-testid^="node-"]').first().waitFor({ timeout: 20_000 });
   await frame.locator('[data-testid="lesson"]').waitFor({ timeout: 20_000 }).catch(() => {});
   check((await frame.locator('[data-testid="lesson"]').count()) === 1, "the embedded lock lesson shows no lesson pane");
-  const split = fs.readdirSync(dist).some((f) => /^deferred-.*\.wasm$/.test(f));
+  const split = deferredFiles(dist).length > 0;
   check(!split || fetched.length === 1, `the embedded lock lesson fetched ${fetched.length} code files, expected 1`);
   await shot(host, "7d-embedded-lock-lesson");
   errors.push(...errors3);

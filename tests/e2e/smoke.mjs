@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.mjs";
 import { launch, watchErrors } from "./browser.mjs";
+import { DEFERRED_URL, deferredFiles } from "./bundle.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -33,7 +34,7 @@ try {
   // only when one of them opens (web/src/code.rs).
   const deferred = [];
   page.on("request", (r) => {
-    if (/\/deferred-[0-9a-f]+\.wasm$/.test(r.url())) deferred.push(r.url());
+    if (DEFERRED_URL.test(r.url())) deferred.push(r.url());
   });
   await page.goto(url);
   // The start page first: what DistLab is, the families, the lessons.
@@ -63,7 +64,7 @@ try {
   if (await page.locator('[data-testid="error"]').count()) {
     fail(`the page shows an error: ${await page.textContent('[data-testid="error"]')}`);
   }
-  const split = fs.readdirSync(dist).some((f) => /^deferred-.*\.wasm$/.test(f));
+  const split = deferredFiles(dist).length > 0;
   if (deferred.length) fail(`the Raft playground fetched code it does not need: ${deferred.join(", ")}`);
   // A protocol outside the first load: its code arrives once, then it runs.
   await page.goto(`${url}?open=locks/queue-lock.toml`);

@@ -3,7 +3,8 @@
 //! (`tools/split`, run by a Trunk hook; see ARCHITECTURE.md, "Code the
 //! first load leaves out"). The page's module then exports
 //! `distlab_deferred` (the second module's tag, which names its file) and
-//! one `distlab_deferred:<protocol>` per protocol moved.
+//! one `distlab_deferred:<label>` per label moved (a protocol, [`LESSONS`],
+//! `stage`).
 //!
 //! Everything that opens a scenario goes through [`ensure`] first, which
 //! fetches the module without blocking: the lesson store does it for every
@@ -24,6 +25,8 @@ use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+use crate::lesson::files::said;
 
 /// The marker export (see the module docs).
 const MARKER: &str = "distlab_deferred";
@@ -87,10 +90,6 @@ pub async fn ensure(label: &str) -> Result<(), String> {
         }
     });
     done.map(|_| ()).map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
-}
-
-fn said(url: &str, e: JsValue) -> String {
-    format!("{url}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
 /// The imports the second module expects: the page's own exports.

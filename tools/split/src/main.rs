@@ -349,8 +349,6 @@ fn split(a: &Args, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, String), String> {
     pinned.extend(m.exports.iter().filter(|x| x.1 == ExternalKind::Func).map(|x| x.2));
     pinned.extend(m.start);
 
-    // What moves: functions named after a deferred protocol, then every
-    // function only moved code refers to.
     let loader = m
         .exports
         .iter()
@@ -373,6 +371,11 @@ fn split(a: &Args, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, String), String> {
         }
     }
     let kept = |f: u32| keep.contains(&f);
+    // Whether code outside `moved` calls `f` directly.
+    let outside = |f: u32, moved: &BTreeSet<u32>| callers.get(&f).is_some_and(|c| c.iter().any(|g| !moved.contains(g)));
+
+    // What moves: functions named after a deferred label, then every
+    // function only moved code refers to.
     let called = |f: u32| a.defer_called.iter().any(|(_, s)| name(f).contains(s.as_str()));
     let mut moved: BTreeSet<u32> = (imports..imports + m.bodies.len() as u32)
         .filter(|&f| !kept(f) && (called(f) || a.defer.iter().any(|(_, s)| name(f).contains(s.as_str()))))
@@ -381,11 +384,7 @@ fn split(a: &Args, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, String), String> {
     // them: a function named after a deferred protocol that code staying
     // here calls directly is such a shared body, and stays.
     loop {
-        let shared: Vec<u32> = moved
-            .iter()
-            .copied()
-            .filter(|&f| !called(f) && callers.get(&f).is_some_and(|c| c.iter().any(|g| !moved.contains(g))))
-            .collect();
+        let shared: Vec<u32> = moved.iter().copied().filter(|&f| !called(f) && outside(f, &moved)).collect();
         if shared.is_empty() {
             break;
         }
@@ -411,11 +410,7 @@ fn split(a: &Args, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, String), String> {
     }
 
     // Moved functions the page still reaches get a forwarding slot.
-    let reached: BTreeSet<u32> = moved
-        .iter()
-        .copied()
-        .filter(|f| pinned.contains(f) || callers.get(f).is_some_and(|c| c.iter().any(|g| !moved.contains(g))))
-        .collect();
+    let reached: BTreeSet<u32> = moved.iter().copied().filter(|&f| pinned.contains(&f) || outside(f, &moved)).collect();
     let Some(t0) = m.table0 else { return Err("table 0 is imported or missing; expected wasm-ld's table".into()) };
     let base = u32::try_from(t0.initial).map_err(|_| "table 0 is too large")?;
     let slot: BTreeMap<u32, u32> = reached.iter().enumerate().map(|(i, &f)| (f, base + i as u32)).collect();

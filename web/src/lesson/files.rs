@@ -81,7 +81,8 @@ async fn fetch(url: &str) -> Result<web_sys::Response, String> {
     Ok(response)
 }
 
-fn said(url: &str, e: wasm_bindgen::JsValue) -> String {
+/// A JavaScript error from fetching or loading `url`, as a message naming it.
+pub(crate) fn said(url: &str, e: wasm_bindgen::JsValue) -> String {
     format!("{url}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
